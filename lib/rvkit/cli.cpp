@@ -1,0 +1,58 @@
+#include "rvkit/cli.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "rvkit/signals.hpp"
+
+namespace rvkit {
+
+void CommonOptions::add_input(CLI::App& app) {
+  app.add_option("--in", in, "Input: '-' (stdin), a file or FIFO, or a ZeroMQ endpoint (tcp://HOST:PORT, ipc://PATH[?topic=PREFIX])")
+      ->capture_default_str();
+  app.add_option("--max-bytes", max_bytes, "Largest payload accepted, in bytes")->capture_default_str();
+}
+
+void CommonOptions::add_output(CLI::App& app) {
+  app.add_option("--out", out, "Output: '-' (stdout), a file or FIFO, or a ZeroMQ endpoint to publish on (tcp://*:PORT, ipc://PATH)")
+      ->capture_default_str();
+}
+
+void log_line(const std::string& tool, const std::string& text) {
+  std::string line = tool + ": " + text + "\n";
+  ssize_t r = ::write(STDERR_FILENO, line.data(), line.size());
+  (void)r;
+}
+
+int run_tool(const char* tool, int argc, char** argv, const std::string& description, const ToolSetup& setup) {
+  CommonOptions common;
+  common.tool = tool;
+  CLI::App app(description, tool);
+  app.set_version_flag("--version", fmt::format("{} (rvkit) {}", tool, RVKIT_VERSION));
+  app.add_flag("-v,--verbose", common.verbose, "Print a stats line on stderr every second");
+  app.get_formatter()->column_width(34);
+  ToolBody body;
+  try {
+    body = setup(app, common);
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    log_line(tool, e.what() + std::string(" (see --help)"));
+    return 2;
+  } catch (const std::exception& e) {
+    log_line(tool, e.what());
+    return 2;
+  }
+  install_signal_handlers();
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    log_line(tool, e.what());
+    return 1;
+  }
+}
+
+}  // namespace rvkit

@@ -1,0 +1,23 @@
+// rvkit: frames as OpenCV images.
+#pragma once
+#include <opencv2/core.hpp>
+
+#include "rvkit/message.hpp"
+
+namespace rvkit {
+
+// The image of a frame message in the wanted format. Raw frames already in that format are
+// wrapped without a copy (the Mat then points into m.payload); JPEG is decoded and formats
+// are converted as needed. Throws Error when a JPEG payload does not decode.
+cv::Mat frame_to_mat(const Message& m, PixelFormat want);
+
+// Fills `out` with a frame message holding `img` (CV_8UC1 or CV_8UC3 BGR) in format `fmt`.
+// `info` supplies cam, seq and t_capture; the size, stride and bytes come from the image.
+// Extra header fields can be added to out.header afterwards.
+void mat_to_frame(const cv::Mat& img, PixelFormat fmt, const FrameInfo& info, Message& out,
+                  int jpeg_quality = 85);
+
+// Fills `out` with a JPEG frame whose compressed bytes are passed through untouched.
+void jpeg_to_frame(const uint8_t* jpeg, size_t n, int w, int h, const FrameInfo& info, Message& out);
+
+}  // namespace rvkit

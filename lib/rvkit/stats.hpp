@@ -1,0 +1,31 @@
+// rvkit: the periodic stats line every tool prints on stderr with -v.
+#pragma once
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace rvkit {
+
+// Counts messages, bytes and drops; report() prints a line at most once a period:
+//   "cap: cam0 30.0 fps, 0 dropped, 27.6 MB/s"
+class Stats {
+ public:
+  Stats(std::string tool, std::string label, bool enabled, double period_s = 1.0);
+  void add(uint64_t bytes, uint64_t n = 1);
+  void drop(uint64_t n = 1);
+  // Prints when a period has passed; `extra` is appended to the line.
+  void report(const std::string& extra = "");
+  uint64_t total() const { return total_; }
+  uint64_t dropped() const { return dropped_total_; }
+
+ private:
+  std::string tool_, label_;
+  bool enabled_;
+  int64_t period_us_;
+  int64_t last_us_;
+  uint64_t n_ = 0, bytes_ = 0, dropped_ = 0;
+  uint64_t total_ = 0, dropped_total_ = 0;
+  std::mutex mu_;
+};
+
+}  // namespace rvkit

@@ -1,0 +1,32 @@
+#include "rvkit/transport.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace rvkit {
+
+std::unique_ptr<Input> open_zmq_input(const std::string& spec, const InputOptions& opts);
+std::unique_ptr<Output> open_zmq_output(const std::string& spec);
+
+std::unique_ptr<Input> open_input(const std::string& spec, const InputOptions& opts) {
+  if (spec.empty() || spec == "-") return input_from_fd(STDIN_FILENO, "stdin", opts);
+  if (is_zmq_endpoint(spec)) return open_zmq_input(spec, opts);
+  int fd = ::open(spec.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(fmt::format("{}: cannot open: {}", spec, std::strerror(errno)));
+  return input_from_fd(fd, spec, opts, true);
+}
+
+std::unique_ptr<Output> open_output(const std::string& spec) {
+  if (spec.empty() || spec == "-") return output_to_fd(STDOUT_FILENO, "stdout");
+  if (is_zmq_endpoint(spec)) return open_zmq_output(spec);
+  int fd = ::open(spec.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(fmt::format("{}: cannot open for writing: {}", spec, std::strerror(errno)));
+  return output_to_fd(fd, spec, true);
+}
+
+}  // namespace rvkit

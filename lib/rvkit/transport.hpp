@@ -1,0 +1,81 @@
+// rvkit: moving messages between processes.
+//
+// An endpoint spec names where messages come from or go to:
+//   "-"                       stdin (for inputs) or stdout (for outputs)
+//   PATH                      a file or FIFO
+//   tcp://HOST:PORT, ipc://P  ZeroMQ PUB (outputs) and SUB (inputs). Outputs bind and
+//                             inputs connect by default; a leading '@' forces bind and '>'
+//                             forces connect. Inputs may add "?topic=PREFIX" (repeatable
+//                             with '&') to subscribe to part of a stream, e.g.
+//                             "tcp://localhost:5555?topic=frame/cam0/".
+// See docs/protocol.md for the exact mapping.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rvkit/error.hpp"
+#include "rvkit/message.hpp"
+
+namespace rvkit {
+
+// A malformed stream: names the input, the message number, its byte offset and the problem.
+class StreamError : public Error {
+ public:
+  using Error::Error;
+};
+
+struct InputOptions {
+  uint64_t max_payload = kDefaultMaxPayloadBytes;
+};
+
+class Input {
+ public:
+  virtual ~Input() = default;
+  // Reads the next message into `m` (its buffers are reused). Returns false at the clean
+  // end of the stream or when a stop was requested; throws StreamError on a bad stream.
+  virtual bool read(Message& m) = 0;
+  // Waits up to timeout_ms for a message to be readable (true) or for nothing (false).
+  // Lets a tool merge several inputs or keep working while an input is quiet.
+  virtual bool wait_readable(int timeout_ms) = 0;
+  // Messages read so far.
+  virtual uint64_t count() const = 0;
+  const std::string& name() const { return name_; }
+
+ protected:
+  std::string name_;
+};
+
+class Output {
+ public:
+  virtual ~Output() = default;
+  // Writes one message. Returns false when the reader has gone away (a closed pipe) or a
+  // stop was requested before anything of the message was written: the normal end.
+  virtual bool write(const Json& header, const uint8_t* payload, size_t n) = 0;
+  bool write(const Message& m) { return write(m.header, m.payload.data(), m.payload.size()); }
+  // For live sources: blocks until the consumer has taken everything written so far, so a
+  // live source can pick its newest frame at the last moment instead of queueing old ones.
+  // Returns false if a stop was requested while waiting.
+  virtual bool wait_consumer_ready() { return true; }
+  const std::string& name() const { return name_; }
+
+ protected:
+  std::string name_;
+};
+
+std::unique_ptr<Input> open_input(const std::string& spec, const InputOptions& opts = {});
+std::unique_ptr<Output> open_output(const std::string& spec);
+
+// True when the spec names a ZeroMQ endpoint.
+bool is_zmq_endpoint(const std::string& spec);
+// The ZeroMQ topic of a message: "<type>/<cam>/" or "<type>/" when it has no cam.
+std::string zmq_topic(const Json& header);
+
+// Reads messages from any byte stream (used by the fd input; exposed for tests).
+// Raises the pipe buffer to `pipe_bytes` when fd is a pipe.
+std::unique_ptr<Input> input_from_fd(int fd, std::string name, const InputOptions& opts = {},
+                                     bool owns_fd = false);
+std::unique_ptr<Output> output_to_fd(int fd, std::string name, bool owns_fd = false);
+
+}  // namespace rvkit
