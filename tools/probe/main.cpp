@@ -2,7 +2,11 @@
 //
 //   cap --test-pattern --count 100 | probe --summary
 //   cap --cam 0 | probe --pass -v | detect ...
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 #include <map>
 #include <string>
 
@@ -23,7 +27,15 @@ struct Tally {
   std::string fmt;
   int w = 0, h = 0;
   uint64_t min_bytes = UINT64_MAX, max_bytes = 0;
+  std::vector<double> age_ms;  // arrival time minus t_capture, per frame
 };
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  size_t k = std::min(v.size() - 1, size_t(p * double(v.size())));
+  std::nth_element(v.begin(), v.begin() + long(k), v.end());
+  return v[k];
+}
 
 rvkit::Json summary_record(const std::string& key, const Tally& t, bool frames) {
   rvkit::Json j;
@@ -47,6 +59,9 @@ rvkit::Json summary_record(const std::string& key, const Tally& t, bool frames) 
     j["min_bytes"] = t.min_bytes;
     j["max_bytes"] = t.max_bytes;
     j["mean_bytes"] = t.messages ? t.bytes / t.messages : 0;
+    // How old frames were when they arrived here: capture-to-probe latency.
+    j["age_ms"] = {{"median", percentile(t.age_ms, 0.5)}, {"p99", percentile(t.age_ms, 0.99)},
+                   {"max", percentile(t.age_ms, 1.0)}};
   }
   j["total_bytes"] = t.bytes;
   return j;
@@ -56,6 +71,7 @@ rvkit::Json summary_record(const std::string& key, const Tally& t, bool frames) 
 
 int main(int argc, char** argv) {
   bool summary = false, pass = false, quiet = false;
+  int delay_ms = 0;
   return rvkit::run_tool(
       "probe", argc, argv,
       "Describe the messages of an rvkit stream: one JSON line per message header (payload left out).",
@@ -66,6 +82,8 @@ int main(int argc, char** argv) {
         app.add_flag("--pass", pass,
                      "Forward the stream unchanged to --out (stdout) and write the descriptions to stderr");
         app.add_flag("-q,--quiet", quiet, "No per-message lines (with --summary: only the summary)");
+        app.add_option("--delay", delay_ms, "Sleep this many ms after each frame: a stand-in for a slow consumer")
+            ->check(CLI::Range(0, 60000));
         app.footer(
             "Examples:\n  cap --test-pattern --count 100 | probe --summary\n"
             "  cap --cam 0 | probe --pass -q -v | detect ...");
@@ -79,6 +97,7 @@ int main(int argc, char** argv) {
           rvkit::Stats stats("probe", common.in == "-" ? "" : common.in, common.verbose > 0);
           rvkit::Message m;
           while (in->read(m)) {
+            const int64_t arrived = rvkit::now_us();
             const bool frame = m.is_frame();
             if (!quiet) {
               std::string line = rvkit::encode_header(m.header);
@@ -88,6 +107,7 @@ int main(int argc, char** argv) {
             if (fwd && !fwd->write(m)) break;  // the reader downstream has gone: a normal end
             stats.add(m.payload.size());
             stats.report();
+            if (frame && delay_ms) usleep(useconds_t(delay_ms) * 1000);
             if (summary) {
               if (frame) {
                 Tally& t = cams[m.cam()];
@@ -103,6 +123,7 @@ int main(int argc, char** argv) {
                 t.max_bytes = std::max<uint64_t>(t.max_bytes, fi.bytes);
                 t.messages++;
                 t.bytes += fi.bytes;
+                if (t.age_ms.size() < 10000000) t.age_ms.push_back(double(arrived - fi.t_capture) / 1000.0);
               } else {
                 Tally& t = records[m.type()];
                 t.messages++;

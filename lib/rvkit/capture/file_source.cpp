@@ -74,7 +74,7 @@ class Pacer {
 class VideoFileSource final : public Source {
  public:
   VideoFileSource(const std::string& path, const SourceOptions& o) : path_(path), o_(o), pacer_(o.realtime) {
-    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+    quiet_video_backends();
     if (!cap_.open(path, cv::CAP_FFMPEG) || !cap_.isOpened())
       throw Error(fmt::format("{}: not a video, image or rvkit stream that can be read", path));
     fps_ = cap_.get(cv::CAP_PROP_FPS);

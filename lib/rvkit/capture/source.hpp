@@ -49,6 +49,10 @@ class Source {
   virtual std::string default_name() const = 0;
 };
 
+// Silences OpenCV's and FFmpeg's own logging (we print one clear line of our own instead).
+// OPENCV_FFMPEG_LOGLEVEL / OPENCV_LOG_LEVEL set in the environment still win, for debugging.
+void quiet_video_backends();
+
 std::unique_ptr<Source> open_test_pattern(const SourceOptions& o);
 std::unique_ptr<Source> open_camera(const std::string& device, const SourceOptions& o);  // "0" or /dev/videoN
 std::unique_ptr<Source> open_url(const std::string& url, const SourceOptions& o);        // http(s)://, rtsp://

@@ -35,7 +35,7 @@ bool sleep_unless_stopped(int64_t us) {
 class VideoCaptureSource : public Source {
  public:
   VideoCaptureSource(std::string what, const SourceOptions& o) : what_(std::move(what)), o_(o) {
-    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+    quiet_video_backends();
   }
 
   bool live() const override { return true; }
@@ -197,6 +197,11 @@ class UrlSource final : public VideoCaptureSource {
 };
 
 }  // namespace
+
+void quiet_video_backends() {
+  setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0);  // AV_LOG_QUIET, read when FFmpeg is first used
+  if (!getenv("OPENCV_LOG_LEVEL")) cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+}
 
 std::unique_ptr<Source> open_camera(const std::string& device, const SourceOptions& o) {
   return std::make_unique<CameraSource>(device, o);
