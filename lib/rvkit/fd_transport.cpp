@@ -263,6 +263,8 @@ class FdOutput final : public Output {
       if (stop_requested()) return false;
       int pending = 0;
       if (ioctl(fd_, FIONREAD, &pending) != 0 || pending == 0) return true;
+      pollfd p{fd_, POLLOUT, 0};
+      if (poll(&p, 1, 0) > 0 && (p.revents & POLLERR)) return true;  // reader gone: write() says EPIPE
       usleep(200);
     }
   }

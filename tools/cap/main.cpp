@@ -38,7 +38,6 @@ struct CapOptions {
   int quality = 85;
   std::string size;
   double fps = -1;
-  bool truth = false;
   rvkit::SourceOptions src;
 };
 
@@ -143,13 +142,14 @@ int main(int argc, char** argv) {
         app.add_flag("--loop", o.src.loop, "Files: start again at the end");
         app.add_flag("--realtime", o.src.realtime, "Files: pace frames by the file's timing (default: as fast as the consumer takes)");
         app.add_option("--seed", o.src.seed, "Test pattern: scene seed")->capture_default_str();
-        app.add_option("--tags", o.src.tags, "Test pattern: number of tags")->check(CLI::Range(0, 12))->capture_default_str();
-        app.add_flag("--truth", o.truth, "Test pattern: add the exact tag corners and poses to each frame header ('truth')");
+        app.add_option("--tags", o.src.tags, "Test pattern: number of tags")->check(CLI::Range(0, 32))->capture_default_str();
+        app.add_flag("--truth", o.src.truth, "Test pattern: add the exact tag corners and poses to each frame header ('truth')");
         app.footer(
             "Live sources (cameras, IP cameras, a paced test pattern) drop old frames when downstream is slower, so\n"
             "the frame written is always the newest; recorded sources never drop. See cap(1) and docs/protocol.md.");
         return [&]() -> int {
           o.src.tool = "cap";
+          o.src.verbose = common.verbose > 0;
           o.src.want_jpeg = o.fmt == "jpeg" || o.fmt == "auto";
           if (!o.size.empty()) parse_size(o.size, o.src.width, o.src.height);
           std::unique_ptr<rvkit::Source> src;
@@ -176,7 +176,6 @@ int main(int argc, char** argv) {
           int64_t frames = 0;
           auto emit = [&](Captured& c) -> bool {
             enc.encode(c, msg);
-            if (!o.truth) msg.header.erase("truth");
             if (!out->write(msg)) return false;
             if (msg.is_frame()) {
               ++frames;

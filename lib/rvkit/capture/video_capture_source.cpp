@@ -91,8 +91,9 @@ class VideoCaptureSource : public Source {
   void describe_open() {
     w_ = int(cap_.get(cv::CAP_PROP_FRAME_WIDTH));
     h_ = int(cap_.get(cv::CAP_PROP_FRAME_HEIGHT));
-    log_line(o_.tool, fmt::format("{}: opened ({}x{} at {:.3g} fps{})", what_, w_, h_, cap_.get(cv::CAP_PROP_FPS),
-                                  passthrough_ ? ", MJPEG passed through" : ""));
+    if (o_.verbose || failures_)
+      log_line(o_.tool, fmt::format("{}: {} ({}x{} at {:.3g} fps{})", what_, failures_ ? "connected again" : "opened",
+                                    w_, h_, cap_.get(cv::CAP_PROP_FPS), passthrough_ ? ", MJPEG passed through" : ""));
   }
 
   void retry(const std::string& why) {

@@ -41,22 +41,34 @@ class TestPatternSource final : public Source {
     }
     f.t_capture = now_us();
     std::vector<TagTruth> truth;
-    f.image = pattern_->render(index_++, f.t_capture, &truth);
+    pattern_->render(index_, f.t_capture, f.image, o_.truth ? &truth : nullptr);
     f.w = f.image.cols;
     f.h = f.image.rows;
     f.jpeg.clear();
     f.is_message = false;
+    f.extra = o_.truth ? truth_json(truth, pattern_->blob(index_)) : Json();
+    ++index_;
+    return true;
+  }
+
+ private:
+  // The exact scene: camera matrix (row-major), each tag's corners (libapriltag order) and
+  // pose (rotation camera<-tag row-major, translation in metres, OpenCV camera axes), the blob.
+  Json truth_json(const std::vector<TagTruth>& truth, const BlobTruth& blob) const {
     Json tags = Json::array();
     for (const TagTruth& t : truth) {
       Json c = Json::array();
       for (auto& p : t.corners) c.push_back({p[0], p[1]});
       tags.push_back({{"id", t.id}, {"size", t.size}, {"corners", c}, {"t", t.t}, {"R", t.R}});
     }
-    f.extra = Json{{"truth", tags}};
-    return true;
+    cv::Matx33d k = pattern_->camera_matrix();
+    Json K = Json::array();
+    for (int i = 0; i < 9; ++i) K.push_back(k.val[i]);
+    return Json{{"truth", {{"K", K},
+                           {"tags", tags},
+                           {"blob", {{"center", blob.center}, {"axes", blob.axes}, {"bgr", blob.bgr}}}}}};
   }
 
- private:
   SourceOptions o_;
   std::unique_ptr<TestPattern> pattern_;
   int64_t period_us_ = 0;
