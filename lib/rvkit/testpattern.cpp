@@ -128,6 +128,7 @@ struct TestPattern::Impl {
   std::vector<TagPlan> plans;
   std::vector<cv::Mat> codes;           // per tag: 12x12 grey card (black/white levels), CV_8UC1
   std::map<std::pair<int, int>, cv::Mat> textures;  // (tag slot, texels per module) -> CV_8UC2 card
+  size_t texture_bytes = 0;
   BlobPlan blob;
   cv::Mat background;                   // CV_8UC3
   std::vector<int8_t> noise;            // kNoiseRows rows of width*3 + kNoisePad values
@@ -405,12 +406,16 @@ const cv::Mat& TestPattern::Impl::texture(size_t slot, int k) {
   auto key = std::make_pair(int(slot), k);
   auto it = textures.find(key);
   if (it != textures.end()) return it->second;
-  if (textures.size() > 512) textures.clear();  // bounded; only ever refilled by extreme motion
+  if (texture_bytes > (size_t(64) << 20)) {  // bounded; a tag only ever needs a few sizes
+    textures.clear();
+    texture_bytes = 0;
+  }
   cv::Mat grey;
   cv::resize(codes[slot], grey, cv::Size(), k, k, cv::INTER_NEAREST);
   cv::Mat alpha(grey.size(), CV_8UC1, cv::Scalar(255));
   cv::Mat tex;
   cv::merge(std::vector<cv::Mat>{grey, alpha}, tex);
+  texture_bytes += tex.total() * tex.elemSize();
   return textures.emplace(key, tex).first->second;
 }
 
