@@ -85,7 +85,8 @@ cv::Matx33d rot_z(double a) {
 struct TagPlan {
   int id = 0;
   cv::Vec3d centre;            // base position of the tag centre, camera frame
-  Osc mx, my, mz;              // translation wobble (metres)
+  cv::Vec3d dir, across, down; // unit ray to the base centre and two directions perpendicular to it
+  Osc mx, my, mz;              // translation wobble (metres) across, down and along the ray
   cv::Matx33d face;            // turns the tag's z axis onto the ray through its base centre
   double yaw = 0, pitch = 0, roll = 0;  // base attitude relative to facing the camera
   Osc myaw, mpitch, mroll;     // attitude wobble (radians)
@@ -127,6 +128,7 @@ struct TestPattern::Impl {
   std::vector<TagPlan> plans;
   std::vector<cv::Mat> codes;           // per tag: 12x12 grey card (black/white levels), CV_8UC1
   std::map<std::pair<int, int>, cv::Mat> textures;  // (tag slot, texels per module) -> CV_8UC2 card
+  size_t texture_bytes = 0;
   BlobPlan blob;
   cv::Mat background;                   // CV_8UC3
   std::vector<int8_t> noise;            // kNoiseRows rows of width*3 + kNoisePad values
@@ -137,7 +139,7 @@ struct TestPattern::Impl {
   explicit Impl(const TestPatternOptions& o);
   void validate() const;
   void plan_tags(Rng& rng, int region_top, int region_bottom);
-  bool fits(const cv::Vec3d& c, const cv::Rect2d& cell) const;
+  bool fits(const cv::Vec3d& dir, double distance, double across, const cv::Rect2d& cell) const;
   void make_background(Rng& rng, int floor_y);
   Pose pose(size_t slot, uint64_t index) const;
   cv::Point2d project(const cv::Vec3d& p) const { return {f * p[0] / p[2] + cx, f * p[1] / p[2] + cy}; }
@@ -219,17 +221,28 @@ TestPattern::Impl::Impl(const TestPatternOptions& o) : opt(o) {
   }
 }
 
-// Can a tag whose centre wobbles around `c` stay inside `cell` (pixels) whatever its attitude?
-// Every point of the card lies within a box: the centre's wobble range grown by the card's
-// half-diagonal on each axis. A pinhole projection of a box is bounded by its 8 vertices.
-bool TestPattern::Impl::fits(const cv::Vec3d& c, const cv::Rect2d& cell) const {
+// How far a tag's centre wobbles along the ray, as a fraction of its base distance.
+constexpr double kWobbleAlong = 0.05;
+
+// Can a tag at `distance` along the unit ray `dir`, wobbling up to `across` x distance across the ray
+// in each of two directions, stay inside `cell` (pixels) whatever its attitude? Every point of its
+// card lies in a cone around the ray: the card's half-diagonal plus the sideways wobble, seen from
+// the nearest the centre gets along the ray. The cone's outline is sampled.
+bool TestPattern::Impl::fits(const cv::Vec3d& dir, double distance, double across, const cv::Rect2d& cell) const {
   double r = (kCardModules / 2.0) * (opt.tag_size / 8) * std::sqrt(2.0);
-  double ex = 0.03 * c[2] + r, ey = 0.03 * c[2] + r, ez = 0.05 * c[2] + r;
-  if (c[2] - ez < 0.05) return false;
-  for (int i = 0; i < 8; i++) {
-    cv::Vec3d v(c[0] + (i & 1 ? ex : -ex), c[1] + (i & 2 ? ey : -ey), c[2] + (i & 4 ? ez : -ez));
+  double radius = r + std::sqrt(2.0) * across * distance, nearest = distance * (1 - kWobbleAlong);
+  if (radius >= 0.95 * nearest) return false;
+  double a = std::asin(radius / nearest);
+  cv::Vec3d e1 = cv::normalize(cv::Vec3d(0, 1, 0).cross(dir)), e2 = dir.cross(e1);
+  constexpr int kSamples = 72;
+  for (int i = 0; i < kSamples; i++) {
+    double phi = 2 * kPi * i / kSamples;
+    cv::Vec3d v = std::cos(a) * dir + std::sin(a) * (std::cos(phi) * e1 + std::sin(phi) * e2);
+    if (v[2] < 0.05) return false;
     cv::Point2d p = project(v);
-    if (p.x < cell.x || p.x > cell.x + cell.width || p.y < cell.y || p.y > cell.y + cell.height) return false;
+    // One pixel of slack covers the chords between samples (72 samples: < 0.1 % of the radius).
+    if (p.x < cell.x + 1 || p.x > cell.x + cell.width - 1 || p.y < cell.y + 1 || p.y > cell.y + cell.height - 1)
+      return false;
   }
   return true;
 }
@@ -267,23 +280,28 @@ void TestPattern::Impl::plan_tags(Rng& rng, int top, int bottom) {
     int cell_index = cells[i];
     cv::Rect2d cell(region.x + (cell_index % cols) * cw, region.y + (cell_index / cols) * ch, cw, ch);
     cv::Rect2d inner(cell.x + 2, cell.y + 2, cell.width - 4, cell.height - 4);  // room for anti-aliasing
-    double u = cell.x + cw * (0.5 + rng.range(-0.08, 0.08));
-    double v = cell.y + ch * (0.5 + rng.range(-0.08, 0.08));
-    auto at_depth = [&](double z) { return cv::Vec3d((u - cx) * z / f, (v - cy) * z / f, z); };
-    // Nearest depth from 1 m at which the tag always stays in its cell, then anywhere from there to
-    // 4 m, or nearer when a tag at 4 m would be too small to detect (black square under 16 px), or
-    // further when the cell is too small for 4 m (many tags in a small frame).
-    double zfit = 1.0;
-    while (!fits(at_depth(zfit), inner) && zfit < 1000) zfit *= 1.02;
-    double zfar = std::max(zfit, std::min(4.0, f * opt.tag_size / 16));
-    double z = zfit + rng.uniform() * (zfar - zfit);
-    while (!fits(at_depth(z), inner) && z < 1000) z *= 1.02;
-    p.centre = at_depth(z);
-    p.mx = Osc::random(rng, 0.03 * z * rng.range(0.4, 1.0), 150, 400);
-    p.my = Osc::random(rng, 0.03 * z * rng.range(0.4, 1.0), 150, 400);
-    p.mz = Osc::random(rng, 0.05 * z * rng.range(0.4, 1.0), 200, 500);
-    cv::Vec3d d = p.centre / cv::norm(p.centre);
-    p.face = rot_y(std::atan2(d[0], d[2])) * rot_x(-std::asin(d[1]));
+    double u = cell.x + cw * (0.5 + rng.range(-0.05, 0.05));
+    double v = cell.y + ch * (0.5 + rng.range(-0.05, 0.05));
+    // Sideways wobble (radians as seen from the camera): 3 %, less in small cells.
+    const double across = std::min(0.03, 0.08 * std::min(cw, ch) / f);
+    const cv::Vec3d dir = cv::normalize(cv::Vec3d((u - cx) / f, (v - cy) / f, 1.0));
+    // Nearest distance from 1 m at which the tag always stays in its cell, then anywhere from there
+    // to 4 m (both including the wobble), or nearer when a tag at 4 m would be too small to detect
+    // (black square under 16 px), or further when the cell is too small (many tags, small frame).
+    const double d_near = 1.0 / (1 - kWobbleAlong), d_far = 4.0 / (1 + kWobbleAlong) / 1.001;
+    double dfit = d_near;
+    while (!fits(dir, dfit, across, inner) && dfit < 1000) dfit *= 1.01;
+    double dfar = std::max(dfit, std::min(d_far, f * opt.tag_size / 16 / dir[2]));
+    double dist = dfit + rng.uniform() * (dfar - dfit);
+    while (!fits(dir, dist, across, inner) && dist < 1000) dist *= 1.01;
+    p.dir = dir;
+    p.centre = dir * dist;
+    p.across = cv::normalize(cv::Vec3d(0, 1, 0).cross(dir));
+    p.down = dir.cross(p.across);
+    p.mx = Osc::random(rng, across * dist * rng.range(0.4, 1.0), 150, 400);
+    p.my = Osc::random(rng, across * dist * rng.range(0.4, 1.0), 150, 400);
+    p.mz = Osc::random(rng, kWobbleAlong * dist * rng.range(0.4, 1.0), 200, 500);
+    p.face = rot_y(std::atan2(dir[0], dir[2])) * rot_x(-std::asin(dir[1]));
     p.yaw = rng.range(-30, 30) * kDeg;
     p.pitch = rng.range(-20, 20) * kDeg;
     p.roll = rng.range(-180, 180) * kDeg;
@@ -350,7 +368,7 @@ void TestPattern::Impl::make_background(Rng& rng, int floor_y) {
 Pose TestPattern::Impl::pose(size_t slot, uint64_t index) const {
   const TagPlan& p = plans[slot];
   Pose out;
-  out.t = p.centre + cv::Vec3d(p.mx.at(index), p.my.at(index), p.mz.at(index));
+  out.t = p.centre + p.mx.at(index) * p.across + p.my.at(index) * p.down + p.mz.at(index) * p.dir;
   out.R = p.face * rot_y(p.yaw + p.myaw.at(index)) * rot_x(p.pitch + p.mpitch.at(index)) *
           rot_z(p.roll + p.mroll.at(index));
   return out;
@@ -388,12 +406,16 @@ const cv::Mat& TestPattern::Impl::texture(size_t slot, int k) {
   auto key = std::make_pair(int(slot), k);
   auto it = textures.find(key);
   if (it != textures.end()) return it->second;
-  if (textures.size() > 512) textures.clear();  // bounded; only ever refilled by extreme motion
+  if (texture_bytes > (size_t(64) << 20)) {  // bounded; a tag only ever needs a few sizes
+    textures.clear();
+    texture_bytes = 0;
+  }
   cv::Mat grey;
   cv::resize(codes[slot], grey, cv::Size(), k, k, cv::INTER_NEAREST);
   cv::Mat alpha(grey.size(), CV_8UC1, cv::Scalar(255));
   cv::Mat tex;
   cv::merge(std::vector<cv::Mat>{grey, alpha}, tex);
+  texture_bytes += tex.total() * tex.elemSize();
   return textures.emplace(key, tex).first->second;
 }
 
