@@ -144,3 +144,26 @@ cv::Mat render(const Camera& cam, const std::vector<Tag>& tags_in, const RenderO
 }
 
 }  // namespace synth
+
+namespace synth {
+
+std::vector<Tag> visible_tags(const Camera& cam, const Pose3& field_to_camera, const std::map<int, Pose3>& layout,
+                              double tag_size, double max_angle_deg, double max_distance) {
+  std::vector<Tag> out;
+  Pose3 camera_from_field = field_to_camera.inverse();
+  for (const auto& [id, field_to_tag] : layout) {
+    Tag t{id, camera_from_field * field_to_tag, tag_size};
+    cv::Vec3d to_camera = field_to_camera.t - field_to_tag.t;
+    double dist = cv::norm(to_camera);
+    cv::Vec3d normal(field_to_tag.R(0, 0), field_to_tag.R(1, 0), field_to_tag.R(2, 0));  // tag X axis
+    if (dist > max_distance || t.camera_to_tag.t[0] < 0.3) continue;
+    if (normal.dot(to_camera) / dist < std::cos(max_angle_deg * M_PI / 180)) continue;
+    bool inside = true;
+    for (const auto& c : true_corners(cam, t))
+      inside = inside && c.x > 8 && c.y > 8 && c.x < cam.w - 9 && c.y < cam.h - 9;
+    if (inside) out.push_back(t);
+  }
+  return out;
+}
+
+}  // namespace synth

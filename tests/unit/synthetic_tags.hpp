@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,5 +45,15 @@ std::array<cv::Point2d, 4> true_corners(const Camera& cam, const Tag& tag);
 // by (left, up) m, rotated by yaw/pitch (deg) about the tag's own vertical/horizontal axes.
 rvkit::vision::Pose3 tag_in_front(double distance, double left, double up, double yaw_deg, double pitch_deg,
                                   double roll_deg = 0);
+
+}  // namespace synth
+
+namespace synth {
+
+// The tags of a field layout that a camera at `field_to_camera` sees whole, facing it within
+// `max_angle_deg`, no farther than `max_distance` m, as Tags for render().
+std::vector<Tag> visible_tags(const Camera& cam, const rvkit::vision::Pose3& field_to_camera,
+                              const std::map<int, rvkit::vision::Pose3>& layout, double tag_size,
+                              double max_angle_deg = 60, double max_distance = 8);
 
 }  // namespace synth

@@ -76,6 +76,8 @@ int main(int argc, char** argv) {
         app.add_option("--threads", opt.apriltag.threads, "Detector threads (0: all cores)")->capture_default_str()->group(g);
         app.add_flag("--refine-edges,!--no-refine-edges", opt.apriltag.refine_edges,
                      "Fit tag edges on the full-resolution image (default on)")->group(g);
+        app.add_flag("--refine-corners,!--no-refine-corners", opt.apriltag.refine_corners,
+                     "Align each tag's whole pattern to the image for sub-pixel corners (see detect(1))")->group(g);
         app.add_option("--max-hamming", opt.apriltag.max_hamming, "Most corrected bit errors accepted (0..3)")
             ->capture_default_str()->group(g);
         app.add_option("--min-margin", opt.apriltag.min_margin, "Least decision margin accepted")->capture_default_str()->group(g);

@@ -16,6 +16,7 @@ struct AprilTagOptions {
   double blur = 0.0;             // quad_sigma: Gaussian blur sigma in pixels (negative sharpens)
   int threads = 0;               // worker threads, 0 = all cores
   bool refine_edges = true;      // snap quad edges to the full-resolution image gradients
+  bool refine_corners = false;   // then align the whole tag pattern to the image (ECC, see below)
   int max_hamming = 0;           // most bit errors a detection may have had corrected (0..3)
   double min_margin = 35.0;      // least decision margin a detection must have
   std::set<int> ids;             // only these ids (empty: all)
@@ -50,6 +51,12 @@ class AprilTagDetector {
   const AprilTagOptions& options() const { return opt_; }
   // libapriltag's family name ("tag36h11").
   std::string family_name() const;
+
+  // Corner refinement by direct alignment: the tag's own pattern (libapriltag's image of it) is
+  // aligned to the image by OpenCV's ECC with a homography, starting from the detected corners,
+  // using every pixel of the tag rather than only its outer edges. Keeps the detected corners
+  // when the alignment fails or moves a corner implausibly far. Returns true if refined.
+  bool refine_corners(const cv::Mat& gray, TagDetection& d);
 
  private:
   struct Impl;

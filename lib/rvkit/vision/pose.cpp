@@ -72,7 +72,7 @@ TagPose solve_tag_pose(const TagDetection& d, const CameraCalibration& cal, doub
 
 std::array<double, 3> vision_std_devs(double reproj_error, double distance, double focal_px, double span_m,
                                       bool single_tag, double ambiguity, double lever_arm_m) {
-  double e = std::max(reproj_error, 0.5);
+  double e = std::max(reproj_error, 1.0);
   double d = std::max(distance, 0.1);
   double s = std::max(span_m, 1e-3);
   double xy = std::max(0.02, 2 * e * d * d / (focal_px * s));
@@ -119,7 +119,6 @@ std::optional<FieldPose> solve_field_pose(const std::vector<TagDetection>& dets,
     } catch (const cv::Exception&) {
       return std::nullopt;
     }
-    if (getenv("RV_LM")) cv::solvePnPRefineLM(obj, img, cv::Mat(cal.K), dist_mat(cal), rvec, tvec);
     cv::Vec3d r(rvec), t(tvec);
     if (!std::isfinite(r[0] + r[1] + r[2] + t[0] + t[1] + t[2])) return std::nullopt;
     fp.multi_tag = true;

@@ -49,7 +49,7 @@ std::optional<FieldPose> solve_field_pose(const std::vector<TagDetection>& dets,
                                           const std::optional<Pose3>& robot_to_camera);
 
 // The standard-deviation model (docs/records.md "Standard deviations"):
-//   e  = max(reprojection RMS error, 0.5) px     s = span of the tag corners used, m
+//   e  = max(reprojection RMS error, 1.0) px     s = span of the tag corners used, m
 //   d  = mean distance to the tags used, m       f = mean focal length, px
 //   σxy = max(0.02, 2 e d² / (f s)) m,  σθ = max(0.02, 4 e d / (f s)) rad
 //   one tag: both times 3 and times (1 + 20 ambiguity);  robot pose: σxy grows by σθ times the
