@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -167,13 +168,22 @@ CameraCalibration parse_calibration(const std::string& text, const std::string& 
     // YAML or XML: OpenCV FileStorage. It insists on the "%YAML:1.0" line that many hand-written
     // and ROS files lack, so supply it.
     std::string doc = text;
-    if (text[first] != '<' && text.compare(first, 5, "%YAML") != 0) doc = "%YAML:1.0\n---\n" + text;
+    int added_lines = 0;
+    if (text[first] != '<' && text.compare(first, 5, "%YAML") != 0) {
+      doc = "%YAML:1.0\n---\n" + text;
+      added_lines = 2;
+    }
     try {
       cv::FileStorage fs(doc, cv::FileStorage::READ | cv::FileStorage::MEMORY);
       if (!fs.isOpened()) throw Error(fmt::format("calibration '{}': not a YAML, XML or JSON file", name));
       root = node_to_json(fs.root());
     } catch (const cv::Exception& e) {
-      std::string msg = e.err.empty() ? e.what() : e.err;
+      // OpenCV's parsers put "(LINE): what" in the function field.
+      std::string msg = e.err;
+      std::smatch m;
+      static const std::regex where(R"(.*\((\d+)\): (.*))");
+      if (std::regex_match(e.func, m, where))
+        msg = fmt::format("line {}: {}", std::max(1, std::stoi(m[1].str()) - added_lines), m[2].str());
       throw Error(fmt::format("calibration '{}': cannot parse it as OpenCV YAML/XML/JSON: {}", name, msg));
     }
   }
