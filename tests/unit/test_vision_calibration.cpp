@@ -39,8 +39,10 @@ void check_matches(const CameraCalibration& c) {
 TEST_CASE("calibration: OpenCV FileStorage YAML, XML and JSON, snake_case and camelCase keys") {
   for (const char* ext : {"yaml", "yml", "xml", "json"}) {
     for (auto [k, d] : {std::pair{"camera_matrix", "distortion_coefficients"}, std::pair{"cameraMatrix", "distCoeffs"}}) {
-      CAPTURE(ext);
-      CAPTURE(k);
+      std::string captured_ext = ext;
+      CAPTURE(captured_ext);
+      std::string captured_k = k;
+      CAPTURE(captured_k);
       std::string path = write_opencv(ext, k, d);
       check_matches(load_calibration(path));
       ::unlink(path.c_str());
@@ -75,7 +77,8 @@ TEST_CASE("calibration: PhotonVision JSON, current and legacy distortion keys") 
   CHECK(legacy.dist[0] == doctest::Approx(0.1621109548975541));
 
   for (const char* f : {"laptop.json", "laptop_1280.json", "limelight_1280_720.json"}) {
-    CAPTURE(f);
+    std::string file = f;
+    CAPTURE(file);
     auto l = load_calibration(vtest::testdata(std::string("photonvision/calibration/") + f));
     CHECK(l.fx() > 100);
     CHECK(l.dist.size() == 5);
@@ -162,7 +165,8 @@ TEST_CASE("calibration: unreadable and invalid files give one clear line") {
       {"array.json", "[1,2,3]", "top"},
   };
   for (const Case& c : cases) {
-    CAPTURE(c.name);
+    std::string captured_c_name = c.name;
+    CAPTURE(captured_c_name);
     TempFile f(c.name, c.text);
     std::string e = error_of([&] { load_calibration(f.path); });
     CHECK(e.find(c.expect) != std::string::npos);

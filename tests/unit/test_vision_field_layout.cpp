@@ -25,7 +25,8 @@ TEST_CASE("field layout: the official layouts are installed and selectable by na
                            {"2026-rebuilt-andymark", 32, 16.518}};
   auto names = field_layout_names();
   for (const Expect& e : expect) {
-    CAPTURE(e.name);
+    std::string captured_e_name = e.name;
+    CAPTURE(captured_e_name);
     CHECK(std::find(names.begin(), names.end(), e.name) != names.end());
     FieldLayout f = load_field_layout(e.name);
     CHECK(f.tags.size() == e.tags);
@@ -96,7 +97,8 @@ TEST_CASE("field layout: bad files and unknown names give one clear line") {
       {R"({"tags":[],"field":{"length":-1,"width":0}})", "length"},
   };
   for (const Case& c : cases) {
-    CAPTURE(c.text);
+    std::string captured_c_text = c.text;
+    CAPTURE(captured_c_text);
     TempFile f("layout.json", c.text);
     std::string e = error_of([&] { load_field_layout(f.path); });
     CHECK(e.find(c.expect) != std::string::npos);

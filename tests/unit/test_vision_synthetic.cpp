@@ -52,7 +52,8 @@ TEST_CASE("synthetic tags: corners within 0.5 px and translation within 2% of th
     int seed = 1;
     for (const Scene& s : kScenes) {
       std::string name = std::string(s.name) + (refine ? ", refined corners" : ", libapriltag corners");
-      CAPTURE(name);
+      std::string captured_name = name;
+      CAPTURE(captured_name);
       synth::Tag tag{7 + seed, synth::tag_in_front(s.distance, s.left, s.up, s.yaw, s.pitch, s.roll)};
       synth::RenderOptions ro;
       ro.seed = uint64_t(seed++);
