@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   std::string calib_path, field_spec, robot_to_camera, aspect, fullness;
   std::vector<std::string> colors;
   std::vector<int> ids;
-  bool forward_frames = false, no_tags = false;
+  bool forward_frames = false, no_tags = false, no_refine_edges = false;
   return run_tool(
       "detect", argc, argv,
       "Find AprilTags and colour targets in frames and estimate the camera's and robot's pose on the field.\n"
@@ -74,10 +74,12 @@ int main(int argc, char** argv) {
         app.add_option("--blur", opt.apriltag.blur, "Gaussian blur sigma in pixels before finding quads (negative sharpens)")
             ->capture_default_str()->group(g);
         app.add_option("--threads", opt.apriltag.threads, "Detector threads (0: all cores)")->capture_default_str()->group(g);
-        app.add_flag("--refine-edges,!--no-refine-edges", opt.apriltag.refine_edges,
-                     "Fit tag edges on the full-resolution image (default on)")->group(g);
-        app.add_flag("--refine-corners,!--no-refine-corners", opt.apriltag.refine_corners,
-                     "Align each tag's whole pattern to the image for sub-pixel corners (see detect(1))")->group(g);
+        app.add_flag("--no-refine-edges", no_refine_edges,
+                     "Do not fit tag edges on the full-resolution image (libapriltag's refine_edges, on by default)")
+            ->group(g);
+        app.add_flag("--refine-corners", opt.apriltag.refine_corners,
+                     "Align each tag's whole pattern to the image: about twice as accurate corners, ~1 ms per tag")
+            ->group(g);
         app.add_option("--max-hamming", opt.apriltag.max_hamming, "Most corrected bit errors accepted (0..3)")
             ->capture_default_str()->group(g);
         app.add_option("--min-margin", opt.apriltag.min_margin, "Least decision margin accepted")->capture_default_str()->group(g);
@@ -101,6 +103,7 @@ int main(int argc, char** argv) {
 
         return [&]() -> int {
           opt.tags = !no_tags;
+          opt.apriltag.refine_edges = !no_refine_edges;
           opt.apriltag.ids.insert(ids.begin(), ids.end());
           for (const auto& c : colors) opt.color.ranges.push_back(parse_hsv_range(c));
           if (!aspect.empty()) std::tie(opt.color.min_aspect, opt.color.max_aspect) = parse_range(aspect, "--aspect");

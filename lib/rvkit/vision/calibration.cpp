@@ -17,6 +17,16 @@ namespace rvkit::vision {
 
 namespace {
 
+// nlohmann's message without its "[json.exception.parse_error.101] " prefix.
+std::string json_error_text(const std::exception& e) {
+  std::string s = e.what();
+  if (!s.empty() && s[0] == '[') {
+    size_t end = s.find("] ");
+    if (end != std::string::npos) s.erase(0, end + 2);
+  }
+  return s;
+}
+
 constexpr size_t kMaxCalibrationBytes = 4 << 20;
 
 // Turns a FileStorage node tree into JSON, so both file families share one reader.
@@ -162,7 +172,7 @@ CameraCalibration parse_calibration(const std::string& text, const std::string& 
     try {
       root = Json::parse(text);
     } catch (const nlohmann::json::exception& e) {
-      throw Error(fmt::format("calibration '{}': invalid JSON: {}", name, e.what()));
+      throw Error(fmt::format("calibration '{}': invalid JSON: {}", name, json_error_text(e)));
     }
   } else {
     // YAML or XML: OpenCV FileStorage. It insists on the "%YAML:1.0" line that many hand-written

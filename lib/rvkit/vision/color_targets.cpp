@@ -57,10 +57,14 @@ std::vector<ColorTarget> ColorTargetFinder::find(const cv::Mat& bgr) {
     cv::findContours(mask_, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
     std::vector<ColorTarget> found;
     for (const auto& c : contours) {
-      double a = cv::contourArea(c);
+      // Contours run through the centres of the boundary pixels; count the pixels they enclose
+      // (area + half the perimeter + 1, exact for straight edges) so a 10x10 blob is 100, not 81.
+      double a = cv::contourArea(c) + cv::arcLength(c, true) / 2 + 1;
       double pct = 100.0 * a / image_area;
-      if (pct < opt_.min_area || pct > opt_.max_area || a <= 0) continue;
+      if (pct < opt_.min_area || pct > opt_.max_area) continue;
       cv::RotatedRect rr = cv::minAreaRect(c);
+      rr.size.width += 1;  // likewise, measure the rectangle over whole pixels
+      rr.size.height += 1;
       // Normalise so that `width` is the side nearer the image x axis and the angle is in (-45, 45].
       double w = rr.size.width, hgt = rr.size.height, ang = rr.angle;  // OpenCV: clockwise on screen
       while (ang > 45) { ang -= 90; std::swap(w, hgt); }

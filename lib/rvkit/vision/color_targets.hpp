@@ -31,14 +31,14 @@ struct ColorOptions {
 struct ColorTarget {
   int range = 0;                            // index of the --color range that found it
   cv::Point2d center;                       // centroid of the contour, pixels
-  double area = 0;                          // contour area, % of the image
+  double area = 0;                          // pixels enclosed by the contour, % of the image
   cv::Rect bbox;                            // axis-aligned bounding box, pixels
   double angle = 0;                         // rotated rectangle: its width side's angle from the image
                                             // x axis, degrees in (-45, 45], counter-clockwise positive
-  double width = 0, height = 0;             // rotated rectangle sides, pixels
+  double width = 0, height = 0;             // rotated rectangle sides, pixels (over whole pixels)
   double aspect = 0;                        // width / height
   double fullness = 0;                      // contour area / rotated-rectangle area, %
-  std::array<cv::Point2d, 4> corners;       // rotated rectangle corners, pixels
+  std::array<cv::Point2d, 4> corners;       // rotated rectangle corners, pixels (enclosing the pixels)
 };
 
 // Finds targets in a BGR image. `scratch` images are reused between calls.

@@ -15,6 +15,16 @@
 namespace rvkit::vision {
 
 namespace {
+
+// nlohmann's message without its "[json.exception.parse_error.101] " prefix.
+std::string json_error_text(const std::exception& e) {
+  std::string s = e.what();
+  if (!s.empty() && s[0] == '[') {
+    size_t end = s.find("] ");
+    if (end != std::string::npos) s.erase(0, end + 2);
+  }
+  return s;
+}
 constexpr size_t kMaxLayoutBytes = 16 << 20;
 
 std::string read_file(const std::string& path) {
@@ -46,7 +56,7 @@ FieldLayout parse_field_layout(const std::string& text, const std::string& name)
   try {
     root = Json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("field layout '{}': invalid JSON: {}", name, e.what()));
+    throw Error(fmt::format("field layout '{}': invalid JSON: {}", name, json_error_text(e)));
   }
   if (!root.is_object()) throw Error(fmt::format("field layout '{}': expected a JSON object at the top", name));
   auto tags = root.find("tags");
