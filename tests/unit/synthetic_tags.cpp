@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include <apriltag/apriltag.h>
+#include <apriltag/common/image_u8.h>
 #include <apriltag/tag16h5.h>
 #include <apriltag/tag36h11.h>
 #include <opencv2/imgproc.hpp>
@@ -43,9 +44,7 @@ cv::Mat tag_bitmap(apriltag_family_t* fam, int id, int pad) {
   cv::Mat m(im->height, im->width, CV_8UC1, im->buf, size_t(im->stride));
   cv::Mat out;
   cv::copyMakeBorder(m, out, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar(255));
-  // image_u8_destroy is not exported by the Debian library; the image is two malloc'd blocks.
-  free(im->buf);
-  free(im);
+  image_u8_destroy(im);
   return out;
 }
 

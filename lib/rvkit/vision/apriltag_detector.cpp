@@ -7,6 +7,7 @@
 #include <thread>
 
 #include <apriltag/apriltag.h>
+#include <apriltag/common/image_u8.h>
 #include <apriltag/tag16h5.h>
 #include <apriltag/tag36h11.h>
 #include <fmt/format.h>
@@ -35,9 +36,7 @@ struct AprilTagDetector::Impl {
     if (it != bitmaps.end()) return it->second;
     image_u8_t* im = apriltag_to_image(family, id);
     cv::Mat m = cv::Mat(im->height, im->width, CV_8UC1, im->buf, size_t(im->stride)).clone();
-    // image_u8_destroy() is not exported by the Debian library; the image is two malloc'd blocks.
-    free(im->buf);
-    free(im);
+    image_u8_destroy(im);
     return bitmaps.emplace(id, m).first->second;
   }
   ~Impl() {
