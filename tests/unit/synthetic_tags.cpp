@@ -158,7 +158,9 @@ std::vector<Tag> visible_tags(const Camera& cam, const Pose3& field_to_camera, c
     if (dist > max_distance || t.camera_to_tag.t[0] < 0.3) continue;
     if (normal.dot(to_camera) / dist < std::cos(max_angle_deg * M_PI / 180)) continue;
     bool inside = true;
-    for (const auto& c : true_corners(cam, t))
+    Tag sheet = t;  // the white card around the tag must be in view too
+    sheet.size *= 1.8;
+    for (const auto& c : true_corners(cam, sheet))
       inside = inside && c.x > 8 && c.y > 8 && c.x < cam.w - 9 && c.y < cam.h - 9;
     if (inside) out.push_back(t);
   }

@@ -196,3 +196,33 @@ TEST_CASE("synthetic field: one tag gives the lower-error IPPE solution and the 
   CHECK(std::abs(fp->robot->t[2]) < 0.06);  // the robot stands on the floor
   CHECK(fp->std_devs[0] > 0);
 }
+
+TEST_CASE("synthetic field: single-tag errors stay within 3 standard deviations") {
+  FieldLayout layout = load_field_layout("2026-rebuilt-welded");
+  synth::Camera cam = synth::Camera::with_hfov(1280, 720, 70);
+  CameraCalibration cal = calibration_of(cam);
+  AprilTagDetector det(AprilTagOptions{});
+  cv::RNG rng(11);
+  int n = 0;
+  for (int trial = 0; trial < 600 && n < 25; ++trial) {
+    Pose3 truth = Pose3::from_xyz_rpy(rng.uniform(0.5, 16.0), rng.uniform(0.5, 7.5), rng.uniform(0.2, 1.0), 0,
+                                      -rng.uniform(0.0, 0.45), rng.uniform(-M_PI, M_PI));
+    auto tags = synth::visible_tags(cam, truth, layout.tags, kDefaultTagSize, 70, 6.0);
+    if (tags.size() != 1) continue;
+    synth::RenderOptions ro;
+    ro.seed = uint64_t(trial + 500);
+    auto dets = det.detect(synth::render(cam, tags, ro));
+    if (dets.size() != 1) continue;
+    std::vector<TagPose> poses{solve_tag_pose(dets[0], cal, kDefaultTagSize)};
+    auto fp = solve_field_pose(dets, poses, layout, cal, kDefaultTagSize, std::nullopt);
+    REQUIRE(fp);
+    ++n;
+    cv::Vec3d e = fp->camera.t - truth.t;
+    double yaw_err = std::remainder(fp->camera.rpy()[2] - truth.rpy()[2], 2 * M_PI);
+    CAPTURE(fp->distance);
+    CAPTURE(fp->ambiguity);
+    CHECK(std::hypot(e[0], e[1]) < 3 * fp->std_devs[0]);
+    CHECK(std::abs(yaw_err) < 3 * fp->std_devs[2]);
+  }
+  CHECK(n >= 20);
+}
