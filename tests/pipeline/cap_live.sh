@@ -41,6 +41,7 @@ done
 # Ctrl-C: SIGINT to the whole pipeline's process group ends every process quietly with status 0.
 setsid bash -c 'cap --test-pattern --fps 30 -v 2>/dev/null | probe --pass -q | probe --summary -q > "$1/sum.json" 2> "$1/err.txt"; echo "${PIPESTATUS[*]}" > "$1/status"' _ "$TMP" &
 leader=$!
+GROUPS_+=($leader)  # setsid made it a group leader
 sleep 0.5
 pgid=$(ps -o pgid= -p $leader | tr -d ' ')
 wait_sigint_handlers $(tools_in_group "$pgid")
@@ -57,6 +58,7 @@ expect_eq "$(pgrep -g "$pgid" | wc -l)" 0 "Ctrl-C: no process left behind"
 # SIGTERM to the source alone: it finishes its message, and the reader sees a clean end.
 cap --test-pattern --fps 0 --size 1280x720 2>"$TMP/cap.err" | probe --summary -q > "$TMP/sum2.json" 2>"$TMP/probe.err" &
 reader=$!
+PIDS+=($reader)
 sleep 0.3
 wait_sigint_handlers $reader $(pgrep -f "cap --test-pattern --fps 0 --size 1280x720")
 sleep 0.5
@@ -67,6 +69,7 @@ expect_eq "$(cat "$TMP/cap.err" "$TMP/probe.err")" "" "SIGTERM: quiet, and no tr
 # A missing camera: clear lines with backoff, never an exit or a hang; SIGTERM ends it promptly.
 cap --cam /dev/video99 > "$TMP/none.rvk" 2> "$TMP/cam.err" &
 camp=$!
+PIDS+=($camp)
 wait_sigint_handlers $camp
 sleep 2.2
 kill -TERM $camp

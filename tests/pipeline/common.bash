@@ -3,9 +3,11 @@ set -euo pipefail
 : "${RVKIT_BIN:?run through ctest, which sets RVKIT_BIN}"
 export PATH="$RVKIT_BIN:$PATH"
 TMP=$(mktemp -d /tmp/rvkit-test.XXXXXX)
-PIDS=()
+PIDS=()    # background processes to end when the test ends, however it ends
+GROUPS_=() # process groups (setsid pipelines) to end likewise
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  for g in "${GROUPS_[@]:-}"; do [ -n "$g" ] && kill -TERM -- -"$g" 2>/dev/null || true; done
   rm -rf "$TMP"
 }
 trap cleanup EXIT
