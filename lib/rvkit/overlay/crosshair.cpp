@@ -40,6 +40,7 @@ void CrosshairStage::draw(Canvas& c, const std::string& cam) const {
   for (const Crosshair& h : crosshairs_) {
     if (!h.cam.empty() && h.cam != cam) continue;
     cv::Point2d m = c.map({(h.x + 1) / 2 * c.frame_w - 0.5, (1 - h.y) / 2 * c.frame_h - 0.5});
+    m = {std::floor(m.x + 0.5), std::floor(m.y + 0.5)};  // on a pixel: crisp lines (half a pixel off at most)
     for (int pass = 0; pass < 2; ++pass) {  // a dark outline, then the line: visible on any background
       const cv::Scalar& col = pass ? color::cyan : color::black;
       int t = pass ? s.line : s.line + 2;
