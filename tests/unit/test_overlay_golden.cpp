@@ -2,6 +2,9 @@
 // the scene's exact truth), compared with tests/golden/*.png with a tolerance.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "overlay_test_util.hpp"
 #include "rvkit/overlay/annotator.hpp"
 #include "rvkit/overlay/tiler.hpp"
@@ -100,4 +103,32 @@ TEST_CASE("overlay golden: two test-pattern cameras tiled side by side at 640x24
   FrameInfo lead = otest::frame_info("left", 640, 480);
   a.draw_global(c, lead, nullptr, otest::kNow);
   otest::check_golden(tile, "overlay-tile-640x240.png");
+}
+
+// The input of the tool's golden test (tests/pipeline/overlay_golden.sh): the scene at 320x240 as a
+// PNG, and its records (seq 0, as `cap --file` numbers the frame) as JSON Lines.
+TEST_CASE("overlay golden: the tool test's input frame and records are the scene's") {
+  otest::check_golden(otest::scene(320, 240), "overlay-input-320x240.png");
+  Json rec = otest::truth_record("test", 320, 240);
+  rec["seq"] = 0;
+  std::string lines = Json{{"type", "nt"}, {"topic", "/SmartDashboard/Shooter/RPM"}, {"value", 3456.7}, {"t", otest::kT}}.dump() +
+                      "\n" +
+                      Json{{"type", "nt"}, {"topic", "/SmartDashboard/Field/Robot"}, {"value", {12.5, 2.0, 180.0}}, {"t", otest::kT}}.dump() +
+                      "\n";
+  std::string path = otest::golden_dir() + "/overlay-input-320x240-nt.jsonl", det_path = otest::golden_dir() + "/overlay-input-320x240-detections.jsonl";
+  if (const char* u = std::getenv("RVKIT_UPDATE_GOLDEN"); u && std::string(u) == "1") {
+    std::ofstream(path) << lines;
+    std::ofstream(det_path) << rec.dump() + "\n";
+  }
+  std::ifstream a(path), b(det_path);
+  std::string got_nt((std::istreambuf_iterator<char>(a)), {}), got_det((std::istreambuf_iterator<char>(b)), {});
+  CHECK(got_nt == lines);
+  REQUIRE_FALSE(got_det.empty());
+  Json parsed = Json::parse(got_det);
+  CHECK(parsed["tags"].size() == rec["tags"].size());
+  for (size_t i = 0; i < rec["tags"].size(); ++i)
+    for (size_t k = 0; k < 4; ++k)
+      for (size_t xy = 0; xy < 2; ++xy)
+        CHECK(parsed["tags"][i]["corners"][k][xy].get<double>() ==
+              doctest::Approx(rec["tags"][i]["corners"][k][xy].get<double>()).epsilon(1e-6));
 }

@@ -61,6 +61,24 @@ struct Settings {
   bool no_tags = false, no_targets = false;
 };
 
+// A bad option value (exit status 2, like the option errors run_tool reports).
+class BadOption : public Error {
+ public:
+  using Error::Error;
+};
+
+// Runs an option parser, turning its error into a BadOption.
+template <class F>
+auto option(F&& f) {
+  try {
+    return f();
+  } catch (const BadOption&) {
+    throw;
+  } catch (const Error& e) {
+    throw BadOption(e.what());
+  }
+}
+
 struct InputState {
   bool ended = false, any = false, frames = false;
 };
@@ -79,42 +97,43 @@ class OverlayTool {
       if (size_t eq = c.find('='); eq != std::string::npos && access(c.c_str(), F_OK) != 0) {
         cf.cam = c.substr(0, eq);
         path = c.substr(eq + 1);
-        if (cf.cam.empty()) throw Error(fmt::format("--calib '{}': no camera name before '='", c));
+        if (cf.cam.empty()) throw BadOption(fmt::format("--calib '{}': no camera name before '='", c));
       }
       cf.calib = vision::load_calibration(path);
       ao.calibs.push_back(std::move(cf));
     }
-    for (const auto& c : s.crosshairs) ao.crosshairs.push_back(parse_crosshair(c));
-    ao.hud = parse_hud_items(s.hud);
+    for (const auto& c : s.crosshairs) ao.crosshairs.push_back(option([&] { return parse_crosshair(c); }));
+    ao.hud = option([&] { return parse_hud_items(s.hud); });
     ao.texts = s.texts;
+    for (const auto& t : s.texts) option([&] { return TextTemplate::parse(t); });
     if (!s.field.empty()) ao.field = vision::load_field_layout(s.field);
     ao.pose_topic = s.pose_topic;
-    if (!s.pose_topic.empty() && s.field.empty()) throw Error("--pose-topic needs --field (the map it is drawn on)");
+    if (!s.pose_topic.empty() && s.field.empty()) throw BadOption("--pose-topic needs --field (the map it is drawn on)");
     annotator_.emplace(std::move(ao));
     if (!s.tile.empty()) {
-      cv::Size size = s.size.empty() ? cv::Size() : parse_size(s.size, "--size");
-      if (s.name.empty()) throw Error("--name: the tile's camera name must not be empty");
-      tiler_.emplace(parse_tile_list(s.tile), s.name, size);
+      cv::Size size = s.size.empty() ? cv::Size() : option([&] { return parse_size(s.size, "--size"); });
+      if (s.name.empty()) throw BadOption("--name: the tile's camera name must not be empty");
+      tiler_.emplace(option([&] { return parse_tile_list(s.tile); }), s.name, size);
     } else if (!s.size.empty() || s.name != "tile") {
-      throw Error(fmt::format("{} is for --tile", s.size.empty() ? "--name" : "--size"));
+      throw BadOption(fmt::format("{} is only for --tile", s.size.empty() ? "--name" : "--size"));
     }
     auto f = parse_pixel_format(s.fmt);
-    if (!f || *f == PixelFormat::Gray8) throw Error(fmt::format("--fmt '{}': expected bgr8 or jpeg", s.fmt));
+    if (!f || *f == PixelFormat::Gray8) throw BadOption(fmt::format("--fmt '{}': expected bgr8 or jpeg", s.fmt));
     out_fmt_ = *f;
-    if (s.max_wait_ms < 0) throw Error("--max-wait must be 0 or more milliseconds");
+    if (s.max_wait_ms < 0) throw BadOption("--max-wait must be 0 or more milliseconds");
     MatcherOptions mo;
     mo.max_wait_us = int64_t(s.max_wait_ms) * 1000;
     matcher_.emplace(mo);
 
     // Inputs: stdin unless --no-stdin or it is a terminal (then only when named with --in -).
     bool explicit_stdin = std::count(s.ins.begin(), s.ins.end(), "-") > 0;
-    if (explicit_stdin && s.no_stdin) throw Error("--in - and --no-stdin contradict each other");
+    if (explicit_stdin && s.no_stdin) throw BadOption("--in - and --no-stdin contradict each other");
     if (explicit_stdin || (!s.no_stdin && !isatty(STDIN_FILENO))) specs_.push_back("-");
     for (const auto& in : s.ins)
       if (in != "-" && std::find(specs_.begin(), specs_.end(), in) == specs_.end()) specs_.push_back(in);
     if (specs_.empty())
-      throw Error(s.no_stdin ? "--no-stdin without any --in: no input"
-                             : "no input: stdin is a terminal; pipe frames in or give --in");
+      throw BadOption(s.no_stdin ? "--no-stdin without any --in: no input"
+                                 : "no input: stdin is a terminal; pipe frames in or give --in");
     stdin_index_ = specs_[0] == "-" ? 0 : -1;
     state_.resize(specs_.size());
   }
@@ -205,7 +224,9 @@ class OverlayTool {
   // Ends when stdin ends (having carried something); without stdin (or with an empty one), when every
   // input that carried frames has ended, or every input has.
   bool finished() {
-    if (stdin_index_ >= 0 && state_[size_t(stdin_index_)].ended && state_[size_t(stdin_index_)].any) {
+    if (stdin_index_ >= 0 && !state_[size_t(stdin_index_)].ended) {
+      finishing_ = false;  // stdin decides, once it has ended
+    } else if (stdin_index_ >= 0 && state_[size_t(stdin_index_)].any) {
       finishing_ = true;
     } else {
       bool all_ended = true, any_frames = false, frame_inputs_ended = true;
@@ -351,8 +372,14 @@ int main(int argc, char** argv) {
         app.add_option("--name", s.name, "The tile's camera name")->capture_default_str()->group(g);
         app.add_option("--size", s.size, "The tile's size WxH (default: cells the size of the first frame)")->group(g);
         return [&]() -> int {
-          OverlayTool tool(s, common.verbose);
-          return tool.run();
+          std::optional<OverlayTool> tool;
+          try {
+            tool.emplace(s, common.verbose);
+          } catch (const BadOption& e) {
+            log_line("overlay", e.what());
+            return 2;
+          }
+          return tool->run();
         };
       });
 }
