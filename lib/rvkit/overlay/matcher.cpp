@@ -78,6 +78,7 @@ void FrameMatcher::add_frame(Message&& m, int64_t now) {
   Pending p;
   p.msg = std::move(m);
   p.seq = seq;
+  p.arrival = arrivals_++;
   // Records that came before their frame; those for earlier frames will never be used.
   auto early = std::find_if(c.early.begin(), c.early.end(), [&](const RecordPtr& r) { return *r->seq == seq; });
   if (early != c.early.end()) p.record = *early;
@@ -136,14 +137,31 @@ void FrameMatcher::add_record(const RecordPtr& r, int64_t now) {
   promote(c, now);
 }
 
-void FrameMatcher::expire(int64_t now) {
-  for (auto& [n, c] : cams_) promote(c, now);
+void FrameMatcher::promote_all(int64_t now, bool everything) {
+  for (;;) {
+    Cam* next = nullptr;
+    for (auto& [n, c] : cams_) {
+      if (c.pending.empty()) continue;
+      const Pending& p = c.pending.front();
+      if (!everything && !p.resolved && p.deadline > now) continue;
+      if (!next || p.arrival < next->pending.front().arrival) next = &c;
+    }
+    if (!next) return;
+    Pending& p = next->pending.front();
+    if (p.resolved) {
+      release_head(*next, p.why);
+    } else if (everything) {
+      release_head(*next, Release::End);
+    } else {
+      release_head(*next, Release::TimedOut);
+      stop_expecting(*next);
+    }
+  }
 }
 
-void FrameMatcher::release_all() {
-  for (auto& [n, c] : cams_)
-    while (!c.pending.empty()) release_head(c, c.pending.front().resolved ? c.pending.front().why : Release::End);
-}
+void FrameMatcher::expire(int64_t now) { promote_all(now, false); }
+
+void FrameMatcher::release_all() { promote_all(0, true); }
 
 bool FrameMatcher::pop_ready(ReadyFrame& out) {
   if (ready_.empty()) return false;

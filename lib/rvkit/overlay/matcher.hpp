@@ -77,6 +77,7 @@ class FrameMatcher {
   struct Pending {
     Message msg;
     int64_t seq = 0;
+    uint64_t arrival = 0;   // order of arrival over all cameras
     int64_t deadline = 0;
     RecordPtr record;
     bool resolved = false;  // may leave as soon as it is at the head
@@ -92,6 +93,8 @@ class FrameMatcher {
 
   Cam& cam(const std::string& name, int64_t now);
   void promote(Cam& c, int64_t now);
+  // Releases what can go from every camera, oldest arrival first (so cameras stay interleaved).
+  void promote_all(int64_t now, bool everything);
   void release_head(Cam& c, Release why);
   void stop_expecting(Cam& c);
   void count(Release why);
@@ -100,6 +103,7 @@ class FrameMatcher {
   std::map<std::string, Cam> cams_;
   std::deque<ReadyFrame> ready_;
   size_t total_pending_ = 0;
+  uint64_t arrivals_ = 0;
   Counts counts_;
 };
 
