@@ -90,7 +90,7 @@ void Tiler::allocate(cv::Size first) {
 void Tiler::mark(Cell& c, const std::string& text, bool dim) {
   cv::Mat cell = canvas_(c.rect);
   if (dim) blend_rect(cell, {0, 0, cell.cols, cell.rows}, color::black, 0.6);
-  Style s = Style::for_size(cell.cols, cell.rows);
+  Style s = Style::for_size(cell.cols * 2, cell.rows * 2);  // twice the usual text: it says a lot
   cv::Size ts = text_size(s, text);
   draw_outlined_text(cell, text, {std::max(0, (cell.cols - ts.width) / 2), (cell.rows + ts.height) / 2}, s,
                      color::white);
