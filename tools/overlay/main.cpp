@@ -79,6 +79,30 @@ auto option(F&& f) {
   }
 }
 
+// Time spent turning a frame into the annotated image (decoding, drawing, composing a tile; not
+// reading or writing), per output frame: the -v lines report it.
+class DrawTimes {
+ public:
+  void add(int64_t us) {
+    sum_ += us;
+    ++n_;
+    if (samples_.size() < 100000) samples_.push_back(us);
+  }
+  std::string summary() const {
+    if (!n_) return "drawing: no frames";
+    std::vector<int64_t> v = samples_;
+    size_t k = std::min(v.size() - 1, size_t(double(v.size()) * 0.99));
+    std::nth_element(v.begin(), v.begin() + long(k), v.end());
+    return fmt::format("drawing {:.2f} ms mean, {:.2f} ms p99 per frame out", double(sum_) / double(n_) / 1000.0,
+                       double(v[k]) / 1000.0);
+  }
+
+ private:
+  int64_t sum_ = 0;
+  uint64_t n_ = 0;
+  std::vector<int64_t> samples_;
+};
+
 struct InputState {
   bool ended = false, any = false, frames = false;
 };
@@ -171,9 +195,9 @@ class OverlayTool {
   std::string progress() const {
     const auto& c = matcher_->counts();
     return fmt::format("{} frames in, {} out; with their record {}, not waiting {}, record skipped {}, timed out {}, "
-                       "overflow {}; {} records, {} late; {} malformed",
+                       "overflow {}; {} records, {} late; {} malformed; {}",
                        frames_in_, frames_out_, c.matched, c.not_expected + c.end, c.superseded, c.timed_out,
-                       c.overflow, records_, c.late_records, malformed_);
+                       c.overflow, records_, c.late_records, malformed_, draw_times_.summary());
   }
 
   // Returns true when overlay should finish (its inputs are done).
@@ -254,6 +278,7 @@ class OverlayTool {
   }
 
   bool write_tile() {
+    int64_t t0 = mono_us();
     FrameInfo info;
     const cv::Mat& composed = tiler_->take(info);
     tile_img_.create(composed.size(), CV_8UC3);
@@ -266,10 +291,13 @@ class OverlayTool {
       annotator_->draw_global(c, it->second.first, it->second.second.get(), now_us());
       break;
     }
+    draw_times_.add(mono_us() - t0 + tile_draw_us_);
+    tile_draw_us_ = 0;
     return write_frame(make_frame_header(info), tile_img_);
   }
 
   bool emit(ReadyFrame& rf) {
+    int64_t t0 = mono_us();
     FrameInfo f = frame_info(rf.msg.header);
     cv::Mat img;
     try {
@@ -283,10 +311,15 @@ class OverlayTool {
     const Record* rec = rf.record.get();
     bool ok = true;
     if (tiler_ && tiler_->has(f.cam)) {
-      if (tiler_->fresh(f.cam)) ok = write_tile();
+      if (tiler_->fresh(f.cam)) {
+        int64_t w0 = mono_us();
+        ok = write_tile();
+        t0 += mono_us() - w0;  // that tile's own time is counted there
+      }
       Canvas cell = tiler_->place(f.cam, img, f.t_capture);
       annotator_->draw_camera(cell, f, rec, now_us());
       tile_last_[f.cam] = {f, rf.record};
+      tile_draw_us_ += mono_us() - t0;  // counted with the tile this frame goes out in
       if (ok && tiler_->complete()) ok = write_tile();
     } else {
       Canvas c(img);
@@ -299,6 +332,7 @@ class OverlayTool {
         header["stride"] = int64_t(img.cols) * 3;
         header["bytes"] = uint64_t(img.cols) * 3 * uint64_t(img.rows);
       }
+      draw_times_.add(mono_us() - t0);
       ok = write_frame(header, img);
     }
     inputs_->recycle(std::move(rf.msg));
@@ -321,6 +355,8 @@ class OverlayTool {
   cv::Mat tile_img_;
   bool finishing_ = false;
   Warnings warnings_;
+  DrawTimes draw_times_;
+  int64_t tile_draw_us_ = 0;  // time spent on the cameras of the next tile
   uint64_t frames_in_ = 0, frames_out_ = 0, records_ = 0, malformed_ = 0;
 };
 

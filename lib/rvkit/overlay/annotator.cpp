@@ -135,7 +135,9 @@ std::optional<vision::Pose3> Annotator::topic_pose() const {
 
 void Annotator::draw_global(Canvas& c, const FrameInfo& f, const Record* rec, int64_t now_us) {
   if (c.img.empty()) return;
-  hud_.draw_texts(c, context(f, rec, now_us));
+  // The texts (bottom left) stop short of the map (bottom right).
+  int max_width = map_ ? map_->map_rect(c.img.cols, c.img.rows, c.style).x - c.style.pad : c.img.cols;
+  hud_.draw_texts(c, context(f, rec, now_us), max_width);
   if (!map_) return;
   std::vector<MapPose> poses;
   if (auto p = topic_pose()) poses.push_back({*p, color::cyan});

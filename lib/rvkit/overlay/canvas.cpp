@@ -1,7 +1,10 @@
 #include "rvkit/overlay/canvas.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <map>
+#include <memory>
 
 #include <opencv2/imgproc.hpp>
 
@@ -87,42 +90,148 @@ void blend_rect(cv::Mat& img, cv::Rect r, const cv::Scalar& c, double alpha) {
   if (c != cv::Scalar()) roi += c * alpha;
 }
 
+namespace {
+
+// Text is drawn from a cache of glyphs: each character is rendered once per style with OpenCV's
+// Hershey font (anti-aliased) into a coverage mask, then blended wherever it is needed. That is
+// 5-10 times faster than putText for the short strings overlay draws every frame.
+class GlyphCache {
+ public:
+  struct Glyph {
+    cv::Mat mask;       // coverage 0..255
+    cv::Point offset;   // mask's top-left relative to the pen (left end of the baseline)
+    double advance = 0; // pen advance, px
+  };
+  struct Font {
+    std::array<Glyph, 128> fill, outline;
+    bool has_outline[128] = {};
+    bool has_fill[128] = {};
+  };
+
+  const Glyph& glyph(const Style& s, unsigned char c, bool outline) {
+    if (c < 32 || c > 126) c = '?';
+    Font& f = font(s);
+    bool& done = outline ? f.has_outline[c] : f.has_fill[c];
+    Glyph& g = outline ? f.outline[c] : f.fill[c];
+    if (!done) {
+      render(s, char(c), outline_thickness(s, outline), g);
+      done = true;
+    }
+    return g;
+  }
+
+  static int outline_thickness(const Style& s, bool outline) {
+    return outline ? s.font_thickness + std::max(2, s.font_thickness) : s.font_thickness;
+  }
+
+ private:
+  Font& font(const Style& s) {
+    auto key = std::make_pair(s.text_px, s.font_thickness);
+    auto it = fonts_.find(key);
+    if (it == fonts_.end()) {
+      if (fonts_.size() >= 16) fonts_.clear();  // many cell sizes at once: start again
+      it = fonts_.emplace(key, std::make_unique<Font>()).first;
+    }
+    return *it->second;
+  }
+
+  static void render(const Style& s, char c, int thickness, Glyph& g) {
+    std::string text(1, c);
+    int m = thickness + 2;
+    int base = 0;
+    cv::Size sz = cv::getTextSize(text, kFont, s.font_scale, thickness, &base);
+    cv::Mat canvas = cv::Mat::zeros(s.text_px * 3 + 2 * m, sz.width + s.text_px + 2 * m, CV_8UC1);
+    cv::Point pen(m, m + s.text_px * 2);
+    cv::putText(canvas, text, pen, kFont, s.font_scale, cv::Scalar(255), thickness, cv::LINE_AA);
+    cv::Rect box = cv::boundingRect(canvas);
+    if (box.empty()) box = cv::Rect(0, 0, 1, 1);
+    g.mask = canvas(box).clone();
+    g.offset = box.tl() - pen;
+    // The advance at 1/16 px: getTextSize rounds its width, which includes the thickness once.
+    cv::Size wide = cv::getTextSize(text, kFont, s.font_scale * 16, 1, &base);
+    g.advance = (wide.width - 1) / 16.0;
+  }
+
+  std::map<std::pair<int, int>, std::unique_ptr<Font>> fonts_;
+};
+
+GlyphCache& glyphs() {
+  thread_local GlyphCache cache;
+  return cache;
+}
+
+// Blends `colour` into img where `mask` covers, mask placed at `at`.
+void blend_mask(cv::Mat& img, const cv::Mat& mask, cv::Point at, const cv::Scalar& colour) {
+  cv::Rect r = cv::Rect(at, mask.size()) & cv::Rect(0, 0, img.cols, img.rows);
+  if (r.empty()) return;
+  const int c0 = int(colour[0]), c1 = int(colour[1]), c2 = int(colour[2]);
+  for (int y = r.y; y < r.y + r.height; ++y) {
+    const uchar* a = mask.ptr<uchar>(y - at.y) + (r.x - at.x);
+    uchar* p = img.ptr<uchar>(y) + r.x * 3;
+    for (int x = 0; x < r.width; ++x, p += 3) {
+      int k = a[x];
+      if (!k) continue;
+      if (k == 255) {
+        p[0] = uchar(c0), p[1] = uchar(c1), p[2] = uchar(c2);
+        continue;
+      }
+      p[0] = uchar((p[0] * (255 - k) + c0 * k + 127) / 255);
+      p[1] = uchar((p[1] * (255 - k) + c1 * k + 127) / 255);
+      p[2] = uchar((p[2] * (255 - k) + c2 * k + 127) / 255);
+    }
+  }
+}
+
+void draw_glyphs(cv::Mat& img, const std::string& text, cv::Point pen, const Style& s, const cv::Scalar& c,
+                 bool outline) {
+  double x = pen.x;
+  for (unsigned char ch : text) {
+    const auto& g = glyphs().glyph(s, ch, outline);
+    if (ch != ' ') blend_mask(img, g.mask, cv::Point(int(std::lround(x)), pen.y) + g.offset, c);
+    x += g.advance;
+  }
+}
+
+}  // namespace
+
 cv::Size text_size(const Style& s, const std::string& text) {
-  int base = 0;
-  cv::Size sz = cv::getTextSize(text, kFont, s.font_scale, s.font_thickness, &base);
-  return {sz.width, s.text_px};
+  double w = 0;
+  for (unsigned char ch : text) w += glyphs().glyph(s, ch, false).advance;
+  return {int(std::lround(w)) + s.font_thickness, s.text_px};
 }
 
 void draw_text(cv::Mat& img, const std::string& text, cv::Point baseline_left, const Style& s, const cv::Scalar& c) {
-  cv::putText(img, text, baseline_left, kFont, s.font_scale, c, s.font_thickness, cv::LINE_AA);
+  draw_glyphs(img, text, baseline_left, s, c, false);
 }
 
 void draw_outlined_text(cv::Mat& img, const std::string& text, cv::Point baseline_left, const Style& s,
                         const cv::Scalar& c) {
-  int outline = s.font_thickness + std::max(2, s.font_thickness);
-  cv::putText(img, text, baseline_left, kFont, s.font_scale, color::black, outline, cv::LINE_AA);
-  cv::putText(img, text, baseline_left, kFont, s.font_scale, c, s.font_thickness, cv::LINE_AA);
+  draw_glyphs(img, text, baseline_left, s, color::black, true);
+  draw_glyphs(img, text, baseline_left, s, c, false);
 }
 
-cv::Rect draw_text_box(cv::Mat& img, const std::vector<std::string>& lines, Corner corner, const Style& s, int offset) {
+cv::Rect draw_text_box(cv::Mat& img, const std::vector<std::string>& lines, Corner corner, const Style& s, int offset,
+                       int max_width) {
   if (lines.empty()) return {};
   int line_h = s.text_px + s.pad + s.pad / 2;
   int w = 0;
   for (const auto& l : lines) w = std::max(w, text_size(s, l).width);
-  int box_w = w + 2 * s.pad, box_h = int(lines.size()) * line_h + s.pad - s.pad / 2;
+  int box_w = std::min(w + 2 * s.pad, std::max(0, max_width)), box_h = int(lines.size()) * line_h + s.pad - s.pad / 2;
   bool right = corner == Corner::TopRight || corner == Corner::BottomRight;
   bool bottom = corner == Corner::BottomLeft || corner == Corner::BottomRight;
   int x = right ? img.cols - box_w : 0;
   int y = bottom ? img.rows - box_h - offset : offset;
-  cv::Rect box(x, y, box_w, box_h);
+  cv::Rect box = cv::Rect(x, y, box_w, box_h) & cv::Rect(0, 0, img.cols, img.rows);
+  if (box.empty()) return {};
   blend_rect(img, box, color::black, 0.55);
+  cv::Mat inside = img(box);  // text is clipped to the box
   for (size_t i = 0; i < lines.size(); ++i) {
     int tw = text_size(s, lines[i]).width;
-    int tx = right ? x + box_w - s.pad - tw : x + s.pad;
-    int ty = y + s.pad + int(i) * line_h + s.text_px;
-    draw_text(img, lines[i], {tx, ty}, s, color::white);
+    int tx = right ? box_w - s.pad - tw : s.pad;
+    int ty = (y - box.y) + s.pad + int(i) * line_h + s.text_px;
+    draw_text(inside, lines[i], {tx, ty}, s, color::white);
   }
-  return box & cv::Rect(0, 0, img.cols, img.rows);
+  return box;
 }
 
 }  // namespace rvkit::overlay

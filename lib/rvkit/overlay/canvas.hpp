@@ -66,8 +66,9 @@ void draw_outlined_text(cv::Mat& img, const std::string& text, cv::Point baselin
 
 enum class Corner { TopLeft, TopRight, BottomLeft, BottomRight };
 // Lines of text on a translucent dark box in a corner of the image; returns the box drawn
-// (empty when there are no lines). `offset` moves the box away from the corner (e.g. below another box).
+// (empty when there are no lines). `offset` moves the box away from the corner (e.g. below another box);
+// text wider than `max_width` px is cut off there.
 cv::Rect draw_text_box(cv::Mat& img, const std::vector<std::string>& lines, Corner corner, const Style& s,
-                       int offset = 0);
+                       int offset = 0, int max_width = 1 << 30);
 
 }  // namespace rvkit::overlay

@@ -36,11 +36,11 @@ void HudStage::draw_status(Canvas& c, const TemplateContext& ctx) const {
   draw_text_box(c.img, {line}, Corner::TopRight, c.style);
 }
 
-void HudStage::draw_texts(Canvas& c, const TemplateContext& ctx) const {
+void HudStage::draw_texts(Canvas& c, const TemplateContext& ctx, int max_width) const {
   if (texts_.empty()) return;
   std::vector<std::string> lines;
   for (const auto& t : texts_) lines.push_back(t.render(ctx));
-  draw_text_box(c.img, lines, Corner::BottomLeft, c.style);
+  draw_text_box(c.img, lines, Corner::BottomLeft, c.style, 0, max_width);
 }
 
 }  // namespace rvkit::overlay

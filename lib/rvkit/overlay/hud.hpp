@@ -21,8 +21,8 @@ class HudStage {
   HudStage(HudItems items, std::vector<TextTemplate> texts) : items_(items), texts_(std::move(texts)) {}
   // The status box, e.g. "front  30.0 fps  42 ms" (latency = now - t_capture, from ctx).
   void draw_status(Canvas& c, const TemplateContext& ctx) const;
-  // One line per --text template, filled from ctx.
-  void draw_texts(Canvas& c, const TemplateContext& ctx) const;
+  // One line per --text template, filled from ctx, cut off at max_width px.
+  void draw_texts(Canvas& c, const TemplateContext& ctx, int max_width = 1 << 30) const;
   const std::vector<TextTemplate>& texts() const { return texts_; }
 
  private:
