@@ -48,6 +48,16 @@ done
 interleave "$TMP/left" "$TMP/right" | overlay --hud none --tile left,right >"$TMP/tiles-big"
 expect_eq "$(messages "$TMP/tiles-big" | awk '{print $2, $5}' | sort -u)" "tile 1280x480" "default: cells of the frames' size, camera 'tile'"
 
+# Texts and the map are drawn on each tile, not piled up on the next: unchanging cameras give identical tiles.
+cap --file "$GOLDEN/overlay-input-320x240.png" --loop --count 3 --fmt bgr8 --name left >"$TMP/still-left"
+cap --file "$GOLDEN/overlay-input-320x240.png" --loop --count 3 --fmt bgr8 --name right >"$TMP/still-right"
+interleave "$TMP/still-left" "$TMP/still-right" |
+  overlay --hud none --text 'same text' --field 2024-crescendo --tile left,right >"$TMP/still-tiles"
+expect_eq "$(messages "$TMP/still-tiles" | wc -l)" "3" "three tiles of still cameras"
+for i in 0 1 2; do frame_raw "$TMP/still-tiles" $i "$TMP/still-$i" >/dev/null; done
+cmp -s "$TMP/still-0" "$TMP/still-2" || fail "the text box and map piled up from tile to tile"
+ok "texts and the map do not pile up from tile to tile"
+
 # A camera outside the tile goes through as itself, in order.
 cap --test-pattern --fps 0 --count 2 --size 320x240 --name other >"$TMP/other"
 { cat "$TMP/other"; interleave "$TMP/left" "$TMP/right"; } | overlay --hud none --tile left,right >"$TMP/mixed"

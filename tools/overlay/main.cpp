@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <ctime>
 #include <optional>
 
 #include <fmt/format.h>
@@ -79,7 +80,14 @@ auto option(F&& f) {
   }
 }
 
-// Time spent turning a frame into the annotated image (decoding, drawing, composing a tile; not
+// CPU time of the calling thread, µs: what drawing costs, however busy the machine is.
+int64_t cpu_us() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts_to_us(ts);
+}
+
+// CPU time spent turning a frame into the annotated image (decoding, drawing, composing a tile; not
 // reading or writing), per output frame: the -v lines report it.
 class DrawTimes {
  public:
@@ -93,7 +101,7 @@ class DrawTimes {
     std::vector<int64_t> v = samples_;
     size_t k = std::min(v.size() - 1, size_t(double(v.size()) * 0.99));
     std::nth_element(v.begin(), v.begin() + long(k), v.end());
-    return fmt::format("drawing {:.2f} ms mean, {:.2f} ms p99 per frame out", double(sum_) / double(n_) / 1000.0,
+    return fmt::format("drawing {:.2f} ms mean, {:.2f} ms p99 CPU per frame out", double(sum_) / double(n_) / 1000.0,
                        double(v[k]) / 1000.0);
   }
 
@@ -226,8 +234,8 @@ class OverlayTool {
       return false;
     }
     ++records_;
-    if (!ev.msg.payload.empty()) inputs_->recycle(std::move(ev.msg));  // keep the buffer, not the payload
     RecordPtr r = make_record(std::move(ev.msg.header));
+    inputs_->recycle(std::move(ev.msg));  // its buffer (perhaps a frame's) serves again
     if (r->detections && !r->detections->problems.empty()) {
       ++malformed_;
       std::string what = r->seq ? fmt::format("{} record for {}/{}", r->type, r->cam, *r->seq) : r->type + " record";
@@ -278,26 +286,32 @@ class OverlayTool {
   }
 
   bool write_tile() {
-    int64_t t0 = mono_us();
+    int64_t t0 = cpu_us();
     FrameInfo info;
-    const cv::Mat& composed = tiler_->take(info);
-    tile_img_.create(composed.size(), CV_8UC3);
-    composed.copyTo(tile_img_);
-    Canvas c(tile_img_);
+    cv::Mat composed = tiler_->take(info);  // the tiler's own image: what is drawn on it is put back after
+    Canvas c(composed);
     // Templates and the map on a tile speak for the first camera of the list that has been seen.
-    for (const auto& cam : tiler_->cams()) {
-      auto it = tile_last_.find(cam);
-      if (it == tile_last_.end()) continue;
-      annotator_->draw_global(c, it->second.first, it->second.second.get(), now_us());
-      break;
+    const std::pair<FrameInfo, RecordPtr>* lead = nullptr;
+    for (const auto& cam : tiler_->cams())
+      if (auto it = tile_last_.find(cam); it != tile_last_.end()) {
+        lead = &it->second;
+        break;
+      }
+    std::vector<std::pair<cv::Rect, cv::Mat>> saved;
+    if (lead) {
+      for (const cv::Rect& r : annotator_->global_rects(c, lead->first, lead->second.get(), now_us()))
+        saved.emplace_back(r, composed(r).clone());
+      annotator_->draw_global(c, lead->first, lead->second.get(), now_us());
     }
-    draw_times_.add(mono_us() - t0 + tile_draw_us_);
+    draw_times_.add(cpu_us() - t0 + tile_draw_us_);
     tile_draw_us_ = 0;
-    return write_frame(make_frame_header(info), tile_img_);
+    bool ok = write_frame(make_frame_header(info), composed);
+    for (auto& [r, pixels] : saved) pixels.copyTo(composed(r));
+    return ok;
   }
 
   bool emit(ReadyFrame& rf) {
-    int64_t t0 = mono_us();
+    int64_t t0 = cpu_us();
     FrameInfo f = frame_info(rf.msg.header);
     cv::Mat img;
     try {
@@ -312,14 +326,14 @@ class OverlayTool {
     bool ok = true;
     if (tiler_ && tiler_->has(f.cam)) {
       if (tiler_->fresh(f.cam)) {
-        int64_t w0 = mono_us();
+        int64_t w0 = cpu_us();
         ok = write_tile();
-        t0 += mono_us() - w0;  // that tile's own time is counted there
+        t0 += cpu_us() - w0;  // that tile's own time is counted there
       }
       Canvas cell = tiler_->place(f.cam, img, f.t_capture);
       annotator_->draw_camera(cell, f, rec, now_us());
       tile_last_[f.cam] = {f, rf.record};
-      tile_draw_us_ += mono_us() - t0;  // counted with the tile this frame goes out in
+      tile_draw_us_ += cpu_us() - t0;  // counted with the tile this frame goes out in
       if (ok && tiler_->complete()) ok = write_tile();
     } else {
       Canvas c(img);
@@ -332,7 +346,7 @@ class OverlayTool {
         header["stride"] = int64_t(img.cols) * 3;
         header["bytes"] = uint64_t(img.cols) * 3 * uint64_t(img.rows);
       }
-      draw_times_.add(mono_us() - t0);
+      draw_times_.add(cpu_us() - t0);
       ok = write_frame(header, img);
     }
     inputs_->recycle(std::move(rf.msg));
@@ -352,7 +366,6 @@ class OverlayTool {
   InputSet* inputs_ = nullptr;
   std::unique_ptr<Output> out_;
   std::map<std::string, std::pair<FrameInfo, RecordPtr>> tile_last_;
-  cv::Mat tile_img_;
   bool finishing_ = false;
   Warnings warnings_;
   DrawTimes draw_times_;

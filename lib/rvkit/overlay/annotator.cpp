@@ -135,9 +135,7 @@ std::optional<vision::Pose3> Annotator::topic_pose() const {
 
 void Annotator::draw_global(Canvas& c, const FrameInfo& f, const Record* rec, int64_t now_us) {
   if (c.img.empty()) return;
-  // The texts (bottom left) stop short of the map (bottom right).
-  int max_width = map_ ? map_->map_rect(c.img.cols, c.img.rows, c.style).x - c.style.pad : c.img.cols;
-  hud_.draw_texts(c, context(f, rec, now_us), max_width);
+  hud_.draw_texts(c, context(f, rec, now_us), texts_width(c));
   if (!map_) return;
   std::vector<MapPose> poses;
   if (auto p = topic_pose()) poses.push_back({*p, color::cyan});
@@ -147,6 +145,24 @@ void Annotator::draw_global(Canvas& c, const FrameInfo& f, const Record* rec, in
   else if (last_vision_pose_ && std::llabs(f.t_capture - last_vision_t_) < kStalePoseUs)
     poses.push_back({*last_vision_pose_, color::grey});
   map_->draw(c, poses);
+}
+
+int Annotator::texts_width(const Canvas& c) const {
+  // The texts (bottom left) stop short of the map (bottom right).
+  return map_ ? map_->map_rect(c.img.cols, c.img.rows, c.style).x - c.style.pad : c.img.cols;
+}
+
+std::vector<cv::Rect> Annotator::global_rects(const Canvas& c, const FrameInfo& f, const Record* rec,
+                                              int64_t now_us) const {
+  std::vector<cv::Rect> r;
+  cv::Rect all(0, 0, c.img.cols, c.img.rows);
+  cv::Rect t = hud_.texts_rect(c, context(f, rec, now_us), texts_width(c)) & all;
+  if (!t.empty()) r.push_back(t);
+  if (map_) {
+    cv::Rect m = map_->map_rect(c.img.cols, c.img.rows, c.style) & all;  // the map draws nothing outside
+    if (!m.empty()) r.push_back(m);
+  }
+  return r;
 }
 
 }  // namespace rvkit::overlay

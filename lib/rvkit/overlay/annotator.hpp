@@ -52,6 +52,8 @@ class Annotator {
   void draw_camera(Canvas& c, const FrameInfo& f, const Record* rec, int64_t now_us);
   // The once-per-image elements (texts, field map); f/rec give the templates their context.
   void draw_global(Canvas& c, const FrameInfo& f, const Record* rec, int64_t now_us);
+  // The rectangles draw_global() would draw over (to save and restore what is under them).
+  std::vector<cv::Rect> global_rects(const Canvas& c, const FrameInfo& f, const Record* rec, int64_t now_us) const;
 
   double fps(const std::string& cam) const;
   const RecordStore& store() const { return store_; }
@@ -67,6 +69,7 @@ class Annotator {
   const vision::CameraCalibration* calibration(const std::string& cam, int w, int h);
   TemplateContext context(const FrameInfo& f, const Record* rec, int64_t now_us) const;
   std::optional<vision::Pose3> topic_pose() const;
+  int texts_width(const Canvas& c) const;
 
   AnnotatorOptions o_;
   TagStage tags_;

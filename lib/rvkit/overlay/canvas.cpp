@@ -210,25 +210,36 @@ void draw_outlined_text(cv::Mat& img, const std::string& text, cv::Point baselin
   draw_glyphs(img, text, baseline_left, s, c, false);
 }
 
-cv::Rect draw_text_box(cv::Mat& img, const std::vector<std::string>& lines, Corner corner, const Style& s, int offset,
+namespace {
+int line_height(const Style& s) { return s.text_px + s.pad + s.pad / 2; }
+}  // namespace
+
+cv::Rect text_box_rect(cv::Size img, const std::vector<std::string>& lines, Corner corner, const Style& s, int offset,
                        int max_width) {
   if (lines.empty()) return {};
-  int line_h = s.text_px + s.pad + s.pad / 2;
   int w = 0;
   for (const auto& l : lines) w = std::max(w, text_size(s, l).width);
-  int box_w = std::min(w + 2 * s.pad, std::max(0, max_width)), box_h = int(lines.size()) * line_h + s.pad - s.pad / 2;
+  int box_w = std::min(w + 2 * s.pad, std::max(0, max_width));
+  int box_h = int(lines.size()) * line_height(s) + s.pad - s.pad / 2;
   bool right = corner == Corner::TopRight || corner == Corner::BottomRight;
   bool bottom = corner == Corner::BottomLeft || corner == Corner::BottomRight;
-  int x = right ? img.cols - box_w : 0;
-  int y = bottom ? img.rows - box_h - offset : offset;
-  cv::Rect box = cv::Rect(x, y, box_w, box_h) & cv::Rect(0, 0, img.cols, img.rows);
+  int x = right ? img.width - box_w : 0;
+  int y = bottom ? img.height - box_h - offset : offset;
+  return cv::Rect(x, y, box_w, box_h);
+}
+
+cv::Rect draw_text_box(cv::Mat& img, const std::vector<std::string>& lines, Corner corner, const Style& s, int offset,
+                       int max_width) {
+  cv::Rect unclipped = text_box_rect(img.size(), lines, corner, s, offset, max_width);
+  cv::Rect box = unclipped & cv::Rect(0, 0, img.cols, img.rows);
   if (box.empty()) return {};
+  bool right = corner == Corner::TopRight || corner == Corner::BottomRight;
   blend_rect(img, box, color::black, 0.55);
   cv::Mat inside = img(box);  // text is clipped to the box
   for (size_t i = 0; i < lines.size(); ++i) {
     int tw = text_size(s, lines[i]).width;
-    int tx = right ? box_w - s.pad - tw : s.pad;
-    int ty = (y - box.y) + s.pad + int(i) * line_h + s.text_px;
+    int tx = (right ? unclipped.width - s.pad - tw : s.pad) + (unclipped.x - box.x);
+    int ty = (unclipped.y - box.y) + s.pad + int(i) * line_height(s) + s.text_px;
     draw_text(inside, lines[i], {tx, ty}, s, color::white);
   }
   return box;

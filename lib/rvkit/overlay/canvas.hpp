@@ -70,5 +70,8 @@ enum class Corner { TopLeft, TopRight, BottomLeft, BottomRight };
 // text wider than `max_width` px is cut off there.
 cv::Rect draw_text_box(cv::Mat& img, const std::vector<std::string>& lines, Corner corner, const Style& s,
                        int offset = 0, int max_width = 1 << 30);
+// The rectangle draw_text_box() would cover, without drawing.
+cv::Rect text_box_rect(cv::Size img, const std::vector<std::string>& lines, Corner corner, const Style& s,
+                       int offset = 0, int max_width = 1 << 30);
 
 }  // namespace rvkit::overlay

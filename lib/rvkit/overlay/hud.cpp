@@ -43,4 +43,11 @@ void HudStage::draw_texts(Canvas& c, const TemplateContext& ctx, int max_width) 
   draw_text_box(c.img, lines, Corner::BottomLeft, c.style, 0, max_width);
 }
 
+cv::Rect HudStage::texts_rect(const Canvas& c, const TemplateContext& ctx, int max_width) const {
+  if (texts_.empty()) return {};
+  std::vector<std::string> lines;
+  for (const auto& t : texts_) lines.push_back(t.render(ctx));
+  return text_box_rect(c.img.size(), lines, Corner::BottomLeft, c.style, 0, max_width);
+}
+
 }  // namespace rvkit::overlay

@@ -23,6 +23,8 @@ class HudStage {
   void draw_status(Canvas& c, const TemplateContext& ctx) const;
   // One line per --text template, filled from ctx, cut off at max_width px.
   void draw_texts(Canvas& c, const TemplateContext& ctx, int max_width = 1 << 30) const;
+  // Where draw_texts() would draw.
+  cv::Rect texts_rect(const Canvas& c, const TemplateContext& ctx, int max_width = 1 << 30) const;
   const std::vector<TextTemplate>& texts() const { return texts_; }
 
  private:

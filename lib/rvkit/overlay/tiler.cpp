@@ -117,7 +117,7 @@ Canvas Tiler::place(const std::string& cam, const cv::Mat& frame, int64_t t_capt
   return Canvas(dst, frame.cols, frame.rows);
 }
 
-const cv::Mat& Tiler::take(FrameInfo& info) {
+cv::Mat Tiler::take(FrameInfo& info) {
   int64_t oldest_fresh = INT64_MAX, newest = INT64_MIN;
   for (const Cell& c : cells_) {
     if (c.fresh) oldest_fresh = std::min(oldest_fresh, c.t_capture);

@@ -42,9 +42,9 @@ class Tiler {
   bool any_fresh() const;
   // Scales `frame` into the camera's cell and returns a canvas over it for the camera's annotations.
   Canvas place(const std::string& cam, const cv::Mat& frame, int64_t t_capture);
-  // The composed image (valid until the next place()) and the tile's cam/seq/t_capture; marks every
-  // camera not fresh. Call only when any_fresh().
-  const cv::Mat& take(FrameInfo& info);
+  // The composed image (the tiler's own, kept between tiles: restore whatever you draw on it) and
+  // the tile's cam/seq/t_capture; marks every camera not fresh. Call only when any_fresh().
+  cv::Mat take(FrameInfo& info);
   cv::Size size() const { return canvas_.size(); }
 
  private:
