@@ -59,8 +59,8 @@ expect_eq "$(messages "$TMP/drawn" | awk '{print $1}' | sort -u)" "frame" "only 
 # A record for a camera overlay never sees (here "ghost", with tags, before and between the frames)
 # changes nothing: the output is byte-identical.
 ghost='{"type":"detections","cam":"ghost","seq":3,"tags":[{"id":1,"corners":[[10,10],[90,10],[90,90],[10,90]]}]}'
-{ echo "$ghost"; cat "$TMP/detected"; echo "$ghost"; } | overlay --hud none >"$TMP/with-ghost"
-overlay --hud none <"$TMP/detected" >"$TMP/without-ghost"
+{ echo "$ghost"; cat "$TMP/detected"; echo "$ghost"; } | overlay --hud none --max-wait 600000 >"$TMP/with-ghost"
+overlay --hud none --max-wait 600000 <"$TMP/detected" >"$TMP/without-ghost"
 cmp -s "$TMP/with-ghost" "$TMP/without-ghost" || fail "a record for an unknown camera changed the output"
 ok "a record for an unknown camera is ignored"
 done_testing

@@ -6,7 +6,7 @@ source "$(dirname "$0")/overlay_lib.bash"
 
 in_png="$GOLDEN/overlay-input-320x240.png"
 [ -f "$in_png" ] || fail "missing $in_png"
-args=(--hud none --calib "$GOLDEN/testpattern-calib.json" --crosshair 0,0 --crosshair 0.5,-0.25
+args=(--max-wait 600000 --hud none --calib "$GOLDEN/testpattern-calib.json" --crosshair 0,0 --crosshair 0.5,-0.25
       --text 'RPM {/SmartDashboard/Shooter/RPM:%.0f}  tags {tags}'
       --text 'tag {detections/tags/0/id} at {detections/tags/0/poses/0/camera_to_tag/translation/x:%.2f} m'
       --field 2024-crescendo --pose-topic /SmartDashboard/Field/Robot)

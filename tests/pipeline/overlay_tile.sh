@@ -20,7 +20,7 @@ interleave() {
 n=6
 cap --test-pattern --fps 0 --count $n --size 640x480 --name left --seed 1 >"$TMP/left"
 cap --test-pattern --fps 0 --count $n --size 640x480 --name right --seed 2 >"$TMP/right"
-interleave "$TMP/left" "$TMP/right" | overlay --hud none --tile left,right --name driver --size 640x240 >"$TMP/tiles"
+interleave "$TMP/left" "$TMP/right" | overlay --max-wait 0 --hud none --tile left,right --name driver --size 640x240 >"$TMP/tiles"
 messages "$TMP/tiles" >"$TMP/tile-msgs"
 expect_eq "$(wc -l <"$TMP/tile-msgs")" "$n" "one tile per pair of frames"
 expect_eq "$(awk '{print $2}' "$TMP/tile-msgs" | sort -u)" "driver" "the tile's camera is --name"
@@ -45,22 +45,23 @@ for i in 0 5; do
 done
 
 # Without --size, each cell is the size of the first frame: 1280x480 for two 640x480 cameras.
-interleave "$TMP/left" "$TMP/right" | overlay --hud none --tile left,right >"$TMP/tiles-big"
+interleave "$TMP/left" "$TMP/right" | overlay --max-wait 0 --hud none --tile left,right >"$TMP/tiles-big"
 expect_eq "$(messages "$TMP/tiles-big" | awk '{print $2, $5}' | sort -u)" "tile 1280x480" "default: cells of the frames' size, camera 'tile'"
 
-# Texts and the map are drawn on each tile, not piled up on the next: unchanging cameras give identical tiles.
-cap --file "$GOLDEN/overlay-input-320x240.png" --loop --count 3 --fmt bgr8 --name left >"$TMP/still-left"
-cap --file "$GOLDEN/overlay-input-320x240.png" --loop --count 3 --fmt bgr8 --name right >"$TMP/still-right"
+# Texts and the map are drawn on each tile, not piled up on the next: with the right camera stalled
+# after one frame (the map lies on its cell), tiles of an unchanging left camera are all the same.
+cap --file "$GOLDEN/overlay-input-320x240.png" --loop --count 4 --fmt bgr8 --name left >"$TMP/still-left"
+cap --file "$GOLDEN/overlay-input-320x240.png" --count 1 --fmt bgr8 --name right >"$TMP/still-right"
 interleave "$TMP/still-left" "$TMP/still-right" |
-  overlay --hud none --text 'same text' --field 2024-crescendo --tile left,right >"$TMP/still-tiles"
-expect_eq "$(messages "$TMP/still-tiles" | wc -l)" "3" "three tiles of still cameras"
-for i in 0 1 2; do frame_raw "$TMP/still-tiles" $i "$TMP/still-$i" >/dev/null; done
-cmp -s "$TMP/still-0" "$TMP/still-2" || fail "the text box and map piled up from tile to tile"
+  overlay --max-wait 0 --hud none --text 'same text' --field 2024-crescendo --tile left,right >"$TMP/still-tiles"
+expect_eq "$(messages "$TMP/still-tiles" | wc -l)" "4" "four tiles: one per frame of the camera still running"
+for i in 1 3; do frame_raw "$TMP/still-tiles" $i "$TMP/still-$i" >/dev/null; done
+cmp -s "$TMP/still-1" "$TMP/still-3" || fail "the text box and map piled up from tile to tile"
 ok "texts and the map do not pile up from tile to tile"
 
 # A camera outside the tile goes through as itself, in order.
 cap --test-pattern --fps 0 --count 2 --size 320x240 --name other >"$TMP/other"
-{ cat "$TMP/other"; interleave "$TMP/left" "$TMP/right"; } | overlay --hud none --tile left,right >"$TMP/mixed"
+{ cat "$TMP/other"; interleave "$TMP/left" "$TMP/right"; } | overlay --max-wait 0 --hud none --tile left,right >"$TMP/mixed"
 expect_eq "$(messages "$TMP/mixed" | awk '{print $2}' | uniq -c | awk '{print $1, $2}' | tr '\n' ' ')" "2 other 6 tile " \
   "other cameras pass through"
 

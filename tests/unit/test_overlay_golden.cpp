@@ -86,14 +86,14 @@ TEST_CASE("overlay golden: two test-pattern cameras tiled side by side at 640x24
     a.note_frame(f);
     cv::Mat img = otest::scene(640, 480, 5, uint64_t(i + 1));
     CHECK_FALSE(t.complete());
-    Canvas cell = t.place(cams[i], img, f.t_capture);
+    Canvas cell = t.place(cams[i], img, f.t_capture, 0);
     CHECK(cell.img.size() == cv::Size(320, 240));
     CHECK(cell.scale == doctest::Approx(0.5));
     a.draw_camera(cell, f, rec.get(), otest::kNow);
   }
   REQUIRE(t.complete());
   FrameInfo info;
-  cv::Mat tile = t.take(info).clone();
+  cv::Mat tile = t.take(info, 0).clone();
   CHECK(info.cam == "driver");
   CHECK(info.seq == 0);
   CHECK(info.t_capture == otest::kT);

@@ -181,13 +181,13 @@ TEST_CASE("overlay stages: the tiler emits when every camera is new, or when one
   Tiler t({"a", "b"}, "both", {});
   cv::Mat fa(48, 64, CV_8UC3, cv::Scalar(255, 0, 0)), fb(48, 64, CV_8UC3, cv::Scalar(0, 0, 255));
   CHECK_FALSE(t.fresh("a"));
-  t.place("a", fa, 100);
+  t.place("a", fa, 100, 0);
   CHECK(t.fresh("a"));
   CHECK_FALSE(t.complete());
-  t.place("b", fb, 90);
+  t.place("b", fb, 90, 0);
   REQUIRE(t.complete());
   FrameInfo info;
-  cv::Mat out = t.take(info).clone();
+  cv::Mat out = t.take(info, 0).clone();
   CHECK(out.size() == cv::Size(128, 48));  // cells the size of the first frame
   CHECK(info.t_capture == 90);             // the oldest new frame
   CHECK(info.seq == 0);
@@ -195,15 +195,15 @@ TEST_CASE("overlay stages: the tiler emits when every camera is new, or when one
   CHECK(out.at<cv::Vec3b>(24, 96) == cv::Vec3b(0, 0, 255));
   CHECK_FALSE(t.any_fresh());
   // b is unplugged: a's second frame makes the caller emit the tile with what it has
-  t.place("a", fa, 133);
+  t.place("a", fa, 133, 33000);
   CHECK(t.fresh("a"));
   CHECK_FALSE(t.complete());
-  t.take(info);
+  t.take(info, 33000);
   CHECK(info.seq == 1);
   CHECK(info.t_capture == 133);
-  // two seconds later b's cell is marked stale
-  t.place("a", fa, 2000133);
-  out = t.take(info).clone();
+  // b has sent nothing for two seconds (by overlay's clock): its cell is marked stale
+  t.place("a", fa, 2000133, 2000000);
+  out = t.take(info, 2000000).clone();
   CHECK(out.at<cv::Vec3b>(5, 70)[2] < 255);  // dimmed
   CHECK(Tiler({"a", "b", "c", "d", "e"}, "x", {300, 200}).size() == cv::Size(0, 0));  // allocated on first frame
 }
@@ -211,11 +211,11 @@ TEST_CASE("overlay stages: the tiler emits when every camera is new, or when one
 TEST_CASE("overlay stages: a tile letterboxes frames of another aspect ratio") {
   Tiler t({"a", "b"}, "both", {200, 50});
   cv::Mat wide(10, 100, CV_8UC3, cv::Scalar::all(200));
-  Canvas c = t.place("a", wide, 1);
+  Canvas c = t.place("a", wide, 1, 0);
   CHECK(c.img.size() == cv::Size(100, 10));  // the 100x50 cell, full width, 10 rows centred
   CHECK(c.scale == doctest::Approx(1.0));
   FrameInfo info;
-  cv::Mat out = t.take(info).clone();
+  cv::Mat out = t.take(info, 0).clone();
   CHECK(out.at<cv::Vec3b>(25, 50) == cv::Vec3b(200, 200, 200));
   CHECK(out.at<cv::Vec3b>(2, 50) == cv::Vec3b(0, 0, 0));
 }

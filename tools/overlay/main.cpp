@@ -288,7 +288,7 @@ class OverlayTool {
   bool write_tile() {
     int64_t t0 = cpu_us();
     FrameInfo info;
-    cv::Mat composed = tiler_->take(info);  // the tiler's own image: what is drawn on it is put back after
+    cv::Mat composed = tiler_->take(info, mono_us());  // the tiler's own image: what is drawn on it is put back after
     Canvas c(composed);
     // Templates and the map on a tile speak for the first camera of the list that has been seen.
     const std::pair<FrameInfo, RecordPtr>* lead = nullptr;
@@ -330,7 +330,7 @@ class OverlayTool {
         ok = write_tile();
         t0 += cpu_us() - w0;  // that tile's own time is counted there
       }
-      Canvas cell = tiler_->place(f.cam, img, f.t_capture);
+      Canvas cell = tiler_->place(f.cam, img, f.t_capture, mono_us());
       annotator_->draw_camera(cell, f, rec, now_us());
       tile_last_[f.cam] = {f, rf.record};
       tile_draw_us_ += cpu_us() - t0;  // counted with the tile this frame goes out in

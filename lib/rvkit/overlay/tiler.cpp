@@ -96,7 +96,7 @@ void Tiler::mark(Cell& c, const std::string& text, bool dim) {
                      color::white);
 }
 
-Canvas Tiler::place(const std::string& cam, const cv::Mat& frame, int64_t t_capture) {
+Canvas Tiler::place(const std::string& cam, const cv::Mat& frame, int64_t t_capture, int64_t now) {
   int i = index(cam);
   if (i < 0 || frame.empty()) return Canvas();
   if (canvas_.empty()) allocate(frame.size());
@@ -114,17 +114,18 @@ Canvas Tiler::place(const std::string& cam, const cv::Mat& frame, int64_t t_capt
   c.fresh = c.seen = true;
   c.dimmed = false;
   c.t_capture = t_capture;
+  c.arrived = now;
   return Canvas(dst, frame.cols, frame.rows);
 }
 
-cv::Mat Tiler::take(FrameInfo& info) {
+cv::Mat Tiler::take(FrameInfo& info, int64_t now) {
   int64_t oldest_fresh = INT64_MAX, newest = INT64_MIN;
   for (const Cell& c : cells_) {
     if (c.fresh) oldest_fresh = std::min(oldest_fresh, c.t_capture);
     if (c.seen) newest = std::max(newest, c.t_capture);
   }
   for (Cell& c : cells_) {
-    if (c.seen && !c.dimmed && newest - c.t_capture > kStaleUs) {
+    if (c.seen && !c.dimmed && now - c.arrived > kStaleUs) {
       mark(c, "NO SIGNAL", true);
       c.dimmed = true;
     }

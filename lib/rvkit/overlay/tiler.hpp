@@ -6,8 +6,9 @@
 // new frame since the last tile, or when a camera delivers its second new frame before the others
 // (so a slow or unplugged camera never stops the tile): the rate is that of the fastest camera at
 // most, and nothing waits on a clock. The tile's t_capture is the oldest capture time of the frames
-// that are new in it (latency is never understated); its seq counts tiles from 0. A cell whose frame
-// is more than a second older than the newest is dimmed and marked "NO SIGNAL"; a camera not seen
+// that are new in it (latency is never understated); its seq counts tiles from 0. A cell whose camera
+// has sent nothing for a second (by the clock passed in: arrival, not capture times, so recorded
+// streams captured at different times tile fine) is dimmed and marked "NO SIGNAL"; a camera not seen
 // yet shows "waiting for CAM".
 #pragma once
 #include <cstdint>
@@ -41,10 +42,11 @@ class Tiler {
   bool complete() const;
   bool any_fresh() const;
   // Scales `frame` into the camera's cell and returns a canvas over it for the camera's annotations.
-  Canvas place(const std::string& cam, const cv::Mat& frame, int64_t t_capture);
+  // `now`: a monotonic clock in µs (the frame's arrival).
+  Canvas place(const std::string& cam, const cv::Mat& frame, int64_t t_capture, int64_t now);
   // The composed image (the tiler's own, kept between tiles: restore whatever you draw on it) and
   // the tile's cam/seq/t_capture; marks every camera not fresh. Call only when any_fresh().
-  cv::Mat take(FrameInfo& info);
+  cv::Mat take(FrameInfo& info, int64_t now);
   cv::Size size() const { return canvas_.size(); }
 
  private:
@@ -54,6 +56,7 @@ class Tiler {
     cv::Rect fitted;     // where the last frame went
     bool fresh = false, seen = false, dimmed = false;
     int64_t t_capture = 0;
+    int64_t arrived = 0;
   };
   int index(const std::string& cam) const;
   void allocate(cv::Size first_frame);
