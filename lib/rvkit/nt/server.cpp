@@ -195,13 +195,20 @@ struct Conn : std::enable_shared_from_this<Conn> {
   std::map<int64_t, int64_t> pubs;  // pubuid -> topic id
   std::unordered_map<int64_t, TopicState> state;
 
-  std::deque<Json> text_out;
+  // What goes out, in order: control messages and composed value frames. Values wait in
+  // `latest`/`all_out` until the subscription period allows and are then appended as frames.
+  struct OutItem {
+    bool text = false;
+    Json msg;         // text
+    std::string bin;  // binary frame
+  };
+  std::deque<OutItem> out_q;
+  size_t n_text_queued = 0;
   std::string rtt_out;
   std::vector<int64_t> latest_order;
   std::unordered_map<int64_t, std::string> latest;  // topic id -> encoded value message
   std::deque<std::string> all_out;
   size_t all_bytes = 0;
-  std::deque<std::string> frames;
   std::string write_buf;
   int64_t period_us = 100000;
   int64_t last_flush = 0;
@@ -358,13 +365,19 @@ struct Conn : std::enable_shared_from_this<Conn> {
   // ---------------------------------------------------------------- sending
   void queue_text(Json m) {
     if (closed) return;
-    if (text_out.size() >= kMaxQueuedText) {
+    if (n_text_queued >= kMaxQueuedText) {
       // Not torn down here: callers may be walking the connection list.
       auto self = shared_from_this();
       net::post(srv.io, [self] { self->teardown("too slow: too many control messages waiting"); });
       return;
     }
-    text_out.push_back(std::move(m));
+    // Values produced before an unannounce go out before it (the client would drop them after).
+    if (values_pending() && m.value("method", "") == "unannounce") compose_value_frames();
+    OutItem it;
+    it.text = true;
+    it.msg = std::move(m);
+    out_q.push_back(std::move(it));
+    ++n_text_queued;
     schedule();
   }
 
@@ -398,7 +411,9 @@ struct Conn : std::enable_shared_from_this<Conn> {
     std::string frame;
     auto add = [&](const std::string& m) {
       if (!frame.empty() && frame.size() + m.size() > kFrameTarget) {
-        frames.push_back(std::move(frame));
+        OutItem it;
+        it.bin = std::move(frame);
+        out_q.push_back(std::move(it));
         frame.clear();
       }
       frame += m;
@@ -413,7 +428,11 @@ struct Conn : std::enable_shared_from_this<Conn> {
     }
     latest.clear();
     latest_order.clear();
-    if (!frame.empty()) frames.push_back(std::move(frame));
+    if (!frame.empty()) {
+      OutItem it;
+      it.bin = std::move(frame);
+      out_q.push_back(std::move(it));
+    }
   }
 
   void schedule() {
@@ -423,20 +442,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
       rtt_out.clear();
       return write(false);
     }
-    if (!text_out.empty()) {
-      Json batch = Json::array();
-      size_t bytes = 2;
-      while (!text_out.empty()) {
-        size_t n = text_out.front().dump().size() + 1;
-        if (!batch.empty() && bytes + n > kFrameTarget) break;
-        bytes += n;
-        batch.push_back(std::move(text_out.front()));
-        text_out.pop_front();
-      }
-      write_buf = batch.dump();
-      return write(true);
-    }
-    if (frames.empty() && values_pending()) {
+    if (out_q.empty() && values_pending()) {
       int64_t now = mono_us();
       int64_t due = last_flush + period_us;
       if (now < due) {
@@ -454,11 +460,25 @@ struct Conn : std::enable_shared_from_this<Conn> {
       last_flush = now;
       compose_value_frames();
     }
-    if (!frames.empty()) {
-      write_buf = std::move(frames.front());
-      frames.pop_front();
-      return write(false);
+    if (out_q.empty()) return;
+    if (out_q.front().text) {
+      // Consecutive control messages share a frame, up to about one MTU.
+      Json batch = Json::array();
+      size_t bytes = 2;
+      while (!out_q.empty() && out_q.front().text) {
+        size_t n = out_q.front().msg.dump().size() + 1;
+        if (!batch.empty() && bytes + n > kFrameTarget) break;
+        bytes += n;
+        batch.push_back(std::move(out_q.front().msg));
+        out_q.pop_front();
+        --n_text_queued;
+      }
+      write_buf = batch.dump();
+      return write(true);
     }
+    write_buf = std::move(out_q.front().bin);
+    out_q.pop_front();
+    write(false);
   }
 
   void write(bool text) {
