@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
                        "Largest WebSocket message accepted, in bytes (larger ones close the connection)")
             ->capture_default_str()
             ->check(CLI::Range(size_t(1024), size_t(1) << 30));
+        app.add_flag("!--no-v41", o.offer_v41, "Speak only NT 4.0 (to test clients' fallback)");
         app.add_option("--max-clients", o.max_clients, "Clients served at once")->capture_default_str();
         return [&]() -> int {
           o.verbose = common.verbose > 0;

@@ -278,7 +278,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
       pos = comma + 1;
     }
     auto has = [&](const char* p) { return std::find(offered.begin(), offered.end(), p) != offered.end(); };
-    if (has(kSubprotocol41)) proto = kSubprotocol41, version = 41;
+    if (has(kSubprotocol41) && srv.opts.offer_v41) proto = kSubprotocol41, version = 41;
     else if (has(kSubprotocol40)) proto = kSubprotocol40, version = 40;
     else if (has(kRttSubprotocol)) proto = kRttSubprotocol, rtt_only = true, version = 41;
     else
