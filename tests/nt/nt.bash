@@ -64,3 +64,12 @@ records() {
     sleep "$2"
   done
 }
+
+# burst N: N detections records as fast as bash can print them (no forks), all captured now.
+burst() {
+  local i t
+  t=$(date +%s%6N)
+  for ((i = 1; i <= $1; i++)); do
+    printf '{"type":"detections","cam":"cam0","seq":%d,"t_capture":%s,"tags":[{"id":7,"tx":1,"ty":2,"area":3}]}\n' "$i" "$t" || return 0
+  done
+}
