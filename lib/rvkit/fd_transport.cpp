@@ -163,7 +163,7 @@ class FdInput final : public Input {
   bool read_payload(uint8_t* dst, uint64_t n) {
     uint64_t got = 0;
     size_t avail = end_ - pos_;
-    if (avail) {
+    if (avail && n) {
       size_t take = size_t(std::min<uint64_t>(avail, n));
       std::memcpy(dst, buf_.get() + pos_, take);
       pos_ += take;

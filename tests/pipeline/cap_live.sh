@@ -3,8 +3,11 @@
 source "$(dirname "$0")/common.bash"
 
 s=$(cap --test-pattern --count 100 | probe --summary -q)
-expect_eq "$(jq -r '"\(.messages) \(.cam) \(.w)x\(.h) \(.fmt) \(.first_seq) \(.last_seq) \(.dropped)"' <<<"$s")" \
-  "100 test 640x480 bgr8 0 99 0" "cap --test-pattern --count 100 | probe --summary"
+expect_eq "$(jq -r '"\(.messages) \(.cam) \(.w)x\(.h) \(.fmt) \(.first_seq)"' <<<"$s")" \
+  "100 test 640x480 bgr8 0" "cap --test-pattern --count 100 | probe --summary"
+# Paced at 30 fps (a live camera, which may drop a frame on a busy machine) or unpaced (never drops).
+s=$(cap --test-pattern --fps 0 --count 100 | probe --summary -q)
+expect_eq "$(jq -r '"\(.messages) \(.first_seq) \(.last_seq) \(.dropped)"' <<<"$s")" "100 0 99 0" "unpaced test pattern: every seq"
 s=$(cap --test-pattern --fps 0 --count 20 --size 1280x720 --fmt jpeg --name front | probe --summary -q)
 expect_eq "$(jq -r '"\(.messages) \(.cam) \(.w)x\(.h) \(.fmt)"' <<<"$s")" "20 front 1280x720 jpeg" "jpeg test pattern at 1280x720"
 expect_eq "$(cap --test-pattern --count 2 --fmt gray8 --size 320x240 | probe | jq -r '"\(.fmt) \(.stride) \(.bytes)"' | sort -u)" \
@@ -38,21 +41,27 @@ done
 # Ctrl-C: SIGINT to the whole pipeline's process group ends every process quietly with status 0.
 setsid bash -c 'cap --test-pattern --fps 30 -v 2>/dev/null | probe --pass -q | probe --summary -q > "$1/sum.json" 2> "$1/err.txt"; echo "${PIPESTATUS[*]}" > "$1/status"' _ "$TMP" &
 leader=$!
-sleep 1.5
+GROUPS_+=($leader)  # setsid made it a group leader
+sleep 0.5
 pgid=$(ps -o pgid= -p $leader | tr -d ' ')
+wait_sigint_handlers $(tools_in_group "$pgid")
+sleep 0.5
 kill -INT -- -"$pgid"
 wait_gone $leader 5
 sleep 0.2
 expect_eq "$(cat "$TMP/status")" "0 0 0" "Ctrl-C: every tool exits 0"
 expect_eq "$(cat "$TMP/err.txt")" "" "Ctrl-C: nothing on stderr"
-[ "$(jq -r .messages "$TMP/sum.json")" -gt 10 ] || fail "Ctrl-C: the summary is missing"
+[ "$(jq -r .messages "$TMP/sum.json")" -ge 1 ] || fail "Ctrl-C: the summary is missing"
 ok "Ctrl-C: probe still prints its summary"
 expect_eq "$(pgrep -g "$pgid" | wc -l)" 0 "Ctrl-C: no process left behind"
 
 # SIGTERM to the source alone: it finishes its message, and the reader sees a clean end.
 cap --test-pattern --fps 0 --size 1280x720 2>"$TMP/cap.err" | probe --summary -q > "$TMP/sum2.json" 2>"$TMP/probe.err" &
 reader=$!
-sleep 1
+PIDS+=($reader)
+sleep 0.3
+wait_sigint_handlers $reader $(pgrep -f "cap --test-pattern --fps 0 --size 1280x720")
+sleep 0.5
 pkill -TERM -f "cap --test-pattern --fps 0 --size 1280x720" || fail "cap not running"
 wait $reader || fail "probe exited $? after cap was terminated"
 expect_eq "$(cat "$TMP/cap.err" "$TMP/probe.err")" "" "SIGTERM: quiet, and no truncated message downstream"
@@ -60,6 +69,8 @@ expect_eq "$(cat "$TMP/cap.err" "$TMP/probe.err")" "" "SIGTERM: quiet, and no tr
 # A missing camera: clear lines with backoff, never an exit or a hang; SIGTERM ends it promptly.
 cap --cam /dev/video99 > "$TMP/none.rvk" 2> "$TMP/cam.err" &
 camp=$!
+PIDS+=($camp)
+wait_sigint_handlers $camp
 sleep 2.2
 kill -TERM $camp
 wait_gone $camp 3
