@@ -325,7 +325,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(uint32_t(srv_.opts.request_limit));
     arm(srv_.opts.timeout_s);
-    http::async_read(sock_, buf_, *parser_, [self = shared_from_this()](error_code ec, size_t) {
+    // The header only: a request with a body gets an error without its body being read.
+    http::async_read_header(sock_, buf_, *parser_, [self = shared_from_this()](error_code ec, size_t) {
       self->on_request(ec);
     });
   }
@@ -364,7 +365,11 @@ class Session : public std::enable_shared_from_this<Session> {
       ++srv_.bad_requests;
       return respond_error(http::status::method_not_allowed,
                            fmt::format("method {} is not served (use GET)", std::string(req.method_string())),
-                           keep_alive_, true);
+                           false, true);
+    }
+    if (parser_->chunked() || parser_->content_length().value_or(0) > 0) {
+      ++srv_.bad_requests;
+      return respond_error(http::status::payload_too_large, "request bodies are not accepted", false);
     }
     std::string error;
     auto target = parse_target(std::string_view(req.target().data(), req.target().size()), error);
