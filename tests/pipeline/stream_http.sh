@@ -92,3 +92,21 @@ rc=$?
 set -e
 [ $rc = 1 ] && grep -q "^stream: cannot listen on 127.0.0.1:$PORT: .*in use" "$TMP/err" || fail "busy port: status $rc: $(cat "$TMP/err")"
 pass "bad input and a busy port are one-line errors with status 1"
+
+# All connections together are bounded (2 x --max-clients + 16 = 18 here): beyond, an
+# immediate 503; once they close, service again.
+kill "$STREAM_PID"; wait "$STREAM_PID" 2>/dev/null || true
+start_stream "--cam cam0@160x120 --fps 30 --seconds 120" --quiet --max-clients 1 --timeout 30
+wait_cameras 1
+fds=()
+for _ in $(seq 18); do exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"; fds+=("$fd"); done
+for _ in $(seq 50); do
+  [ "$(curl -s --max-time 5 -o "$TMP/body" -w '%{http_code}' "$BASE/state")" = 503 ] && break; sleep 0.1
+done
+grep -q "too many connections" "$TMP/body" || fail "the 19th connection was not refused: $(cat "$TMP/body")"
+for fd in "${fds[@]}"; do exec {fd}>&-; done
+for _ in $(seq 50); do
+  [ "$(status "$BASE/state")" = 200 ] && break; sleep 0.1
+done
+[ "$(status "$BASE/state")" = 200 ] || fail "not served again after the idle connections closed"
+pass "connections beyond 2 x --max-clients + 16 get 503; served again afterwards"

@@ -141,9 +141,9 @@ std::unique_ptr<Message> Camera::push(std::unique_ptr<Message> frame) {
     stats_.fmt = to_string(f.fmt);
     stats_.t_capture = f.t_capture;
     stats_.last_frame_mono_us = now;
-    if (window_start_us_ == 0) window_start_us_ = now;
-    ++window_frames_;
-    if (now - window_start_us_ >= 1000000) {
+    if (window_start_us_ == 0) {
+      window_start_us_ = now;  // the rate counts the frames after this one
+    } else if (++window_frames_, now - window_start_us_ >= 1000000) {
       stats_.fps = double(window_frames_) * 1e6 / double(now - window_start_us_);
       window_frames_ = 0;
       window_start_us_ = now;
@@ -194,8 +194,8 @@ CameraStats Camera::stats() const {
   CameraStats s = stats_;
   int64_t now = mono_us();
   if (s.last_frame_mono_us && now - s.last_frame_mono_us > 2000000) s.fps = 0;  // stalled
-  else if (s.fps == 0 && window_start_us_ && now > window_start_us_ + 100000 && window_frames_ > 1)
-    s.fps = double(window_frames_ - 1) * 1e6 / double(now - window_start_us_);  // first second
+  else if (s.fps == 0 && window_frames_ >= 2 && s.last_frame_mono_us > window_start_us_)
+    s.fps = double(window_frames_) * 1e6 / double(s.last_frame_mono_us - window_start_us_);  // first second
   s.variants = int(subscribers_.size());
   return s;
 }

@@ -82,7 +82,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   Impl(asio::io_context& io_, CameraHub& hub_, ServerOptions o)
       : io(io_), hub(hub_), opts(std::move(o)), tick_timer(io_), retry_timer(io_),
-        sent_stats(opts.tool, "clients:", opts.verbose) {
+        sent_stats(opts.tool, "sent", opts.verbose) {
     if (opts.max_connections <= 0) opts.max_connections = 2 * opts.max_clients + 16;
   }
 
@@ -219,7 +219,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (bw_.enabled()) adapt_quality();
     if (writing_) {
-      if (pending_) ++dropped_;
+      if (pending_) ++dropped_, srv_.sent_stats.drop();
       pending_ = e;
       return;
     }
@@ -624,11 +624,11 @@ void Server::Impl::accept_next(tcp::acceptor& a) {
     if (sessions.size() >= size_t(opts.max_connections)) {
       ++rejected;
       static const char busy[] =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 26\r\nConnection: close\r\n"
-          "Access-Control-Allow-Origin: *\r\n\r\ntoo many connections, sorry";
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 22\r\nConnection: close\r\n"
+          "Access-Control-Allow-Origin: *\r\n\r\ntoo many connections\r\n";
       error_code e;
       sock.non_blocking(true, e);
-      sock.write_some(asio::buffer(busy, sizeof busy - 2), e);  // best effort
+      sock.write_some(asio::buffer(busy, sizeof busy - 1), e);  // best effort
       sock.close(e);
     } else {
       uint64_t id = next_id++;
