@@ -93,6 +93,7 @@ class FdInput final : public Input {
   bool fill() {
     if (pos_ == end_) pos_ = end_ = 0;
     for (;;) {
+      if (!wait_for_data()) return false;
       ssize_t r = ::read(fd_, buf_.get() + end_, kBufSize - end_);
       if (r > 0) {
         end_ += size_t(r);
@@ -107,6 +108,17 @@ class FdInput final : public Input {
         continue;
       }
       throw StreamError(fmt::format("{}: read failed: {}", name_, std::strerror(errno)));
+    }
+  }
+
+  // Waits until the fd is readable, checking for a stop request every 200 ms (a signal
+  // may have been taken by another thread, leaving a plain blocking read() asleep).
+  bool wait_for_data() {
+    for (;;) {
+      if (stop_requested()) return false;
+      pollfd p{fd_, POLLIN, 0};
+      int r = poll(&p, 1, 200);
+      if (r > 0 || (r < 0 && errno != EINTR)) return true;  // readable, or let read() report the error
     }
   }
 
@@ -151,7 +163,7 @@ class FdInput final : public Input {
   bool read_payload(uint8_t* dst, uint64_t n) {
     uint64_t got = 0;
     size_t avail = end_ - pos_;
-    if (avail) {
+    if (avail && n) {
       size_t take = size_t(std::min<uint64_t>(avail, n));
       std::memcpy(dst, buf_.get() + pos_, take);
       pos_ += take;
@@ -159,6 +171,7 @@ class FdInput final : public Input {
     }
     // The rest goes straight from the kernel into the payload: no extra copy.
     while (got < n) {
+      if (!wait_for_data()) return false;
       ssize_t r = ::read(fd_, dst + got, size_t(std::min<uint64_t>(n - got, 1u << 30)));
       if (r > 0) {
         got += uint64_t(r);
@@ -192,8 +205,15 @@ class FdOutput final : public Output {
   FdOutput(int fd, std::string name, bool owns) : fd_(fd), owns_(owns), pipe_(is_pipe(fd)) {
     name_ = std::move(name);
     enlarge_pipe(fd_);
+    // Pipes are written without blocking and waited on with poll(), so a stop request is
+    // noticed within 100 ms even when the signal went to another thread.
+    if (pipe_) {
+      saved_flags_ = fcntl(fd_, F_GETFL);
+      if (saved_flags_ >= 0) fcntl(fd_, F_SETFL, saved_flags_ | O_NONBLOCK);
+    }
   }
   ~FdOutput() override {
+    if (pipe_ && saved_flags_ >= 0) fcntl(fd_, F_SETFL, saved_flags_);
     if (owns_) close(fd_);
   }
 
@@ -204,30 +224,29 @@ class FdOutput final : public Output {
       throw Error(fmt::format("{}: header of {} bytes exceeds the {}-byte limit", name_, head.size(),
                               kMaxHeaderBytes));
     iovec iov[2] = {{head.data(), head.size()}, {const_cast<uint8_t*>(payload), n}};
-    int iovcnt = n ? 2 : 1;
     size_t total = head.size() + n, done = 0;
     int64_t give_up_at = 0;
     while (done < total) {
-      ssize_t r = ::writev(fd_, iov, iovcnt);
+      if (stop_requested()) {
+        if (done == 0) return false;
+        // Mid-message: finish it so the reader does not see a truncated message, but never
+        // wait more than a second for a reader that has stopped reading.
+        if (!give_up_at) give_up_at = mono_us() + 1000000;
+        if (mono_us() > give_up_at) return closed_ = true, false;
+      }
+      ssize_t r = ::writev(fd_, iov[0].iov_len ? iov : iov + 1, iov[0].iov_len ? 2 : 1);
       if (r < 0) {
-        if (errno == EINTR || errno == EAGAIN) {
-          if (stop_requested()) {
-            if (done == 0) return false;
-            // Mid-message: finish it so the reader does not see a truncated message,
-            // but never wait more than a second for a reader that is gone.
-            if (!give_up_at) give_up_at = mono_us() + 1000000;
-            if (mono_us() > give_up_at) return closed_ = true, false;
-            pollfd p{fd_, POLLOUT, 0};
-            poll(&p, 1, 100);
-          }
+        if (errno == EAGAIN) {  // the pipe is full: wait for the reader
+          pollfd p{fd_, POLLOUT, 0};
+          poll(&p, 1, 100);
           continue;
         }
+        if (errno == EINTR) continue;
         if (errno == EPIPE) return closed_ = true, false;
         throw Error(fmt::format("{}: write failed: {}", name_, std::strerror(errno)));
       }
       done += size_t(r);
-      // Advance the iovecs past what was written.
-      size_t adv = size_t(r);
+      size_t adv = size_t(r);  // advance the iovecs past what was written
       for (int i = 0; i < 2 && adv; ++i) {
         size_t k = std::min(adv, iov[i].iov_len);
         iov[i].iov_base = static_cast<char*>(iov[i].iov_base) + k;
@@ -244,6 +263,8 @@ class FdOutput final : public Output {
       if (stop_requested()) return false;
       int pending = 0;
       if (ioctl(fd_, FIONREAD, &pending) != 0 || pending == 0) return true;
+      pollfd p{fd_, POLLOUT, 0};
+      if (poll(&p, 1, 0) > 0 && (p.revents & POLLERR)) return true;  // reader gone: write() says EPIPE
       usleep(200);
     }
   }
@@ -252,6 +273,7 @@ class FdOutput final : public Output {
   int fd_;
   bool owns_;
   bool pipe_;
+  int saved_flags_ = -1;
   bool closed_ = false;
 };
 

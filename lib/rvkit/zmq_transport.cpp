@@ -66,6 +66,8 @@ class ZmqInput final : public Input {
     sock_.set(zmq::sockopt::rcvhwm, kHighWaterMark);
     sock_.set(zmq::sockopt::maxmsgsize, int64_t(opts_.max_payload + kMaxHeaderBytes + 1024));
     for (auto& t : e.topics) sock_.set(zmq::sockopt::subscribe, t);
+    // Filtered subscribers still hear the publisher's end of stream.
+    if (e.topics.size() != 1 || !e.topics[0].empty()) sock_.set(zmq::sockopt::subscribe, "eos/");
     try {
       if (e.bind)
         sock_.bind(e.address);

@@ -1,1 +1,148 @@
-int main() { return 0; }
+// probe: describe the messages of an rvkit stream (our ffprobe).
+//
+//   cap --test-pattern --count 100 | probe --summary
+//   cap --cam 0 | probe --pass -v | detect ...
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "rvkit/cli.hpp"
+#include "rvkit/clock.hpp"
+#include "rvkit/stats.hpp"
+#include "rvkit/transport.hpp"
+
+namespace {
+
+// Per-camera (or per record type) totals for --summary.
+struct Tally {
+  uint64_t messages = 0, bytes = 0, dropped = 0;
+  int64_t first_seq = -1, last_seq = -1;
+  int64_t first_t = 0, last_t = 0;
+  std::string fmt;
+  int w = 0, h = 0;
+  uint64_t min_bytes = UINT64_MAX, max_bytes = 0;
+  std::vector<double> age_ms;  // arrival time minus t_capture, per frame
+};
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  size_t k = std::min(v.size() - 1, size_t(p * double(v.size())));
+  std::nth_element(v.begin(), v.begin() + long(k), v.end());
+  return v[k];
+}
+
+rvkit::Json summary_record(const std::string& key, const Tally& t, bool frames) {
+  rvkit::Json j;
+  j["type"] = "summary";
+  if (frames) {
+    j["cam"] = key;
+  } else {
+    j["record_type"] = key;
+  }
+  j["messages"] = t.messages;
+  if (frames) {
+    j["first_seq"] = t.first_seq;
+    j["last_seq"] = t.last_seq;
+    j["dropped"] = t.dropped;  // seq numbers skipped
+    double span = double(t.last_t - t.first_t) / 1e6;
+    j["duration_s"] = span;
+    j["fps"] = t.messages > 1 && span > 0 ? double(t.messages - 1) / span : 0.0;
+    j["fmt"] = t.fmt;
+    j["w"] = t.w;
+    j["h"] = t.h;
+    j["min_bytes"] = t.min_bytes;
+    j["max_bytes"] = t.max_bytes;
+    j["mean_bytes"] = t.messages ? t.bytes / t.messages : 0;
+    // How old frames were when they arrived here: capture-to-probe latency.
+    j["age_ms"] = {{"median", percentile(t.age_ms, 0.5)}, {"p99", percentile(t.age_ms, 0.99)},
+                   {"max", percentile(t.age_ms, 1.0)}};
+  }
+  j["total_bytes"] = t.bytes;
+  return j;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool summary = false, pass = false, quiet = false;
+  int delay_ms = 0;
+  return rvkit::run_tool(
+      "probe", argc, argv,
+      "Describe the messages of an rvkit stream: one JSON line per message header (payload left out).",
+      [&](CLI::App& app, rvkit::CommonOptions& common) -> rvkit::ToolBody {
+        common.add_input(app);
+        common.add_output(app);
+        app.add_flag("--summary", summary, "At the end, print per-camera counts, fps, drops (seq gaps) and sizes");
+        app.add_flag("--pass", pass,
+                     "Forward the stream unchanged to --out (stdout) and write the descriptions to stderr");
+        app.add_flag("-q,--quiet", quiet, "No per-message lines (with --summary: only the summary)");
+        app.add_option("--delay", delay_ms, "Sleep this many ms after each frame: a stand-in for a slow consumer")
+            ->check(CLI::Range(0, 60000));
+        app.footer(
+            "Examples:\n  cap --test-pattern --count 100 | probe --summary\n"
+            "  cap --cam 0 | probe --pass -q -v | detect ...");
+        return [&]() -> int {
+          auto in = rvkit::open_input(common.in, common.input_options());
+          std::unique_ptr<rvkit::Output> fwd;
+          if (pass) fwd = rvkit::open_output(common.out);
+          // Descriptions go to stdout, or to stderr when the stream itself goes to stdout.
+          FILE* report = pass ? stderr : stdout;
+          std::map<std::string, Tally> cams, records;
+          rvkit::Stats stats("probe", common.in == "-" ? "" : common.in, common.verbose > 0);
+          rvkit::Message m;
+          while (in->read(m)) {
+            const int64_t arrived = rvkit::now_us();
+            const bool frame = m.is_frame();
+            if (!quiet) {
+              std::string line = rvkit::encode_header(m.header);
+              std::fwrite(line.data(), 1, line.size(), report);
+              if (!pass && (std::fflush(report) != 0 || std::ferror(report))) return 0;  // reader gone
+            }
+            if (fwd && !fwd->write(m)) break;  // the reader downstream has gone: a normal end
+            stats.add(m.payload.size());
+            stats.report();
+            if (frame && delay_ms) usleep(useconds_t(delay_ms) * 1000);
+            if (summary) {
+              if (frame) {
+                Tally& t = cams[m.cam()];
+                auto fi = rvkit::frame_info(m.header);
+                if (t.messages && fi.seq > t.last_seq + 1) t.dropped += uint64_t(fi.seq - t.last_seq - 1);
+                if (!t.messages) t.first_seq = fi.seq, t.first_t = fi.t_capture;
+                t.last_seq = fi.seq;
+                t.last_t = fi.t_capture;
+                t.fmt = rvkit::to_string(fi.fmt);
+                t.w = fi.w;
+                t.h = fi.h;
+                t.min_bytes = std::min<uint64_t>(t.min_bytes, fi.bytes);
+                t.max_bytes = std::max<uint64_t>(t.max_bytes, fi.bytes);
+                t.messages++;
+                t.bytes += fi.bytes;
+                if (t.age_ms.size() < 10000000) t.age_ms.push_back(double(arrived - fi.t_capture) / 1000.0);
+              } else {
+                Tally& t = records[m.type()];
+                t.messages++;
+                t.bytes += m.payload.size();
+              }
+            }
+          }
+          if (summary) {
+            for (auto& [k, t] : cams) {
+              std::string s = rvkit::encode_header(summary_record(k, t, true));
+              std::fwrite(s.data(), 1, s.size(), report);
+            }
+            for (auto& [k, t] : records) {
+              std::string s = rvkit::encode_header(summary_record(k, t, false));
+              std::fwrite(s.data(), 1, s.size(), report);
+            }
+          }
+          std::fflush(report);
+          return 0;
+        };
+      });
+}

@@ -1,0 +1,83 @@
+// The synthetic camera: a deterministic scene rendered by TestPattern. With --fps > 0 it
+// behaves like a live camera (paced, drops when downstream is slow); with --fps 0 it
+// renders as fast as the consumer takes frames and never drops.
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "rvkit/capture/source.hpp"
+#include "rvkit/clock.hpp"
+#include "rvkit/signals.hpp"
+#include "rvkit/testpattern.hpp"
+
+namespace rvkit {
+namespace {
+
+class TestPatternSource final : public Source {
+ public:
+  explicit TestPatternSource(const SourceOptions& o) : o_(o) {
+    TestPatternOptions t;
+    if (o.width) t.width = o.width;
+    if (o.height) t.height = o.height;
+    t.seed = o.seed;
+    t.tags = o.tags;
+    pattern_ = std::make_unique<TestPattern>(t);
+    period_us_ = o.fps > 0 ? int64_t(1e6 / o.fps) : 0;
+  }
+  bool live() const override { return period_us_ > 0; }
+  std::string default_name() const override { return "test"; }
+
+  bool grab(CapturedFrame& f) override {
+    if (period_us_) {
+      int64_t now = mono_us();
+      if (!next_due_) next_due_ = now;
+      while (!stop_requested() && (now = mono_us()) < next_due_)
+        usleep(useconds_t(std::min<int64_t>(next_due_ - now, 20000)));
+      if (stop_requested()) return false;
+      next_due_ += period_us_;
+      if (next_due_ < now - period_us_) next_due_ = now + period_us_;  // never burst to catch up
+    } else if (stop_requested()) {
+      return false;
+    }
+    f.t_capture = now_us();
+    std::vector<TagTruth> truth;
+    pattern_->render(index_, f.t_capture, f.image, o_.truth ? &truth : nullptr);
+    f.w = f.image.cols;
+    f.h = f.image.rows;
+    f.jpeg.clear();
+    f.is_message = false;
+    f.extra = o_.truth ? truth_json(truth, pattern_->blob(index_)) : Json();
+    ++index_;
+    return true;
+  }
+
+ private:
+  // The exact scene: camera matrix (row-major), each tag's corners (libapriltag order) and
+  // pose (rotation camera<-tag row-major, translation in metres, OpenCV camera axes), the blob.
+  Json truth_json(const std::vector<TagTruth>& truth, const BlobTruth& blob) const {
+    Json tags = Json::array();
+    for (const TagTruth& t : truth) {
+      Json c = Json::array();
+      for (auto& p : t.corners) c.push_back({p[0], p[1]});
+      tags.push_back({{"id", t.id}, {"size", t.size}, {"corners", c}, {"t", t.t}, {"R", t.R}});
+    }
+    cv::Matx33d k = pattern_->camera_matrix();
+    Json K = Json::array();
+    for (int i = 0; i < 9; ++i) K.push_back(k.val[i]);
+    return Json{{"truth", {{"K", K},
+                           {"tags", tags},
+                           {"blob", {{"center", blob.center}, {"axes", blob.axes}, {"bgr", blob.bgr}}}}}};
+  }
+
+  SourceOptions o_;
+  std::unique_ptr<TestPattern> pattern_;
+  int64_t period_us_ = 0;
+  int64_t next_due_ = 0;
+  uint64_t index_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Source> open_test_pattern(const SourceOptions& o) { return std::make_unique<TestPatternSource>(o); }
+
+}  // namespace rvkit
