@@ -3,7 +3,7 @@
 # when it appears (and again once its frame rate is known), with working URLs; --quiet: none.
 source "$(dirname "$0")/lib/stream-common.bash"
 
-start_stream "--cam front@320x240 --cam back@160x120 --fps 30 --seconds 60"
+start_stream "front@320x240 back@160x120" "--fps 30 --count 1800"
 wait_cameras 2
 for _ in $(seq 50); do
   [ "$(jq -s '[.[] | select(.fps > 20)] | length' "$STREAM_OUT")" -ge 2 ] && break; sleep 0.1
@@ -21,13 +21,14 @@ for cam in front back; do
   got=$(timeout 20 ffprobe -v error -show_entries stream=width,height -of csv=p=0 "$url")
   [ "$got" = "${want/ /,}" ] || fail "$cam's announced URL serves $got"
 done
-pass "camera records for front and back, with w/h/fps and URLs that serve the right camera"
+ok "camera records for front and back, with w/h/fps and URLs that serve the right camera"
 # Every line on stdout is a record (JSON Lines), nothing else.
 jq -e -s 'all(type == "object")' "$STREAM_OUT" >/dev/null || fail "stdout is not JSON Lines"
-kill "$STREAM_PID"; wait "$STREAM_PID" || fail "stream did not end with status 0"
+stop_stream
 
-start_stream "--cam front@320x240 --fps 30 --seconds 60" --quiet
+start_stream "front@320x240" "--fps 30 --count 1800" --quiet
 wait_cameras 1
 sleep 2
 [ ! -s "$STREAM_OUT" ] || fail "--quiet still wrote: $(cat "$STREAM_OUT")"
-pass "--quiet writes nothing on stdout"
+ok "--quiet writes nothing on stdout"
+done_testing

@@ -4,7 +4,7 @@
 # --max-clients answers 503, bad input and a busy port are clear one-line errors.
 source "$(dirname "$0")/lib/stream-common.bash"
 
-start_stream "--cam cam0@160x120 --fps 30 --seconds 120" --quiet --max-clients 2 --timeout 1
+start_stream "cam0@160x120" "--fps 30 --count 3600" --quiet --max-clients 2 --timeout 1
 wait_cameras 1
 
 # raw REQUEST-BYTES: sends them on a new connection, prints the status code of the answer.
@@ -25,13 +25,13 @@ status() { curl -s --max-time 10 -o "$TMP/body" -w '%{http_code}' "$@"; }
 [ "$(status --path-as-is "$BASE/%2e%2e/%2e%2e/etc/passwd")" = 400 ] || fail "%2e%2e traversal is not 400"
 [ "$(status "$BASE/stream%00.mjpg")" = 400 ] || fail "a NUL in the path is not 400"
 [ "$(status "$BASE/bad%zzescape")" = 400 ] || fail "a bad %-escape is not 400"
-pass "404 for unknown paths, 400 for '..', NUL and bad escapes"
+ok "404 for unknown paths, 400 for '..', NUL and bad escapes"
 
 [ "$(status "$BASE/stream.mjpg?resolution=abc")" = 400 ] && grep -q resolution "$TMP/body" || fail "resolution=abc is not 400"
 [ "$(status "$BASE/stream.mjpg?fps=-3")" = 400 ] || fail "fps=-3 is not 400"
 [ "$(status "$BASE/stream.mjpg?compression=500")" = 400 ] || fail "compression=500 is not 400"
 [ "$(status "$BASE/snapshot.jpg?resolution=99999x1")" = 400 ] || fail "resolution=99999x1 is not 400"
-pass "400 naming the parameter for bad resolution/fps/compression"
+ok "400 naming the parameter for bad resolution/fps/compression"
 
 [ "$(raw 'GARBAGE\r\n\r\n')" = 400 ] || fail "a garbage request line is not 400: $(cat "$TMP/raw")"
 [ "$(raw 'GET / HTTP/9.9\r\n\r\n')" = 400 ] || fail "HTTP/9.9 is not 400: $(cat "$TMP/raw")"
@@ -43,7 +43,7 @@ pass "400 naming the parameter for bad resolution/fps/compression"
 [ "$(raw 'GET /state HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n')" = 413 ] || fail "a chunked body is not 413"
 code=$(curl -s --max-time 10 -X OPTIONS -D "$TMP/h" -o /dev/null -w '%{http_code}' "$BASE/stream.mjpg")
 [ "$code" = 204 ] && grep -qi '^Access-Control-Allow-Origin: \*' "$TMP/h" || fail "OPTIONS: $code"
-pass "malformed (400), oversize (431, 413) and other-method (405) requests"
+ok "malformed (400), oversize (431, 413) and other-method (405) requests"
 
 # Idle and half-sent requests are hung up on after --timeout (1 s here); checked with a bound of 5 s.
 exec {idle}<>"/dev/tcp/127.0.0.1/$PORT"
@@ -52,10 +52,10 @@ printf 'GET /state HTTP/1.1\r\nHost: x\r\n' >&"$slow"   # never finishes its hea
 timeout 5 cat <&"$idle" >/dev/null || fail "an idle connection was not closed by the server within 5 s"
 timeout 5 cat <&"$slow" >/dev/null || fail "a half-sent request was not closed by the server within 5 s"
 exec {idle}>&- {slow}>&-
-pass "idle and half-sent requests time out"
+ok "idle and half-sent requests time out"
 
 # --max-clients 2: a third stream gets 503; snapshots and pages still work.
-"$RVKIT_BIN/rvkit-mjpeg-client" "$BASE/stream.mjpg" --clients 2 --seconds 30 >"$TMP/two.json" &
+"$HELPERS/rvkit-mjpeg-client" "$BASE/stream.mjpg" --clients 2 --seconds 30 >"$TMP/two.json" &
 TWO=$!; PIDS+=("$TWO")
 for _ in $(seq 100); do
   [ "$(curl -s --max-time 2 "$BASE/state" | jq '.server.streams')" = 2 ] && break; sleep 0.1
@@ -69,7 +69,7 @@ for _ in $(seq 100); do
 done
 [ "$(timeout 20 ffprobe -v error -show_entries stream=width -of csv=p=0 "$BASE/stream.mjpg")" = 160 ] ||
   fail "no stream after the other clients left"
-pass "--max-clients: 503 beyond, served again once clients leave"
+ok "--max-clients: 503 beyond, served again once clients leave"
 
 # After all that the server is healthy and counted what happened.
 curl -s --max-time 5 "$BASE/state" >"$TMP/state"
@@ -77,7 +77,7 @@ jq -e '.server.bad_requests >= 10 and .server.rejected >= 1' "$TMP/state" >/dev/
   fail "/state counters: $(jq -c .server "$TMP/state")"
 kill -0 "$STREAM_PID" || fail "stream died"
 [ "$(status "$BASE/")" = 200 ] && grep -q "<title>rvkit stream</title>" "$TMP/body" || fail "the page is gone"
-pass "server still serving: $(jq -c '.server | {bad_requests, rejected, timed_out}' "$TMP/state")"
+ok "server still serving: $(jq -c '.server | {bad_requests, rejected, timed_out}' "$TMP/state")"
 
 # Bad input is one clear line and status 1; a busy port too.
 set +e
@@ -91,12 +91,12 @@ set +e
 rc=$?
 set -e
 [ $rc = 1 ] && grep -q "^stream: cannot listen on 127.0.0.1:$PORT: .*in use" "$TMP/err" || fail "busy port: status $rc: $(cat "$TMP/err")"
-pass "bad input and a busy port are one-line errors with status 1"
+ok "bad input and a busy port are one-line errors with status 1"
 
 # All connections together are bounded (2 x --max-clients + 16 = 18 here): beyond, an
 # immediate 503; once they close, service again.
 kill "$STREAM_PID"; wait "$STREAM_PID" 2>/dev/null || true
-start_stream "--cam cam0@160x120 --fps 30 --seconds 120" --quiet --max-clients 1 --timeout 30
+start_stream "cam0@160x120" "--fps 30 --count 3600" --quiet --max-clients 1 --timeout 30
 wait_cameras 1
 fds=()
 for _ in $(seq 18); do exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"; fds+=("$fd"); done
@@ -109,4 +109,5 @@ for _ in $(seq 50); do
   [ "$(status "$BASE/state")" = 200 ] && break; sleep 0.1
 done
 [ "$(status "$BASE/state")" = 200 ] || fail "not served again after the idle connections closed"
-pass "connections beyond 2 x --max-clients + 16 get 503; served again afterwards"
+ok "connections beyond 2 x --max-clients + 16 get 503; served again afterwards"
+done_testing

@@ -140,6 +140,7 @@ std::unique_ptr<Message> Camera::push(std::unique_ptr<Message> frame) {
     stats_.h = f.h;
     stats_.fmt = to_string(f.fmt);
     stats_.t_capture = f.t_capture;
+    stats_.seq = f.seq;
     stats_.last_frame_mono_us = now;
     if (window_start_us_ == 0) {
       window_start_us_ = now;  // the rate counts the frames after this one

@@ -67,6 +67,7 @@ struct CameraStats {
   uint64_t encoded = 0;      // JPEG encodings made (a pass-through counts as none)
   uint64_t skipped = 0;      // frames the encoder never saw because a newer one came first
   double encode_ms = 0;      // average time to produce a frame's variants
+  int64_t seq = -1;          // of the newest frame
   int64_t t_capture = 0;     // of the newest frame
   int64_t last_frame_mono_us = 0;
   int variants = 0;          // with subscribers

@@ -863,6 +863,7 @@ std::string Server::Impl::state_json() {
     c["fps"] = std::round(st.fps * 10) / 10;
     c["frames"] = st.frames;
     c["bytes"] = st.bytes;
+    c["seq"] = st.seq;
     c["t_capture"] = st.t_capture;
     c["age_ms"] = st.last_frame_mono_us ? (now - st.last_frame_mono_us) / 1000 : -1;
     c["encoded"] = st.encoded;
