@@ -251,6 +251,12 @@ TEST_CASE("encode_variant: pass-through, quality and resolution") {
   variant_size(VariantKey{0, 100, -1}, 640, 480, w, h);
   CHECK(w == 133);
   CHECK(h == 100);
+  variant_size(VariantKey{4096, 4096, -1}, 640, 480, w, h);  // never scaled up
+  CHECK(w == 480);
+  CHECK(h == 480);
+  variant_size(VariantKey{1280, 0, -1}, 640, 480, w, h);
+  CHECK(w == 640);
+  CHECK(h == 480);
 
   CHECK(x_timestamp(1712345678000001) == "1712345678.000001");
   CHECK(x_timestamp(0) == "0.000000");

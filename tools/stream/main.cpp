@@ -70,7 +70,12 @@ class Announcer {
     a.h = f.h;
     if (fps > 0) a.fps = fps;
     Json rec = camera_record(cam.name(), stream_urls(hosts_, port_, cam.name()), f.w, f.h, a.fps);
-    if (!out_->write(rec, nullptr, 0)) out_.reset();  // nobody reads our stdout: stop announcing
+    try {
+      if (!out_->write(rec, nullptr, 0)) out_.reset();  // nobody reads our stdout: stop announcing
+    } catch (const std::exception& e) {
+      log_line("stream", std::string("no more camera announcements: ") + e.what());
+      out_.reset();
+    }
   }
 
  private:

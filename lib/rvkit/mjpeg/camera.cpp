@@ -32,6 +32,13 @@ void variant_size(const VariantKey& key, int cam_w, int cam_h, int& w, int& h) {
   } else if (h <= 0) {
     h = std::max(1, int(std::lround(double(cam_h) * w / std::max(1, cam_w))));
   }
+  // Never larger than the camera's frames: scaling up adds no detail, only encoding time that
+  // every client of the camera would wait for.
+  if (w > cam_w || h > cam_h) {
+    double s = std::min(double(cam_w) / w, double(cam_h) / h);
+    w = std::clamp(int(std::lround(w * s)), 1, cam_w);
+    h = std::clamp(int(std::lround(h * s)), 1, cam_h);
+  }
 }
 
 namespace {

@@ -54,7 +54,7 @@ std::string x_timestamp(int64_t t_capture_us);
 // Encodes `frame` for `key` (`default_quality` for raw input when key.quality < 0).
 // Throws rvkit::Error when a JPEG payload does not decode.
 EncodedPtr encode_variant(const Message& frame, const VariantKey& key, int default_quality);
-// The size a variant has for a w x h camera.
+// The size a variant has for a w x h camera (scaled down to fit it, never up).
 void variant_size(const VariantKey& key, int cam_w, int cam_h, int& w, int& h);
 
 struct CameraStats {
