@@ -18,7 +18,9 @@ export LC_ALL=C
 # start_stream "CAMS" "CAP ARGS" STREAM ARGS...
 # CAMS is "NAME@WxH ...". One camera: `cap --test-pattern ... | stream`; several: each cap
 # publishes to stream's ZeroMQ input (ipc, stream binds). Every cap is bounded by --count.
-# Sets PORT, BASE (http://127.0.0.1:PORT), STREAM_PID, STREAM_OUT, STREAM_ERR.
+# Sets PORT, BASE (http://127.0.0.1:PORT), STREAM_PID, STREAM_OUT, STREAM_ERR, and
+# CAP_PIDS[NAME] when there are several cameras.
+declare -A CAP_PIDS=()
 start_stream() {
   local cams=($1) cap_args=$2
   shift 2
@@ -48,6 +50,7 @@ start_stream() {
       # shellcheck disable=SC2086
       cap --test-pattern --name "$name" --size "$size" --seed $i $cap_args --out ">$ipc" 2>>"$TMP/cap.err" &
       PIDS+=($!)
+      CAP_PIDS[$name]=$!
       wait_cameras $i
     done
   fi
