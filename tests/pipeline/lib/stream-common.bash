@@ -59,7 +59,7 @@ start_stream() {
 wait_port() {
   PORT=""
   for _ in $(seq 100); do
-    PORT=$(sed -n '/^stream: listening on port /{s/^stream: listening on port \([0-9]*\):.*/\1/p;q}' "$STREAM_ERR")
+    PORT=$(sed -n '/^stream: listening on port /{s/^stream: listening on port \([0-9]*\):.*/\1/p;q}' "$STREAM_ERR" 2>/dev/null || true)
     [ -n "$PORT" ] && break
     kill -0 "$STREAM_PID" 2>/dev/null || fail "stream exited before listening"
     sleep 0.1
