@@ -132,15 +132,16 @@ class Client : public std::enable_shared_from_this<Client> {
   void got_part() {
     int64_t now_wall = rvkit::now_us(), now = rvkit::mono_us();
     Result& r = res_;
-    std::vector<uint8_t> jpeg(asio::buffers_begin(buf_.data()), asio::buffers_begin(buf_.data()) + long(want_));
-    buf_.consume(want_);
     if (r.frames == 0 || opts_.decode_all) {
+      std::vector<uint8_t> jpeg(want_);
+      asio::buffer_copy(asio::buffer(jpeg), buf_.data(), want_);
       cv::Mat img = cv::imdecode(jpeg, cv::IMREAD_UNCHANGED);
       if (img.empty())
         ++r.bad_jpeg;
       else
         r.w = img.cols, r.h = img.rows;
     }
+    buf_.consume(want_);
     if (r.frames == 0) r.first_us = now, r.first_ts = ts_us_;
     r.last_us = now;
     r.last_ts = ts_us_;

@@ -13,6 +13,7 @@ timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-fi
   --hide-scrollbars --window-size=1200,900 --virtual-time-budget=4000 \
   --screenshot="$TMP/shot.png" "$BASE/" >"$TMP/chromium.log" 2>&1 || fail "chromium failed: $(tail -5 "$TMP/chromium.log")"
 [ -s "$TMP/shot.png" ] || fail "chromium wrote no screenshot"
+if [ -n "${KEEP_SCREENSHOT:-}" ]; then cp "$TMP/shot.png" "$KEEP_SCREENSHOT"; fi  # to look at it
 
 # Regions that are not the page's background colours (#15171a, #202328), at least 100x80.
 "$HELPERS/rvkit-imgcheck" "$TMP/shot.png" --background 15171a --background 202328 --min-area 8000 >"$TMP/regions"

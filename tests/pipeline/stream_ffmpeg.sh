@@ -52,11 +52,11 @@ wait_cameras 1
 curl -sf --max-time 10 -D "$TMP/h" -o "$TMP/snap.jpg" "$BASE/snapshot.jpg" || fail "no snapshot"
 us=$(sed -n 's/^X-Timestamp: \([0-9]*\)\.\([0-9]\{6\}\).*/\1\2/ip' "$TMP/h")
 [ -n "$us" ] || fail "snapshot without X-Timestamp"
-line=$(grep -a -b -o "{\"type\":\"frame\",[^}]*\"t_capture\":$us,[^}]*}" "$TMP/in.rvk" | head -1)
+line=$(grep -a -b -o -m 1 "{\"type\":\"frame\",[^}]*\"t_capture\":$us,[^}]*}" "$TMP/in.rvk")
 [ -n "$line" ] || fail "no input frame captured at $us"
 offset=${line%%:*}; header=${line#*:}
 n=$(jq .bytes <<<"$header")
-tail -c +$((offset + ${#header} + 2)) "$TMP/in.rvk" | head -c "$n" >"$TMP/input.jpg"
+dd if="$TMP/in.rvk" of="$TMP/input.jpg" iflag=skip_bytes,count_bytes skip=$((offset + ${#header} + 1)) count="$n" status=none
 cmp -s "$TMP/input.jpg" "$TMP/snap.jpg" || fail "the snapshot of JPEG input differs from the input frame ($n bytes)"
 bytes=$(timeout 30 ffmpeg -v error -i "$BASE/stream.mjpg" -frames:v 20 -f rawvideo -pix_fmt gray - | wc -c)
 [ "$bytes" -eq $((20 * 320 * 240)) ] || fail "ffmpeg decoded $bytes bytes of the JPEG stream"

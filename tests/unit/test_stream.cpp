@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "rvkit/clock.hpp"
 #include "rvkit/frame.hpp"
 #include "rvkit/mjpeg/announce.hpp"
 #include "rvkit/mjpeg/camera.hpp"
@@ -338,6 +339,7 @@ TEST_CASE("announcement record and URLs") {
   CHECK(j["w"] == 640);
   CHECK(j["fps"] == doctest::Approx(30.0));
   CHECK(j["urls"].size() == 2);
+  CHECK(j["connected"] == true);
 
   auto all = reachable_hosts("");
   REQUIRE_FALSE(all.empty());
@@ -345,4 +347,56 @@ TEST_CASE("announcement record and URLs") {
   CHECK(reachable_hosts("127.0.0.1") == std::vector<std::string>{"127.0.0.1"});
   CHECK(reachable_hosts("::1") == std::vector<std::string>{"[::1]"});
   CHECK(url_escape("a/b c&d") == "a%2Fb%20c%26d");
+}
+
+TEST_CASE("CameraAnnouncer: appears, rate known, size change, stalled and back, end") {
+  CameraHub hub(80, 4, 4, nullptr);
+  std::vector<Json> recs;
+  bool reader = true;
+  {
+    CameraAnnouncer ann(hub, {"127.0.0.1"}, 1181, [&](const Json& r) {
+      recs.push_back(r);
+      return reader;
+    });
+    ann.check(mono_us());
+    CHECK(recs.empty());  // no camera yet
+    auto cam = hub.get_or_create("front", nullptr);
+    cam->push(test_frame(64, 48, PixelFormat::Gray8, 0, "front"));
+    ann.check(mono_us());
+    REQUIRE(recs.size() == 1);
+    CHECK(recs[0]["type"] == "camera");
+    CHECK(recs[0]["cam"] == "front");
+    CHECK(recs[0]["w"] == 64);
+    CHECK(recs[0]["connected"] == true);
+    CHECK(recs[0]["urls"][0] == "http://127.0.0.1:1181/?action=stream&cam=front");
+    ann.check(mono_us());
+    CHECK(recs.size() == 1);  // nothing changed
+    cam->push(test_frame(32, 24, PixelFormat::Gray8, 1, "front"));
+    ann.check(mono_us());
+    REQUIRE(recs.size() == 2);
+    CHECK(recs[1]["w"] == 32);
+    ann.check(mono_us() + 2500000);  // no frame for 2.5 s
+    REQUIRE(recs.size() == 3);
+    CHECK(recs[2]["connected"] == false);
+    cam->push(test_frame(32, 24, PixelFormat::Gray8, 2, "front"));
+    ann.check(mono_us());
+    REQUIRE(recs.size() == 4);
+    CHECK(recs[3]["connected"] == true);
+  }
+  REQUIRE(recs.size() == 5);  // the end: disconnected
+  CHECK(recs[4]["connected"] == false);
+
+  // A reader that went away: no more writes.
+  recs.clear();
+  reader = false;
+  {
+    CameraAnnouncer ann(hub, {"127.0.0.1"}, 1181, [&](const Json& r) {
+      recs.push_back(r);
+      return reader;
+    });
+    ann.check(mono_us());
+    hub.get_or_create("back", nullptr)->push(test_frame(16, 12, PixelFormat::Gray8, 0, "back"));
+    ann.check(mono_us());
+  }
+  CHECK(recs.size() == 1);
 }

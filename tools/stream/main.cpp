@@ -47,49 +47,6 @@ class Running {
   std::thread thread_;
 };
 
-// Announces each camera on stdout for ntpub: when it appears, once its frame rate is known,
-// and again when its size or rate changes.
-class Announcer {
- public:
-  Announcer(bool enabled, std::vector<std::string> hosts, uint16_t port)
-      : hosts_(std::move(hosts)), port_(port) {
-    if (enabled) out_ = open_output("-");
-  }
-  void frame(const Camera& cam, const FrameInfo& f) {
-    if (!out_) return;
-    auto& a = cams_[cam.name()];
-    int64_t now = mono_us();
-    if (a.first_us == 0) a.first_us = now;
-    bool size_changed = a.w != f.w || a.h != f.h;
-    if (!size_changed && now - a.checked_us < 500000) return;
-    a.checked_us = now;
-    double fps = now - a.first_us > 1500000 ? cam.stats().fps : 0;
-    bool fps_changed = fps > 0 && std::abs(fps - a.fps) > std::max(1.0, 0.1 * a.fps);
-    if (!size_changed && !fps_changed) return;
-    a.w = f.w;
-    a.h = f.h;
-    if (fps > 0) a.fps = fps;
-    Json rec = camera_record(cam.name(), stream_urls(hosts_, port_, cam.name()), f.w, f.h, a.fps);
-    try {
-      if (!out_->write(rec, nullptr, 0)) out_.reset();  // nobody reads our stdout: stop announcing
-    } catch (const std::exception& e) {
-      log_line("stream", std::string("no more camera announcements: ") + e.what());
-      out_.reset();
-    }
-  }
-
- private:
-  struct Announced {
-    int w = 0, h = 0;
-    double fps = 0;
-    int64_t first_us = 0, checked_us = 0;
-  };
-  std::unique_ptr<Output> out_;
-  std::vector<std::string> hosts_;
-  uint16_t port_;
-  std::map<std::string, Announced> cams_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -143,7 +100,18 @@ int main(int argc, char** argv) {
           std::string where;
           for (const auto& h : hosts) where += fmt::format(" http://{}:{}/", h, port);
           log_line("stream", fmt::format("listening on port {}:{}", port, where));
-          Announcer announcer(!quiet, hosts, port);
+          // Camera announcements for ntpub on stdout, from their own thread.
+          std::unique_ptr<Output> out = quiet ? nullptr : open_output("-");
+          CameraAnnouncer announcer(hub, hosts, port, [&out](const Json& rec) {
+            if (!out) return false;
+            try {
+              return out->write(rec, nullptr, 0);  // false: nobody reads our stdout any more
+            } catch (const std::exception& e) {
+              log_line("stream", std::string("no more camera announcements: ") + e.what());
+              return false;
+            }
+          });
+          if (out) announcer.start();
           Running running(io, hub, server);
 
           std::map<std::string, std::unique_ptr<Stats>> stats;
@@ -160,12 +128,10 @@ int main(int argc, char** argv) {
               ignored[name] = true;
               continue;
             }
-            FrameInfo f = frame_info(m->header);
             auto& st = stats[name];
             if (!st) st = std::make_unique<Stats>("stream", name, opts.verbose);
             st->add(m->payload.size());
             m = cam->push(std::move(m));
-            announcer.frame(*cam, f);
             st->report();
           }
           return 0;

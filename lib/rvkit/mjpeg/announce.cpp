@@ -11,6 +11,9 @@
 #include <boost/asio/ip/address.hpp>
 #include <fmt/format.h>
 
+#include "rvkit/clock.hpp"
+#include "rvkit/signals.hpp"
+
 namespace rvkit::mjpeg {
 
 std::string url_escape(const std::string& s) {
@@ -55,7 +58,8 @@ std::vector<std::string> stream_urls(const std::vector<std::string>& hosts, uint
   return urls;
 }
 
-Json camera_record(const std::string& cam, const std::vector<std::string>& urls, int w, int h, double fps) {
+Json camera_record(const std::string& cam, const std::vector<std::string>& urls, int w, int h, double fps,
+                   bool connected) {
   Json j;
   j["type"] = "camera";
   j["cam"] = cam;
@@ -64,7 +68,62 @@ Json camera_record(const std::string& cam, const std::vector<std::string>& urls,
   j["w"] = w;
   j["h"] = h;
   j["fps"] = std::round(fps * 10) / 10;
+  j["connected"] = connected;
   return j;
+}
+
+CameraAnnouncer::CameraAnnouncer(const CameraHub& hub, std::vector<std::string> hosts, uint16_t port, Write write)
+    : hub_(hub), hosts_(std::move(hosts)), port_(port), write_(std::move(write)) {}
+
+CameraAnnouncer::~CameraAnnouncer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  for (auto& [name, a] : cams_) {
+    if (!a.connected) continue;
+    a.connected = false;
+    emit(name, a);
+  }
+}
+
+void CameraAnnouncer::start(int period_ms) {
+  thread_ = start_worker([this, period_ms] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      cv_.wait_for(lock, std::chrono::milliseconds(period_ms), [&] { return stop_; });
+      if (stop_) break;
+      lock.unlock();
+      check(mono_us());
+      lock.lock();
+    }
+  });
+}
+
+void CameraAnnouncer::check(int64_t now) {
+  for (const auto& cam : hub_.all()) {
+    CameraStats st = cam->stats();
+    if (st.frames == 0) continue;
+    int64_t quiet_for = std::max<int64_t>(2000000, st.fps > 0 ? int64_t(3e6 / st.fps) : 0);
+    bool connected = now - st.last_frame_mono_us < quiet_for;
+    auto [it, first] = cams_.try_emplace(cam->name());
+    Announced& a = it->second;
+    bool changed = first || a.w != st.w || a.h != st.h || a.connected != connected ||
+                   (connected && st.fps > 0 && std::abs(st.fps - a.fps) > std::max(1.0, 0.1 * a.fps));
+    if (!changed) continue;
+    a.w = st.w;
+    a.h = st.h;
+    a.connected = connected;
+    if (connected && st.fps > 0) a.fps = st.fps;
+    emit(cam->name(), a);
+  }
+}
+
+void CameraAnnouncer::emit(const std::string& cam, Announced& a) {
+  if (!writing_) return;
+  writing_ = write_(camera_record(cam, stream_urls(hosts_, port_, cam), a.w, a.h, a.fps, a.connected));
 }
 
 }  // namespace rvkit::mjpeg

@@ -16,6 +16,7 @@ const std::string& index_page() {
  .cam img { display: block; max-width: min(100%, 960px); background: #000; min-width: 160px; min-height: 120px; }
  .name { font-weight: 600; margin: 6px 0 2px; }
  .stats, .links, #clients, #status { color: #a8b0ba; font-size: 12px; }
+ .stats { width: 0; min-width: max(100%, 220px); }  /* wraps at the picture's width */
  a { color: #7cb7ff; }
  table { border-collapse: collapse; margin-top: 12px; }
  td, th { padding: 2px 8px; text-align: right; border-bottom: 1px solid #333; }

@@ -18,7 +18,9 @@ export LC_ALL=C
 # start_stream "CAMS" "CAP ARGS" STREAM ARGS...
 # CAMS is "NAME@WxH ...". One camera: `cap --test-pattern ... | stream`; several: each cap
 # publishes to stream's ZeroMQ input (ipc, stream binds). Every cap is bounded by --count.
-# Sets PORT, BASE (http://127.0.0.1:PORT), STREAM_PID, STREAM_OUT, STREAM_ERR.
+# Sets PORT, BASE (http://127.0.0.1:PORT), STREAM_PID, STREAM_OUT, STREAM_ERR, and
+# CAP_PIDS[NAME] when there are several cameras.
+declare -A CAP_PIDS=()
 start_stream() {
   local cams=($1) cap_args=$2
   shift 2
@@ -48,6 +50,7 @@ start_stream() {
       # shellcheck disable=SC2086
       cap --test-pattern --name "$name" --size "$size" --seed $i $cap_args --out ">$ipc" 2>>"$TMP/cap.err" &
       PIDS+=($!)
+      CAP_PIDS[$name]=$!
       wait_cameras $i
     done
   fi
@@ -56,7 +59,7 @@ start_stream() {
 wait_port() {
   PORT=""
   for _ in $(seq 100); do
-    PORT=$(sed -n 's/^stream: listening on port \([0-9]*\):.*/\1/p' "$STREAM_ERR" | head -1)
+    PORT=$(sed -n '/^stream: listening on port /{s/^stream: listening on port \([0-9]*\):.*/\1/p;q}' "$STREAM_ERR" 2>/dev/null || true)
     [ -n "$PORT" ] && break
     kill -0 "$STREAM_PID" 2>/dev/null || fail "stream exited before listening"
     sleep 0.1
