@@ -158,7 +158,7 @@ TEST_CASE("overlay matcher: a record for an unknown camera changes nothing for t
   }
 }
 
-TEST_CASE("overlay matcher: cameras keep their order; the total waiting is bounded") {
+TEST_CASE("overlay matcher: cameras keep their order, and the total waiting is bounded") {
   MatcherOptions o;
   o.max_wait_us = kWait;
   o.max_pending = 4;

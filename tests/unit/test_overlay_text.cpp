@@ -73,7 +73,7 @@ TEST_CASE("overlay text: NT topic values with printf formats") {
   CHECK(render("{/a:ok}", {nt("/a:ok", 1)}) == "1");  // ':' without '%' is part of the topic
 }
 
-TEST_CASE("overlay text: the latest value wins; nt_snapshot records count; missing values show --") {
+TEST_CASE("overlay text: the latest value wins, nt_snapshot records count, missing values show --") {
   CHECK(render("{/a}", {nt("/a", 1), nt("/a", 2)}) == "2");
   CHECK(render("{/a} {/b}", {{{"type", "nt_snapshot"}, {"t", 1}, {"values", {{"/a", 5}, {"/b", "x"}}}}}) == "5 x");
   CHECK(render("RPM {/SmartDashboard/Shooter/RPM:%.0f}") == "RPM --");

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -26,17 +25,16 @@ struct Reference {
 std::vector<Reference> read_reference(const std::string& path) {
   std::ifstream f(path);
   REQUIRE(f);
-  static const std::regex line_re(
-      R"(\s*(\d+),\s*\(([-\d.]+) ([-\d.]+)\),\s*\(([-\d.]+) ([-\d.]+)\),\s*\(([-\d.]+) ([-\d.]+)\),\s*\(([-\d.]+) ([-\d.]+)\)\s*)");
   std::vector<Reference> out;
   std::string line;
   while (std::getline(f, line)) {
     if (line.empty()) continue;
-    std::smatch m;
-    REQUIRE_MESSAGE(std::regex_match(line, m, line_re), "unparsable reference line: " << line);
     Reference r;
-    r.id = std::stoi(m[1]);
-    for (size_t k = 0; k < 4; ++k) r.corners[k] = {std::stod(m[2 + 2 * k]), std::stod(m[3 + 2 * k])};
+    double c[8];
+    int n = std::sscanf(line.c_str(), " %d, (%lf %lf), (%lf %lf), (%lf %lf), (%lf %lf)", &r.id, &c[0], &c[1], &c[2],
+                        &c[3], &c[4], &c[5], &c[6], &c[7]);
+    REQUIRE_MESSAGE(n == 9, "unparsable reference line: " << line);
+    for (size_t k = 0; k < 4; ++k) r.corners[k] = {c[2 * k], c[2 * k + 1]};
     out.push_back(r);
   }
   return out;

@@ -74,7 +74,7 @@ TEST_CASE("colour: targets with centre, area, box, rotated-rectangle angle, aspe
   CHECK(all[1].aspect == doctest::Approx(1).epsilon(0.2));
 }
 
-TEST_CASE("colour: hue ranges wrap around red; several ranges in one pass") {
+TEST_CASE("colour: hue ranges wrap around red, and several ranges in one pass") {
   ColorOptions o;
   o.ranges = {parse_hsv_range("170-10,120-255,120-255"), parse_hsv_range("50-80,100-255,100-255")};
   auto t = ColorTargetFinder(o).find(scene());

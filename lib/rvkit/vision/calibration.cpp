@@ -2,9 +2,9 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -190,10 +190,11 @@ CameraCalibration parse_calibration(const std::string& text, const std::string& 
     } catch (const cv::Exception& e) {
       // OpenCV's parsers put "(LINE): what" in the function field.
       std::string msg = e.err;
-      std::smatch m;
-      static const std::regex where(R"(.*\((\d+)\): (.*))");
-      if (std::regex_match(e.func, m, where))
-        msg = fmt::format("line {}: {}", std::max(1, std::stoi(m[1].str()) - added_lines), m[2].str());
+      size_t close = e.func.find("): ");
+      if (!e.func.empty() && e.func[0] == '(' && close != std::string::npos && close > 1 && close < 12) {
+        int line = std::atoi(e.func.substr(1, close - 1).c_str());
+        msg = fmt::format("line {}: {}", std::max(1, line - added_lines), e.func.substr(close + 3));
+      }
       throw Error(fmt::format("calibration '{}': cannot parse it as OpenCV YAML/XML/JSON: {}", name, msg));
     }
   }

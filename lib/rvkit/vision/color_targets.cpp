@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
+#include <cctype>
 
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
@@ -11,21 +11,33 @@
 
 namespace rvkit::vision {
 
-HsvRange parse_hsv_range(const std::string& s) {
-  static const std::regex re(R"(\s*(\d+)\s*-\s*(\d+)\s*,\s*(\d+)\s*-\s*(\d+)\s*,\s*(\d+)\s*-\s*(\d+)\s*)");
-  std::smatch m;
-  if (!std::regex_match(s, m, re))
-    throw Error(fmt::format("--color '{}': expected H1-H2,S1-S2,V1-V2 (e.g. 50-90,100-255,80-255)", s));
+HsvRange parse_hsv_range(const std::string& text) {
+  auto fail = [&](const char* why) { return Error(fmt::format("--color '{}': {}", text, why)); };
+  const char* kForm = "expected H1-H2,S1-S2,V1-V2 (e.g. 50-90,100-255,80-255)";
+  std::string s;
+  for (char c : text)
+    if (c != ' ' && c != '\t') s += c;
   int v[6];
+  size_t pos = 0;
   for (int i = 0; i < 6; ++i) {
-    if (m[i + 1].length() > 3) throw Error(fmt::format("--color '{}': value out of range", s));
-    v[i] = std::stoi(m[i + 1].str());
+    size_t n = 0;
+    while (pos + n < s.size() && std::isdigit(static_cast<unsigned char>(s[pos + n]))) ++n;
+    if (n == 0) throw fail(kForm);
+    if (n > 3) throw fail("value out of range");
+    v[i] = std::stoi(s.substr(pos, n));
+    pos += n;
+    const char want = i == 5 ? '\0' : (i % 2 == 0 ? '-' : ',');
+    if (want == '\0') {
+      if (pos != s.size()) throw fail(kForm);
+    } else {
+      if (pos >= s.size() || s[pos] != want) throw fail(kForm);
+      ++pos;
+    }
   }
-  if (v[0] > 179 || v[1] > 179) throw Error(fmt::format("--color '{}': hue runs 0..179 (OpenCV's scale, degrees / 2)", s));
+  if (v[0] > 179 || v[1] > 179) throw fail("hue runs 0..179 (OpenCV's scale, degrees / 2)");
   for (int i = 2; i < 6; ++i)
-    if (v[i] > 255) throw Error(fmt::format("--color '{}': saturation and value run 0..255", s));
-  if (v[2] > v[3] || v[4] > v[5])
-    throw Error(fmt::format("--color '{}': saturation and value ranges must be low-high", s));
+    if (v[i] > 255) throw fail("saturation and value run 0..255");
+  if (v[2] > v[3] || v[4] > v[5]) throw fail("saturation and value ranges must be low-high");
   return {v[0], v[1], v[2], v[3], v[4], v[5]};
 }
 

@@ -32,6 +32,7 @@ DetectPipeline::DetectPipeline(DetectOptions opt) : opt_(std::move(opt)) {
   if (!(opt_.tag_size > 0 && opt_.tag_size < 10)) throw Error(fmt::format("--tag-size must be in metres, 0 < size < 10, got {}", opt_.tag_size));
   if (!(opt_.fov_deg >= 0 && opt_.fov_deg < 180)) throw Error(fmt::format("--fov must be 0 < degrees < 180, got {}", opt_.fov_deg));
   if (opt_.field && !opt_.calib) throw Error("--field needs --calib (a field pose needs the camera's intrinsics)");
+  if (opt_.field && !opt_.tags) throw Error("--field needs AprilTags (drop --no-tags)");
   if (opt_.robot_to_camera && !opt_.field) throw Error("--robot-to-camera needs --field");
 }
 
@@ -39,6 +40,7 @@ const CameraCalibration* DetectPipeline::calibration_for(int w, int h) {
   auto key = std::make_pair(w, h);
   auto it = scaled_.find(key);
   if (it != scaled_.end()) return &it->second;
+  if (scaled_.size() >= 16) scaled_.clear();  // a stream that keeps changing size must not grow this
   if (opt_.calib) return &scaled_.emplace(key, opt_.calib->for_resolution(w, h)).first->second;
   if (opt_.fov_deg > 0) {
     CameraCalibration c;

@@ -1,0 +1,92 @@
+// rvkit: what ntpub publishes for each record (docs/nt.md lists every topic).
+//
+//   schema "rvkit" (default): detections -> /rvkit/<cam>/{hasTarget,tx,ty,ta,tid,tagIds,...},
+//                             poses as struct:Pose3d (with their /.schema topics) and double[].
+//   schema "limelight":       detections -> /limelight[-NAME]/{tv,tx,ty,ta,tid,tl,cl,hb,botpose*,...}
+//                             with Limelight's types and array layouts (LimelightHelpers works).
+//   schema "none":            only --map rules.
+//   camera records (from `stream`) -> /CameraPublisher/<cam>/{streams,source,description,connected,mode}
+//   --map 'field.path=/Topic:type' -> any field of any record.
+//
+// The publisher talks to a TopicSink (the NT client in ntpub, a recorder in the unit tests).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "rvkit/json.hpp"
+#include "rvkit/nt/value.hpp"
+#include "rvkit/nt/vision.hpp"
+
+namespace rvkit::nt {
+
+class TopicSink {
+ public:
+  virtual ~TopicSink() = default;
+  virtual int publish(const std::string& name, const std::string& type, const Json& properties) = 0;
+  // `wall_time_us`: the moment the value describes (our wall clock).
+  virtual void set(int handle, Value v, int64_t wall_time_us) = 0;
+};
+
+// One --map rule: 'field.path=/Topic:type'. The path is dotted keys with numeric indices
+// ("tags.0.id" or "tags[0].id"); "{cam}" in the topic becomes the record's cam.
+struct MapRule {
+  std::vector<std::string> path;
+  std::string spec, topic, type;
+  static MapRule parse(const std::string& spec);  // throws rvkit::Error
+};
+
+struct PublisherOptions {
+  std::string schema = "rvkit";  // rvkit | limelight | none
+  std::string table;             // "" = the schema's default; "{cam}" is replaced
+  std::vector<MapRule> maps;
+  std::optional<double> field_length, field_width;  // metres, for botpose / botpose_wpired
+};
+
+// The field size from a WPILib AprilTag layout JSON ("field": {"length", "width"}), found as a
+// file path or as a name under the installed data (fields/NAME.json). Throws rvkit::Error.
+std::pair<double, double> field_size_from_layout(const std::string& file_or_name);
+
+// The Limelight arrays for one detections record (exposed for the unit tests).
+struct LimelightArrays {
+  std::vector<double> botpose, botpose_wpiblue, botpose_wpired;  // empty when not computable
+  std::vector<double> targetpose_cameraspace, camerapose_targetspace;
+  std::vector<double> rawfiducials;
+  Json json;
+};
+LimelightArrays limelight_arrays(const VisionResult& r, double latency_ms, double tl_ms, double cl_ms,
+                                 std::optional<double> field_length, std::optional<double> field_width);
+
+class RecordPublisher {
+ public:
+  RecordPublisher(TopicSink& sink, PublisherOptions opts, std::function<void(const std::string&)> warn);
+  // Publishes what `record` carries; `now_us` is the wall-clock time of publishing.
+  // Returns the number of values set.
+  size_t handle(const Json& record, int64_t now_us);
+  // The table a record of camera `cam` goes to ("/rvkit/cam0", "/limelight").
+  std::string table_for(const std::string& cam) const;
+
+ private:
+  void set(const std::string& topic, const std::string& type, Value v, int64_t t);
+  size_t detections_rvkit(const Json& rec, const VisionResult& r, int64_t now);
+  size_t detections_limelight(const Json& rec, const VisionResult& r, int64_t now);
+  size_t camera(const Json& rec, int64_t now);
+  size_t maps(const Json& rec, int64_t now);
+  void ensure_pose3d_schemas();
+  void warn_once(const std::string& key, const std::string& text);
+
+  TopicSink& sink_;
+  PublisherOptions opts_;
+  std::function<void(const std::string&)> warn_;
+  std::map<std::string, std::pair<int, std::string>> handles_;  // topic -> (handle, type)
+  std::map<std::string, int64_t> heartbeat_;
+  std::set<std::string> warned_;
+  bool schemas_published_ = false;
+  size_t n_ = 0;
+};
+
+}  // namespace rvkit::nt

@@ -1,0 +1,442 @@
+// NetworkTables 4: what ntpub publishes for records (rvkit and Limelight schemas, camera
+// announcements, --map), and the geometry behind it.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "rvkit/error.hpp"
+#include "rvkit/nt/geometry.hpp"
+#include "rvkit/nt/publisher.hpp"
+#include "rvkit/nt/vision.hpp"
+
+using namespace rvkit;
+using namespace rvkit::nt;
+
+namespace {
+
+constexpr double kDeg = M_PI / 180.0;
+
+// Records what the publisher publishes.
+struct Recorder : TopicSink {
+  struct Topic {
+    std::string type;
+    Json props;
+    std::vector<std::pair<Value, int64_t>> values;
+  };
+  std::vector<std::string> names;
+  std::map<std::string, Topic> topics;
+  int publish(const std::string& name, const std::string& type, const Json& props) override {
+    names.push_back(name);
+    topics[name] = Topic{type, props, {}};
+    return int(names.size() - 1);
+  }
+  void set(int h, Value v, int64_t t) override { topics[names[size_t(h)]].values.push_back({std::move(v), t}); }
+  const Value& last(const std::string& name) {
+    REQUIRE_MESSAGE(topics.count(name), name);
+    REQUIRE_MESSAGE(!topics[name].values.empty(), name);
+    return topics[name].values.back().first;
+  }
+  std::string type(const std::string& name) {
+    REQUIRE_MESSAGE(topics.count(name), name);
+    return topics[name].type;
+  }
+};
+
+Json pose_json(double x, double y, double z, double roll, double pitch, double yaw) {
+  return pose_to_json(Pose3{{x, y, z}, from_euler(roll, pitch, yaw)});
+}
+
+// A detections record as detect writes it (docs/records.md): two tags, a field pose.
+Json sample_record(int64_t t_capture) {
+  Json r = Json::parse(R"({"type":"detections","cam":"front","seq":42,"w":640,"h":480})");
+  r["t_capture"] = t_capture;
+  r["t_done"] = t_capture + 8000;
+  // Tag 7: 2 m ahead, facing the camera (its X axis, out of its face, points back at us).
+  Json t7 = {{"id", 7}, {"tx", 3.5}, {"ty", -1.25}, {"area", 2.5}, {"center", {330.0, 250.0}}, {"ambiguity", 0.05}};
+  t7["pose"] = pose_json(2.0, 0.0, 0.0, 0, 0, M_PI);
+  Json t8 = {{"id", 8}, {"tx", -10.0}, {"ty", 2.0}, {"area", 1.0}, {"center", {100.0, 200.0}}, {"ambiguity", 0.2}};
+  t8["pose"] = pose_json(3.0, 1.0, 0.0, 0, 0, M_PI);
+  r["tags"] = Json::array({t7, t8});
+  Json f = Json::object();
+  // The camera 0.2 m ahead of the robot's centre and 0.5 m up, looking the same way.
+  f["camera_pose"] = pose_json(4.8 + 0.2 * std::cos(30 * kDeg), 3.0 + 0.2 * std::sin(30 * kDeg), 0.5, 0, 0, 30 * kDeg);
+  f["robot_pose"] = pose_json(4.8, 3.0, 0.0, 0, 0, 30 * kDeg);
+  f["tag_ids"] = {7, 8};
+  f["std_devs"] = {0.1, 0.1, 0.2};
+  r["field"] = f;
+  return r;
+}
+
+void check_close(double a, double b, const char* what, double tol = 1e-6) {
+  CAPTURE(what);
+  CHECK(std::fabs(a - b) < tol);
+}
+
+}  // namespace
+
+TEST_CASE("nt geometry: Euler angles match WPILib's Rotation3d (extrinsic X, Y, Z)") {
+  for (auto [r, p, y] : {std::array<double, 3>{0.1, -0.2, 0.3}, {0, 0, M_PI / 2}, {-1.0, 0.5, -2.5}}) {
+    Vec3 e = to_euler(from_euler(r, p, y));
+    check_close(e.x, r, "roll");
+    check_close(e.y, p, "pitch");
+    check_close(e.z, y, "yaw");
+  }
+  // Yaw 90°: X goes to Y.
+  Vec3 v = mul(to_matrix(from_euler(0, 0, M_PI / 2)), Vec3{1, 0, 0});
+  check_close(v.x, 0, "x");
+  check_close(v.y, 1, "y");
+  // Extrinsic X then Z: roll 90° then yaw 90° sends Y to Z, then Z stays Z.
+  Vec3 w = mul(to_matrix(from_euler(M_PI / 2, 0, M_PI / 2)), Vec3{0, 1, 0});
+  check_close(w.z, 1, "z");
+  // Matrix <-> quaternion round trip.
+  Quat q = from_euler(0.3, -0.4, 2.0);
+  Quat q2 = from_matrix(to_matrix(q));
+  check_close(std::fabs(q.w * q2.w + q.x * q2.x + q.y * q2.y + q.z * q2.z), 1.0, "same rotation");
+}
+
+TEST_CASE("nt geometry: compose and inverse") {
+  Pose3 a{{1, 2, 3}, from_euler(0.1, 0.2, 0.3)};
+  Pose3 id = compose(a, inverse(a));
+  check_close(norm(id.t), 0, "translation");
+  check_close(std::fabs(id.q.w), 1, "rotation");
+  Pose3 b{{0, 0, 1}, from_euler(0, 0, M_PI / 2)};
+  Vec3 p = apply(compose(b, Pose3{{1, 0, 0}, Quat{}}), Vec3{0, 0, 0});
+  check_close(p.x, 0, "x");
+  check_close(p.y, 1, "y");
+  check_close(p.z, 1, "z");
+}
+
+TEST_CASE("nt geometry: struct:Pose3d is 7 little-endian doubles, schemas as WPILib's") {
+  Pose3 p{{1.5, -2, 0.25}, Quat{0.5, 0.5, -0.5, 0.5}};
+  Bytes b = pack_pose3d(p);
+  REQUIRE(b.size() == 56);
+  // 1.5 = 0x3FF8000000000000, little-endian: last byte 0x3F, second-last 0xF8.
+  CHECK(b[7] == 0x3F);
+  CHECK(b[6] == 0xF8);
+  CHECK(b[0] == 0x00);
+  auto u = unpack_pose3d(b);
+  REQUIRE(u);
+  CHECK(u->t.x == 1.5);
+  CHECK(u->q.y == -0.5);
+  CHECK_FALSE(unpack_pose3d(Bytes(55)));
+  const auto& s = pose3d_schemas();
+  CHECK(std::string(s[3].first) == "Pose3d");
+  CHECK(std::string(s[3].second) == "Translation3d translation;Rotation3d rotation");
+  CHECK(std::string(s[2].second) == "Quaternion q");
+  CHECK(std::string(s[1].second) == "double w;double x;double y;double z");
+  CHECK(std::string(s[0].second) == "double x;double y;double z");
+}
+
+TEST_CASE("nt geometry: poses from JSON in WPILib's layout form and alternatives") {
+  auto p = pose_from_json(Json::parse(
+      R"({"translation":{"x":1,"y":2,"z":3},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}})"));
+  REQUIRE(p);
+  CHECK(p->t.y == 2);
+  auto q = pose_from_json(Json::parse(R"({"translation":{"x":1,"y":2,"z":3},"rotation":{"roll":0,"pitch":0,"yaw":1.0}})"));
+  REQUIRE(q);
+  check_close(to_euler(q->q).z, 1.0, "yaw");
+  CHECK(pose_from_json(Json::parse("[1,2,3,1,0,0,0]")));
+  CHECK_FALSE(pose_from_json(Json::parse(R"({"translation":{"x":1}})")));
+  CHECK_FALSE(pose_from_json(Json::parse("[1,2,3]")));
+  CHECK_FALSE(pose_from_json(Json("x")));
+}
+
+TEST_CASE("nt geometry: Limelight camera space: a tag straight ahead, facing us, has zero rotation") {
+  // WPILib: tag 2 m ahead, 0.5 m left, 0.25 m up, facing the camera.
+  Pose3 tag{{2, 0.5, 0.25}, from_euler(0, 0, M_PI)};
+  Pose3 ll = wpilib_camera_to_limelight(tag);
+  check_close(ll.t.x, -0.5, "x right");
+  check_close(ll.t.y, -0.25, "y down");
+  check_close(ll.t.z, 2, "z forward");
+  auto a = to_xyz_rpy_deg(ll);
+  check_close(a[3], 0, "roll");
+  check_close(a[4], 0, "pitch");
+  check_close(a[5], 0, "yaw");
+  // Turning the tag about the vertical axis shows up as Limelight pitch (rotation about its Y, down).
+  Pose3 turned{{2, 0, 0}, from_euler(0, 0, M_PI + 20 * kDeg)};
+  auto b = to_xyz_rpy_deg(wpilib_camera_to_limelight(turned));
+  check_close(std::fabs(b[4]), 20, "pitch magnitude", 1e-6);
+  check_close(b[3], 0, "roll stays 0", 1e-6);
+}
+
+TEST_CASE("nt vision: detections records are read, tolerant of names") {
+  auto r = parse_detections(sample_record(1000));
+  REQUIRE(r);
+  CHECK(r->cam == "front");
+  CHECK(r->seq == 42);
+  CHECK(r->t_capture == 1000);
+  CHECK(r->t_done == 9000);
+  REQUIRE(r->tags.size() == 2);
+  CHECK(r->primary == 0);  // the largest
+  CHECK(r->tags[0].pose);
+  check_close(*r->tags[0].distance, 2.0, "distance from pose");
+  REQUIRE(r->field);
+  CHECK(r->field->robot);
+  CHECK(r->field->tag_ids == std::vector<int64_t>{7, 8});
+  CHECK(r->field->std_devs.size() == 3);
+  // Poses as a list of solutions (best first), field keys at the top level.
+  Json alt = Json::parse(R"({"type":"detections","t_capture":5,"tags":[{"id":1,"area":1,"poses":[
+      {"translation":{"x":1,"y":0,"z":0},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}},
+      {"translation":{"x":9,"y":0,"z":0},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}}]}],
+      "robot_pose":[1,2,0,1,0,0,0]})");
+  auto a = parse_detections(alt);
+  REQUIRE(a);
+  CHECK(a->tags[0].pose->t.x == 1);
+  REQUIRE(a->field);
+  CHECK(a->field->robot->t.y == 2);
+  std::string why;
+  CHECK_FALSE(parse_detections(Json::parse(R"({"type":"detections"})"), &why));
+  CHECK(why.find("t_capture") != std::string::npos);
+  CHECK_FALSE(parse_detections(Json::parse(R"({"type":"detections","t_capture":1,"tags":3})"), &why));
+  auto none = parse_detections(Json::parse(R"({"type":"detections","t_capture":1,"tags":[]})"));
+  REQUIRE(none);
+  CHECK(none->primary == -1);
+  CHECK_FALSE(none->field);
+}
+
+TEST_CASE("ntpub rvkit schema: every documented topic with its type, stamped with t_capture") {
+  Recorder rec;
+  RecordPublisher pub(rec, PublisherOptions{}, nullptr);
+  int64_t t = 1'700'000'000'000'000;
+  size_t n = pub.handle(sample_record(t), t + 20'000);
+  CHECK(n > 10);
+  const std::string T = "/rvkit/front/";
+  std::map<std::string, std::string> want = {
+      {"hasTarget", "boolean"}, {"tx", "double"},        {"ty", "double"},
+      {"ta", "double"},         {"tid", "int"},          {"tagIds", "int[]"},
+      {"seq", "int"},           {"latencyMs", "double"}, {"heartbeat", "int"},
+      {"hasPose", "boolean"},   {"robotPose", "struct:Pose3d"}, {"robotPoseArray", "double[]"},
+      {"cameraPose", "struct:Pose3d"}, {"cameraPoseArray", "double[]"}, {"poseTagIds", "int[]"},
+      {"robotPoseStdDevs", "double[]"}, {"json", "json"}};
+  for (const auto& [k, type] : want) {
+    CAPTURE(k);
+    CHECK(rec.type(T + k) == type);
+    CHECK(rec.topics[T + k].values.back().second == t);
+  }
+  CHECK(rec.last(T + "hasTarget") == Value::boolean(true));
+  CHECK(rec.last(T + "tx") == Value::float64(3.5));
+  CHECK(rec.last(T + "ta") == Value::float64(2.5));
+  CHECK(rec.last(T + "tid") == Value::integer(7));
+  CHECK(rec.last(T + "tagIds") == Value::int_array({7, 8}));
+  CHECK(rec.last(T + "latencyMs") == Value::float64(20.0));
+  CHECK(rec.last(T + "heartbeat") == Value::integer(1));
+  auto robot = unpack_pose3d(rec.last(T + "robotPose").get<Bytes>());
+  REQUIRE(robot);
+  check_close(robot->t.x, 4.8, "robot x");
+  const auto& arr = rec.last(T + "robotPoseArray").get<std::vector<double>>();
+  REQUIRE(arr.size() == 6);
+  check_close(arr[5], 30.0, "yaw in degrees");
+  CHECK(Json::parse(rec.last(T + "json").get<std::string>())["seq"] == 42);
+  // The struct schemas AdvantageScope needs.
+  for (const char* s : {"Pose3d", "Rotation3d", "Translation3d", "Quaternion"}) {
+    std::string name = std::string("/.schema/struct:") + s;
+    CHECK(rec.type(name) == "structschema");
+  }
+  auto sb = rec.last("/.schema/struct:Pose3d").get<Bytes>();
+  CHECK(std::string(sb.begin(), sb.end()) == "Translation3d translation;Rotation3d rotation");
+  // A second record: the heartbeat counts, nothing is published twice.
+  size_t topics_before = rec.names.size();
+  pub.handle(sample_record(t + 33'000), t + 50'000);
+  CHECK(rec.last(T + "heartbeat") == Value::integer(2));
+  CHECK(rec.names.size() == topics_before);
+}
+
+TEST_CASE("ntpub rvkit schema: no target, no pose") {
+  Recorder rec;
+  RecordPublisher pub(rec, PublisherOptions{}, nullptr);
+  pub.handle(Json::parse(R"({"type":"detections","cam":"c","seq":1,"t_capture":100,"tags":[]})"), 200);
+  CHECK(rec.last("/rvkit/c/hasTarget") == Value::boolean(false));
+  CHECK(rec.last("/rvkit/c/tid") == Value::integer(-1));
+  CHECK(rec.last("/rvkit/c/tagIds") == Value::int_array({}));
+  CHECK(rec.last("/rvkit/c/hasPose") == Value::boolean(false));
+  CHECK(rec.topics.count("/rvkit/c/robotPose") == 0);
+}
+
+TEST_CASE("ntpub: --table with {cam}, frames and other records are ignored") {
+  Recorder rec;
+  PublisherOptions o;
+  o.table = "Vision/{cam}/";
+  RecordPublisher pub(rec, o, nullptr);
+  pub.handle(sample_record(1), 2);
+  CHECK(rec.topics.count("/Vision/front/tx") == 1);
+  Recorder rec2;
+  RecordPublisher pub2(rec2, PublisherOptions{}, nullptr);
+  CHECK(pub2.handle(Json::parse(R"({"type":"frame","cam":"x","seq":1,"t_capture":1})"), 2) == 0);
+  CHECK(pub2.handle(Json::parse(R"({"type":"note"})"), 2) == 0);
+  CHECK(rec2.names.empty());
+}
+
+TEST_CASE("ntpub limelight schema: keys, types and LimelightHelpers' array layouts") {
+  Recorder rec;
+  PublisherOptions o;
+  o.schema = "limelight";
+  o.field_length = 16.54;
+  o.field_width = 8.21;
+  std::vector<std::string> warnings;
+  RecordPublisher pub(rec, o, [&](const std::string& w) { warnings.push_back(w); });
+  int64_t t = 1'700'000'000'000'000, now = t + 30'000;
+  pub.handle(sample_record(t), now);
+  const std::string T = "/limelight/";
+  for (const char* k : {"tv", "tx", "ty", "ta", "tid", "tl", "cl", "hb", "getpipe"}) {
+    CAPTURE(k);
+    CHECK(rec.type(T + k) == "double");
+    CHECK(rec.topics[T + k].values.back().second == now);  // stamped when published, as a Limelight does
+  }
+  for (const char* k : {"botpose", "botpose_wpiblue", "botpose_wpired", "targetpose_cameraspace",
+                        "camerapose_targetspace", "rawfiducials"}) {
+    CAPTURE(k);
+    CHECK(rec.type(T + k) == "double[]");
+  }
+  CHECK(rec.type(T + "json") == "string");
+  CHECK(rec.last(T + "tv") == Value::float64(1));
+  CHECK(rec.last(T + "tid") == Value::float64(7));
+  CHECK(rec.last(T + "tl") == Value::float64(8.0));   // t_done - t_capture
+  CHECK(rec.last(T + "cl") == Value::float64(22.0));  // the rest, to publishing: tl + cl = 30 ms
+  CHECK(rec.last(T + "hb") == Value::float64(1));
+  // botpose_wpiblue: x y z roll pitch yaw(deg), latency, count, span, avg dist, avg area, 7 per tag.
+  const auto& blue = rec.last(T + "botpose_wpiblue").get<std::vector<double>>();
+  REQUIRE(blue.size() == 11 + 7 * 2);
+  check_close(blue[0], 4.8, "x");
+  check_close(blue[1], 3.0, "y");
+  check_close(blue[5], 30.0, "yaw");
+  check_close(blue[6], 30.0, "latency = tl + cl");
+  check_close(blue[7], 2, "tag count");
+  check_close(blue[8], std::sqrt(1.0 + 1.0), "tag span: distance between the tags");
+  check_close(blue[9], (2.0 + std::sqrt(10.0)) / 2, "average distance");
+  check_close(blue[10], 1.75, "average area");
+  check_close(blue[11], 7, "first tag id");
+  check_close(blue[12], 3.5, "txnc");
+  check_close(blue[13], -1.25, "tync");
+  check_close(blue[14], 2.5, "ta");
+  check_close(blue[15], 2.0, "distance to camera");
+  check_close(blue[16], std::hypot(2.2, 0.0, 0.5), "distance to robot (camera 0.2 m ahead, 0.5 m up)", 1e-6);
+  check_close(blue[17], 0.05, "ambiguity");
+  check_close(blue[18], 8, "second tag id");
+  // botpose: field-centred; botpose_wpired: from the red corner, turned half a turn.
+  const auto& center = rec.last(T + "botpose").get<std::vector<double>>();
+  check_close(center[0], 4.8 - 16.54 / 2, "centre x");
+  check_close(center[1], 3.0 - 8.21 / 2, "centre y");
+  const auto& red = rec.last(T + "botpose_wpired").get<std::vector<double>>();
+  check_close(red[0], 16.54 - 4.8, "red x");
+  check_close(red[1], 8.21 - 3.0, "red y");
+  check_close(red[5], 30.0 - 180.0, "red yaw");
+  // rawfiducials: 7 per visible tag.
+  const auto& raw = rec.last(T + "rawfiducials").get<std::vector<double>>();
+  REQUIRE(raw.size() == 14);
+  check_close(raw[0], 7, "raw id");
+  check_close(raw[7], 8, "raw id 2");
+  // targetpose_cameraspace of the primary tag (2 m straight ahead, facing us): [0,0,2,0,0,0].
+  const auto& tc = rec.last(T + "targetpose_cameraspace").get<std::vector<double>>();
+  REQUIRE(tc.size() == 6);
+  check_close(tc[2], 2.0, "z forward");
+  check_close(tc[0], 0.0, "x");
+  check_close(tc[5], 0.0, "yaw");
+  const auto& ct = rec.last(T + "camerapose_targetspace").get<std::vector<double>>();
+  check_close(ct[2], -2.0, "camera 2 m in front of the tag (target Z points into the tag)");
+  // json: LimelightHelpers.getLatestResults fields.
+  Json j = Json::parse(rec.last(T + "json").get<std::string>());
+  CHECK(j["v"] == 1);
+  CHECK(j["botpose_tagcount"] == 2);
+  CHECK(j["Fiducial"].size() == 2);
+  CHECK(j["Fiducial"][0]["fID"] == 7);
+  CHECK(j["Fiducial"][0]["t6t_cs"].size() == 6);
+  CHECK(j["botpose_wpiblue"].size() == 6);
+  CHECK(warnings.empty());
+}
+
+TEST_CASE("ntpub limelight schema: no targets, no field size, named table") {
+  Recorder rec;
+  PublisherOptions o;
+  o.schema = "limelight";
+  o.table = "limelight-front";
+  std::vector<std::string> warnings;
+  RecordPublisher pub(rec, o, [&](const std::string& w) { warnings.push_back(w); });
+  pub.handle(Json::parse(R"({"type":"detections","cam":"c","seq":1,"t_capture":100,"tags":[]})"), 1100);
+  const std::string T = "/limelight-front/";
+  CHECK(rec.last(T + "tv") == Value::float64(0));
+  CHECK(rec.last(T + "tid") == Value::float64(-1));
+  const auto& blue = rec.last(T + "botpose_wpiblue").get<std::vector<double>>();
+  REQUIRE(blue.size() == 11);  // zeros, latency, tag count 0: LimelightHelpers sees tagCount == 0
+  CHECK(blue[6] == 1.0);
+  CHECK(blue[7] == 0.0);
+  CHECK(rec.last(T + "rawfiducials").get<std::vector<double>>().empty());
+  CHECK(rec.topics.count(T + "botpose") == 0);  // no field size, no pose: nothing to warn about yet
+  pub.handle(sample_record(100), 200);
+  CHECK(rec.topics.count(T + "botpose") == 0);
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].find("--field") != std::string::npos);
+}
+
+TEST_CASE("ntpub: camera announcements become /CameraPublisher topics") {
+  Recorder rec;
+  RecordPublisher pub(rec, PublisherOptions{}, nullptr);
+  pub.handle(Json::parse(R"({"type":"camera","cam":"front","urls":["http://10.12.34.11:1181/?action=stream",
+      "http://172.22.11.1:1181/?action=stream"],"description":"Front camera","w":640,"h":480,"fps":30})"),
+             5);
+  const std::string T = "/CameraPublisher/front/";
+  CHECK(rec.type(T + "streams") == "string[]");
+  CHECK(rec.last(T + "streams") == Value::string_array({"mjpg:http://10.12.34.11:1181/?action=stream",
+                                                          "mjpg:http://172.22.11.1:1181/?action=stream"}));
+  CHECK(rec.last(T + "description") == Value::string("Front camera"));
+  CHECK(rec.last(T + "connected") == Value::boolean(true));
+  CHECK(rec.last(T + "source") == Value::string("rvkit:front"));
+  CHECK(rec.last(T + "mode") == Value::string("640x480 MJPEG 30 fps"));
+  pub.handle(Json::parse(R"({"type":"camera","cam":"front","urls":[],"connected":false})"), 6);
+  CHECK(rec.last(T + "connected") == Value::boolean(false));
+}
+
+TEST_CASE("ntpub: --map rules") {
+  auto r = MapRule::parse("tags[0].id=/Vision/{cam}/firstId:int");
+  CHECK(r.path == std::vector<std::string>{"tags", "0", "id"});
+  CHECK(r.topic == "/Vision/{cam}/firstId");
+  CHECK(r.type == "int");
+  CHECK(MapRule::parse("field.robot_pose=/Robot/pose:struct:Pose3d").type == "struct:Pose3d");
+  CHECK_THROWS_AS(MapRule::parse("nothing"), Error);
+  CHECK_THROWS_AS(MapRule::parse("a=/T:nosuchtype"), Error);
+  CHECK_THROWS_AS(MapRule::parse("a=T:int"), Error);
+  CHECK_THROWS_AS(MapRule::parse("=/T:int"), Error);
+
+  Recorder rec;
+  PublisherOptions o;
+  o.schema = "none";
+  o.maps = {MapRule::parse("tags.0.id=/V/{cam}/id:int"), MapRule::parse("tags.1.tx=/V/tx2:double"),
+            MapRule::parse("field.robot_pose=/V/robot:struct:Pose3d"), MapRule::parse("seq=/V/seq:string"),
+            MapRule::parse("tags.5.id=/V/missing:int"), MapRule::parse("cam=/V/bad:double[]")};
+  std::vector<std::string> warnings;
+  RecordPublisher pub(rec, o, [&](const std::string& w) { warnings.push_back(w); });
+  pub.handle(sample_record(77), 99);
+  CHECK(rec.last("/V/front/id") == Value::integer(7));
+  CHECK(rec.topics["/V/front/id"].values.back().second == 77);
+  CHECK(rec.last("/V/tx2") == Value::float64(-10.0));
+  CHECK(rec.type("/V/robot") == "struct:Pose3d");
+  CHECK(rec.type("/.schema/struct:Pose3d") == "structschema");
+  CHECK(rec.last("/V/seq") == Value::string("42"));
+  CHECK(rec.topics.count("/V/missing") == 0);
+  CHECK(rec.topics.count("/V/bad") == 0);
+  CHECK(warnings.size() == 1);
+  CHECK(rec.topics.count("/rvkit/front/tx") == 0);  // schema none
+}
+
+TEST_CASE("ntpub: field sizes from layouts, and bad options are errors") {
+  char path[] = "/tmp/rvkit-field-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  std::string layout = R"({"tags":[],"field":{"length":16.541,"width":8.211}})";
+  REQUIRE(write(fd, layout.data(), layout.size()) == ssize_t(layout.size()));
+  close(fd);
+  auto [l, w] = field_size_from_layout(path);
+  CHECK(l == doctest::Approx(16.541));
+  CHECK(w == doctest::Approx(8.211));
+  unlink(path);
+  CHECK_THROWS_AS(field_size_from_layout("/nonexistent/field.json"), Error);
+  Recorder rec;
+  PublisherOptions o;
+  o.schema = "nosuch";
+  CHECK_THROWS_AS(RecordPublisher(rec, o, nullptr), Error);
+}
