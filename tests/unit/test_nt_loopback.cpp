@@ -153,7 +153,7 @@ TEST_CASE("nt loopback: values of every type arrive with their types, in server 
   w.client->stop();
 }
 
-TEST_CASE("nt loopback: unpublished topics go away; retained and persistent ones stay") {
+TEST_CASE("nt loopback: unpublished topics go away, retained and persistent ones stay") {
   char path[] = "/tmp/rvkit-nt-persist-XXXXXX";
   int fd = mkstemp(path);
   REQUIRE(fd >= 0);

@@ -430,7 +430,7 @@ TEST_CASE("ntpub: --map rules") {
   CHECK(rec.topics.count("/rvkit/front/tx") == 0);  // schema none
 }
 
-TEST_CASE("ntpub: field sizes from layouts; bad options are errors") {
+TEST_CASE("ntpub: field sizes from layouts, and bad options are errors") {
   char path[] = "/tmp/rvkit-field-XXXXXX";
   int fd = mkstemp(path);
   REQUIRE(fd >= 0);

@@ -258,7 +258,7 @@ TEST_CASE("test pattern: truth poses project onto the truth corners with camera_
   }
 }
 
-TEST_CASE("test pattern: same options and index give identical pixels; seeds, frames and times differ") {
+TEST_CASE("test pattern: same options and index give identical pixels, while seeds, frames and times differ") {
   TestPatternOptions o = sized(640, 480, 3);
   TestPattern a(o), b(o);
   std::vector<TagTruth> ta, tb;

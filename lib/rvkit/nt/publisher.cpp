@@ -346,6 +346,9 @@ size_t RecordPublisher::detections_limelight(const Json&, const VisionResult& r,
   const int64_t t = now;
   double total_ms = double(now - r.t_capture) / 1000.0;
   double tl = r.t_done > 0 ? double(r.t_done - r.t_capture) / 1000.0 : total_ms;
+  // A record finished "after now" (hand-written input, or clocks of two machines) must not
+  // give a total latency below the pipeline's own share, nor a negative capture latency.
+  total_ms = std::max(total_ms, tl);
   double cl = total_ms - tl;
   const TagObservation* p = r.primary >= 0 ? &r.tags[size_t(r.primary)] : nullptr;
   set(T + "tv", "double", Value::float64(p ? 1.0 : 0.0), t);

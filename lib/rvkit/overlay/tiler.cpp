@@ -1,0 +1,144 @@
+#include "rvkit/overlay/tiler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <opencv2/imgproc.hpp>
+
+#include "rvkit/error.hpp"
+
+namespace rvkit::overlay {
+
+namespace {
+constexpr int64_t kStaleUs = 1000000;
+}
+
+std::vector<std::string> parse_tile_list(const std::string& spec) {
+  std::vector<std::string> cams;
+  std::set<std::string> seen;
+  std::stringstream ss(spec);
+  std::string cam;
+  while (std::getline(ss, cam, ',')) {
+    if (cam.empty()) throw Error(fmt::format("--tile '{}': empty camera name", spec));
+    if (!seen.insert(cam).second) throw Error(fmt::format("--tile '{}': camera '{}' is listed twice", spec, cam));
+    cams.push_back(cam);
+  }
+  if (!spec.empty() && spec.back() == ',') throw Error(fmt::format("--tile '{}': empty camera name", spec));
+  if (cams.size() < 2 || cams.size() > size_t(kMaxTileCams))
+    throw Error(fmt::format("--tile '{}': expected 2 to {} camera names, comma-separated (got {})", spec,
+                            kMaxTileCams, cams.size()));
+  return cams;
+}
+
+cv::Size parse_size(const std::string& spec, const char* option) {
+  int w = 0, h = 0;
+  char x = 0, extra = 0;
+  if (std::sscanf(spec.c_str(), "%d%c%d%c", &w, &x, &h, &extra) != 3 || (x != 'x' && x != 'X'))
+    throw Error(fmt::format("{} '{}': expected WIDTHxHEIGHT, e.g. 1280x480", option, spec));
+  if (w < 16 || h < 16 || w > 8192 || h > 8192)
+    throw Error(fmt::format("{} '{}': width and height must be from 16 to 8192", option, spec));
+  return {w, h};
+}
+
+Tiler::Tiler(std::vector<std::string> cams, std::string name, cv::Size size)
+    : cams_(std::move(cams)), name_(std::move(name)), requested_(size) {
+  int n = int(cams_.size());
+  if (n <= 3) {
+    cols_ = n;
+    rows_ = 1;
+  } else {
+    cols_ = int(std::ceil(std::sqrt(double(n))));
+    rows_ = (n + cols_ - 1) / cols_;
+  }
+  for (const auto& c : cams_) cells_.push_back(Cell{c, {}, {}});
+}
+
+int Tiler::index(const std::string& cam) const {
+  for (size_t i = 0; i < cams_.size(); ++i)
+    if (cams_[i] == cam) return int(i);
+  return -1;
+}
+
+bool Tiler::fresh(const std::string& cam) const {
+  int i = index(cam);
+  return i >= 0 && cells_[size_t(i)].fresh;
+}
+
+bool Tiler::complete() const {
+  return std::all_of(cells_.begin(), cells_.end(), [](const Cell& c) { return c.fresh; });
+}
+
+bool Tiler::any_fresh() const {
+  return std::any_of(cells_.begin(), cells_.end(), [](const Cell& c) { return c.fresh; });
+}
+
+void Tiler::allocate(cv::Size first) {
+  cv::Size total = requested_.area() > 0 ? requested_ : cv::Size(first.width * cols_, first.height * rows_);
+  canvas_.create(total, CV_8UC3);
+  canvas_.setTo(cv::Scalar::all(0));
+  int cw = total.width / cols_, ch = total.height / rows_;
+  for (size_t i = 0; i < cells_.size(); ++i) {
+    int col = int(i) % cols_, row = int(i) / cols_;
+    cells_[i].rect = cv::Rect(col * cw, row * ch, cw, ch);
+    mark(cells_[i], "waiting for " + cells_[i].cam, false);
+  }
+}
+
+void Tiler::mark(Cell& c, const std::string& text, bool dim) {
+  cv::Mat cell = canvas_(c.rect);
+  if (dim) blend_rect(cell, {0, 0, cell.cols, cell.rows}, color::black, 0.6);
+  Style s = Style::for_size(cell.cols * 2, cell.rows * 2);  // twice the usual text: it says a lot
+  cv::Size ts = text_size(s, text);
+  draw_outlined_text(cell, text, {std::max(0, (cell.cols - ts.width) / 2), (cell.rows + ts.height) / 2}, s,
+                     color::white);
+}
+
+Canvas Tiler::place(const std::string& cam, const cv::Mat& frame, int64_t t_capture) {
+  int i = index(cam);
+  if (i < 0 || frame.empty()) return Canvas();
+  if (canvas_.empty()) allocate(frame.size());
+  Cell& c = cells_[size_t(i)];
+  double k = std::min(double(c.rect.width) / frame.cols, double(c.rect.height) / frame.rows);
+  int fw = std::max(1, int(std::lround(frame.cols * k))), fh = std::max(1, int(std::lround(frame.rows * k)));
+  cv::Rect fitted(c.rect.x + (c.rect.width - fw) / 2, c.rect.y + (c.rect.height - fh) / 2, fw, fh);
+  if (fitted != c.fitted || !c.seen) canvas_(c.rect).setTo(cv::Scalar::all(0));
+  c.fitted = fitted;
+  cv::Mat dst = canvas_(fitted);
+  if (fitted.size() == frame.size())
+    frame.copyTo(dst);
+  else
+    cv::resize(frame, dst, fitted.size(), 0, 0, k < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  c.fresh = c.seen = true;
+  c.dimmed = false;
+  c.t_capture = t_capture;
+  return Canvas(dst, frame.cols, frame.rows);
+}
+
+cv::Mat Tiler::take(FrameInfo& info) {
+  int64_t oldest_fresh = INT64_MAX, newest = INT64_MIN;
+  for (const Cell& c : cells_) {
+    if (c.fresh) oldest_fresh = std::min(oldest_fresh, c.t_capture);
+    if (c.seen) newest = std::max(newest, c.t_capture);
+  }
+  for (Cell& c : cells_) {
+    if (c.seen && !c.dimmed && newest - c.t_capture > kStaleUs) {
+      mark(c, "NO SIGNAL", true);
+      c.dimmed = true;
+    }
+    c.fresh = false;
+  }
+  info.cam = name_;
+  info.seq = seq_++;
+  info.t_capture = oldest_fresh == INT64_MAX ? newest : oldest_fresh;
+  info.w = canvas_.cols;
+  info.h = canvas_.rows;
+  info.fmt = PixelFormat::Bgr8;
+  info.stride = int64_t(canvas_.cols) * 3;
+  info.bytes = uint64_t(info.stride) * uint64_t(canvas_.rows);
+  return canvas_;
+}
+
+}  // namespace rvkit::overlay

@@ -1,0 +1,166 @@
+#include "rvkit/vision/apriltag_detector.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <thread>
+
+#include <apriltag/apriltag.h>
+#include <apriltag/common/image_u8.h>
+#include <apriltag/tag16h5.h>
+#include <apriltag/tag36h11.h>
+#include <fmt/format.h>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/video/tracking.hpp>
+
+#include "rvkit/error.hpp"
+
+namespace rvkit::vision {
+
+std::string normalize_family(const std::string& name) {
+  std::string n = name.rfind("tag", 0) == 0 ? name.substr(3) : name;
+  if (n == "36h11" || n == "16h5") return n;
+  throw Error(fmt::format("unknown tag family '{}' (known: 36h11, 16h5)", name));
+}
+
+struct AprilTagDetector::Impl {
+  apriltag_family_t* family = nullptr;
+  apriltag_detector_t* td = nullptr;
+  void (*destroy_family)(apriltag_family_t*) = nullptr;
+  std::map<int, cv::Mat> bitmaps;  // id -> the tag's image, one pixel per cell
+  cv::Mat template_, scratch_;
+
+  const cv::Mat& bitmap(int id) {
+    auto it = bitmaps.find(id);
+    if (it != bitmaps.end()) return it->second;
+    image_u8_t* im = apriltag_to_image(family, id);
+    cv::Mat m = cv::Mat(im->height, im->width, CV_8UC1, im->buf, size_t(im->stride)).clone();
+    image_u8_destroy(im);
+    return bitmaps.emplace(id, m).first->second;
+  }
+  ~Impl() {
+    if (td) apriltag_detector_destroy(td);
+    if (family) destroy_family(family);
+  }
+};
+
+AprilTagDetector::AprilTagDetector(const AprilTagOptions& opt) : impl_(std::make_unique<Impl>()), opt_(opt) {
+  opt_.family = normalize_family(opt.family);
+  if (!(opt_.decimate >= 1 && opt_.decimate <= 16))
+    throw Error(fmt::format("--decimate must be between 1 and 16, got {}", opt_.decimate));
+  if (!(std::abs(opt_.blur) <= 20)) throw Error(fmt::format("--blur must be between -20 and 20, got {}", opt_.blur));
+  if (opt_.max_hamming < 0 || opt_.max_hamming > 3)
+    throw Error(fmt::format("--max-hamming must be 0..3, got {}", opt_.max_hamming));
+  if (opt_.threads < 0 || opt_.threads > 256) throw Error(fmt::format("--threads must be 0..256, got {}", opt_.threads));
+  if (opt_.threads == 0) opt_.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+
+  if (opt_.family == "36h11") {
+    impl_->family = tag36h11_create();
+    impl_->destroy_family = tag36h11_destroy;
+  } else {
+    impl_->family = tag16h5_create();
+    impl_->destroy_family = tag16h5_destroy;
+  }
+  impl_->td = apriltag_detector_create();
+  if (!impl_->family || !impl_->td) throw Error("cannot create the AprilTag detector (out of memory?)");
+  apriltag_detector_add_family_bits(impl_->td, impl_->family, opt_.max_hamming);
+  impl_->td->quad_decimate = float(opt_.decimate);
+  impl_->td->quad_sigma = float(opt_.blur);
+  impl_->td->nthreads = opt_.threads;
+  impl_->td->refine_edges = opt_.refine_edges;
+}
+
+AprilTagDetector::~AprilTagDetector() = default;
+
+std::string AprilTagDetector::family_name() const { return "tag" + opt_.family; }
+
+std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray) {
+  CV_Assert(gray.type() == CV_8UC1);
+  std::vector<TagDetection> out;
+  // A tag needs a few pixels per bit; tiny images cannot hold one (and would decimate to nothing).
+  if (gray.cols < 16 || gray.rows < 16) return out;
+  image_u8_t im{gray.cols, gray.rows, int(gray.step[0]), gray.data};
+  zarray_t* dets = apriltag_detector_detect(impl_->td, &im);
+  if (!dets) return out;
+  for (int i = 0; i < zarray_size(dets); ++i) {
+    apriltag_detection_t* d;
+    zarray_get(dets, i, &d);
+    if (d->hamming > opt_.max_hamming || d->decision_margin < opt_.min_margin) continue;
+    if (!opt_.ids.empty() && !opt_.ids.count(d->id)) continue;
+    if (d->id < 0 || uint32_t(d->id) >= impl_->family->ncodes) continue;
+    TagDetection t;
+    t.id = d->id;
+    t.hamming = d->hamming;
+    t.margin = d->decision_margin;
+    // libapriltag puts pixel centres at +0.5; OpenCV (and so calibrations and solvers) at +0.
+    for (int k = 0; k < 4; ++k) t.corners[size_t(k)] = {d->p[k][0] - kLibApriltagPixelOffset, d->p[k][1] - kLibApriltagPixelOffset};
+    t.center = {d->c[0] - kLibApriltagPixelOffset, d->c[1] - kLibApriltagPixelOffset};
+    out.push_back(t);
+  }
+  apriltag_detections_destroy(dets);
+  if (opt_.refine_corners)
+    for (auto& t : out) refine_corners(gray, t);
+  std::sort(out.begin(), out.end(), [](const TagDetection& a, const TagDetection& b) {
+    if (a.id != b.id) return a.id < b.id;
+    if (a.center.y != b.center.y) return a.center.y < b.center.y;
+    return a.center.x < b.center.x;
+  });
+  return out;
+}
+
+}  // namespace rvkit::vision
+
+namespace rvkit::vision {
+
+bool AprilTagDetector::refine_corners(const cv::Mat& gray, TagDetection& d) {
+  const apriltag_family_t* fam = impl_->family;
+  double side = 0;
+  for (size_t k = 0; k < 4; ++k) side += cv::norm(d.corners[k] - d.corners[(k + 1) % 4]) / 4;
+  const int cells = int(fam->width_at_border);
+  if (side < 2.0 * cells) return false;  // under two pixels a cell: nothing to gain
+  // One template pixel per image pixel, roughly (2..12 per cell).
+  const int scale = std::clamp(int(std::lround(side / cells)), 2, 12);
+  cv::resize(impl_->bitmap(d.id), impl_->template_, cv::Size(), scale, scale, cv::INTER_NEAREST);
+  // Corners of the black square in template pixels (pixel centres at integers).
+  const float lo = float((fam->total_width - cells) / 2.0 * scale - 0.5);
+  const float hi = lo + float(cells * scale);
+  const std::vector<cv::Point2f> tmpl = {{lo, hi}, {hi, hi}, {hi, lo}, {lo, lo}};
+
+  std::vector<cv::Point2f> img;
+  for (const auto& c : d.corners) img.emplace_back(float(c.x), float(c.y));
+  cv::Rect roi = cv::boundingRect(img);
+  const int margin = int(side / cells * 1.5) + 3;
+  roi = cv::Rect(roi.x - margin, roi.y - margin, roi.width + 2 * margin, roi.height + 2 * margin) &
+        cv::Rect(0, 0, gray.cols, gray.rows);
+  if (roi.width < 8 || roi.height < 8) return false;
+  std::vector<cv::Point2f> local;
+  for (const auto& p : img) local.emplace_back(p.x - float(roi.x), p.y - float(roi.y));
+  cv::Mat H = cv::getPerspectiveTransform(tmpl, local);
+  H.convertTo(H, CV_32F);
+  try {
+    double rho = cv::findTransformECC(impl_->template_, gray(roi), H, cv::MOTION_HOMOGRAPHY,
+                                      cv::TermCriteria(cv::TermCriteria::COUNT + cv::TermCriteria::EPS, 30, 1e-4),
+                                      cv::noArray(), 3);
+    if (!(rho > 0.6)) return false;
+  } catch (const cv::Exception&) {
+    return false;  // did not converge
+  }
+  std::vector<cv::Point2f> refined;
+  cv::perspectiveTransform(tmpl, refined, H);
+  const double limit = std::max(1.5, 0.1 * side);
+  std::array<cv::Point2d, 4> out;
+  for (size_t k = 0; k < 4; ++k) {
+    out[k] = {double(refined[k].x) + roi.x, double(refined[k].y) + roi.y};
+    if (!(cv::norm(out[k] - d.corners[k]) <= limit)) return false;
+  }
+  d.corners = out;
+  // The centre is where the diagonals cross.
+  auto cross = [](cv::Point2d p, cv::Point2d q) { return p.x * q.y - p.y * q.x; };
+  cv::Point2d r = out[2] - out[0], s = out[3] - out[1];
+  double den = cross(r, s);
+  if (std::abs(den) > 1e-9) d.center = out[0] + cross(out[1] - out[0], s) / den * r;
+  return true;
+}
+
+}  // namespace rvkit::vision

@@ -1,0 +1,70 @@
+// rvkit vision: AprilTag detection with libapriltag (the detector WPILib and PhotonVision use).
+#pragma once
+#include <array>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace rvkit::vision {
+
+struct AprilTagOptions {
+  std::string family = "36h11";  // 36h11 or 16h5 (a "tag" prefix is accepted)
+  double decimate = 2.0;         // quad_decimate: detect quads on an image this many times smaller
+  double blur = 0.0;             // quad_sigma: Gaussian blur sigma in pixels (negative sharpens)
+  int threads = 0;               // worker threads, 0 = all cores
+  bool refine_edges = true;      // snap quad edges to the full-resolution image gradients
+  bool refine_corners = false;   // then align the whole tag pattern to the image (ECC, see below)
+  int max_hamming = 0;           // most bit errors a detection may have had corrected (0..3)
+  double min_margin = 35.0;      // least decision margin a detection must have
+  std::set<int> ids;             // only these ids (empty: all)
+};
+
+// libapriltag's pixel coordinates put the centre of the top-left pixel at (0.5, 0.5); rvkit, like
+// OpenCV and its calibrations, puts it at (0, 0). Detections are converted by this much.
+constexpr double kLibApriltagPixelOffset = 0.5;
+
+struct TagDetection {
+  int id = 0;
+  int hamming = 0;
+  double margin = 0;
+  // Pixel coordinates (OpenCV's convention, see above) in libapriltag's order: bottom-left, bottom-right, top-right, top-left
+  // of the upright tag (the points its homography maps (-1,1), (1,1), (1,-1), (-1,-1) to).
+  std::array<cv::Point2d, 4> corners;
+  cv::Point2d center;
+};
+
+class AprilTagDetector {
+ public:
+  // Throws rvkit::Error for an unknown family or an option out of range.
+  explicit AprilTagDetector(const AprilTagOptions& opt);
+  ~AprilTagDetector();
+  AprilTagDetector(const AprilTagDetector&) = delete;
+  AprilTagDetector& operator=(const AprilTagDetector&) = delete;
+
+  // Detects tags in an 8-bit grey image (any stride; not copied). Results are sorted by id,
+  // then by position, and already filtered by max_hamming, min_margin and ids.
+  std::vector<TagDetection> detect(const cv::Mat& gray);
+
+  const AprilTagOptions& options() const { return opt_; }
+  // libapriltag's family name ("tag36h11").
+  std::string family_name() const;
+
+  // Corner refinement by direct alignment: the tag's own pattern (libapriltag's image of it) is
+  // aligned to the image by OpenCV's ECC with a homography, starting from the detected corners,
+  // using every pixel of the tag rather than only its outer edges. Keeps the detected corners
+  // when the alignment fails or moves a corner implausibly far. Returns true if refined.
+  bool refine_corners(const cv::Mat& gray, TagDetection& d);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  AprilTagOptions opt_;
+};
+
+// Normalises a family name ("36h11", "tag36h11" -> "36h11"); throws rvkit::Error if unknown.
+std::string normalize_family(const std::string& name);
+
+}  // namespace rvkit::vision

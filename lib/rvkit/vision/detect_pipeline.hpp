@@ -1,0 +1,57 @@
+// rvkit vision: everything `detect` does to one frame, producing its `detections` record
+// (docs/records.md). Kept in the library so tests and other tools can run it in-process.
+#pragma once
+#include <map>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "rvkit/error.hpp"
+#include "rvkit/json.hpp"
+#include "rvkit/message.hpp"
+#include "rvkit/vision/apriltag_detector.hpp"
+#include "rvkit/vision/calibration.hpp"
+#include "rvkit/vision/color_targets.hpp"
+#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/vision/pose.hpp"
+
+namespace rvkit::vision {
+
+// A frame that cannot be used (an undecodable JPEG, a header that disagrees with its image):
+// the tool skips it with a warning instead of stopping.
+class BadFrameError : public Error {
+ public:
+  using Error::Error;
+};
+
+struct DetectOptions {
+  bool tags = true;
+  AprilTagOptions apriltag;
+  std::optional<CameraCalibration> calib;  // enables tx/ty from it, tag poses and the field pose
+  double fov_deg = 0;                      // without calib: horizontal field of view for tx/ty (0: none)
+  double tag_size = kDefaultTagSize;       // m
+  std::optional<FieldLayout> field;
+  std::optional<Pose3> robot_to_camera;
+  ColorOptions color;                      // no ranges: no colour targets
+};
+
+class DetectPipeline {
+ public:
+  explicit DetectPipeline(DetectOptions opt);  // throws rvkit::Error on bad options
+  // The detections record for a frame message (cam, seq, t_capture copied; t_done not yet set).
+  // Throws BadFrameError for a frame that cannot be used, rvkit::Error when the frame size does
+  // not fit the calibration (another aspect ratio).
+  Json process(const Message& frame);
+
+  const DetectOptions& options() const { return opt_; }
+
+ private:
+  const CameraCalibration* calibration_for(int w, int h);
+
+  DetectOptions opt_;
+  std::unique_ptr<AprilTagDetector> detector_;
+  std::unique_ptr<ColorTargetFinder> colors_;
+  std::map<std::pair<int, int>, CameraCalibration> scaled_;  // calibration (or fov model) per frame size
+};
+
+}  // namespace rvkit::vision

@@ -1,0 +1,60 @@
+// rvkit vision: tag poses (IPPE-square) and the camera's / robot's pose on the field (SQPnP).
+#pragma once
+#include <array>
+#include <optional>
+#include <vector>
+
+#include "rvkit/vision/apriltag_detector.hpp"
+#include "rvkit/vision/calibration.hpp"
+#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/vision/geometry.hpp"
+
+namespace rvkit::vision {
+
+constexpr double kDefaultTagSize = 0.1651;  // m, black square edge of an FRC 36h11 tag (6.5 in)
+
+// The 3-D corners of a tag of edge `size` in the tag's own frame (X out of the face, Y to the
+// viewer's right, Z up), in libapriltag's corner order.
+std::array<cv::Vec3d, 4> tag_corners(double size);
+
+struct TagPoseSolution {
+  Pose3 camera_to_tag;  // the tag's pose in the camera frame
+  double error = 0;     // RMS reprojection error of the 4 corners, pixels
+};
+
+struct TagPose {
+  std::vector<TagPoseSolution> solutions;  // IPPE-square's two solutions, best (lowest error) first
+  double ambiguity = 0;                    // best error / alternate error (PhotonVision's), 0..1
+  double distance = 0;                     // |translation| of the best solution, m
+};
+
+// Both planar solutions for one tag. Throws nothing; an empty result if the solver fails.
+TagPose solve_tag_pose(const TagDetection& d, const CameraCalibration& cal, double tag_size);
+
+struct FieldPose {
+  bool multi_tag = false;          // true: one SQPnP solve over all corners of >= 2 known tags
+  std::vector<int> tag_ids;        // the tags used
+  Pose3 camera;                    // the camera's pose on the field
+  std::optional<Pose3> robot;      // the robot's, when the robot-to-camera transform is known
+  double error = 0;                // RMS reprojection error of the corners used, pixels
+  double ambiguity = 0;            // single tag only: that tag's ambiguity (0 for multi-tag)
+  double distance = 0;             // mean camera-to-tag distance of the tags used, m
+  std::array<double, 3> std_devs{};  // x (m), y (m), heading (rad): for addVisionMeasurement
+};
+
+// The field pose from the detections of tags in `layout`; nullopt when none is known or the
+// solve fails. `tag_poses` (parallel to `dets`) gives the per-tag solutions for the one-tag case.
+std::optional<FieldPose> solve_field_pose(const std::vector<TagDetection>& dets, const std::vector<TagPose>& tag_poses,
+                                          const FieldLayout& layout, const CameraCalibration& cal, double tag_size,
+                                          const std::optional<Pose3>& robot_to_camera);
+
+// The standard-deviation model (docs/records.md "Standard deviations"):
+//   e  = max(reprojection RMS error, 1.0) px     s = span of the tag corners used, m
+//   d  = mean distance to the tags used, m       f = mean focal length, px
+//   σxy = max(0.02, 2 e d² / (f s)) m,  σθ = max(0.02, 4 e d / (f s)) rad
+//   one tag: both times 3 and times (1 + 20 ambiguity);  robot pose: σxy grows by σθ times the
+//   camera's horizontal offset from the robot centre.
+std::array<double, 3> vision_std_devs(double reproj_error, double distance, double focal_px, double span_m,
+                                      bool single_tag, double ambiguity, double lever_arm_m);
+
+}  // namespace rvkit::vision

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# cap --test-pattern | detect: every tag of the synthetic scene found with its corners within
+# 0.5 px of the exact truth cap puts in the frame headers, and, with the scene's camera matrix as
+# the calibration, the tag translations within 2% of their distance.
+source "$(dirname "$0")/detect_lib.bash"
+CAP="$RVKIT_BIN/cap"
+[ -x "$CAP" ] || fail "cap is not built"
+
+n=12
+"$CAP" --test-pattern --truth --count $n --fps 0 --size 1280x720 --tags 6 --seed 3 >"$WORK/frames"
+# The scene's pinhole camera as a PhotonVision calibration. Its truth uses libapriltag's pixel
+# convention (centre of the top-left pixel at 0.5); calibrations use OpenCV's (at 0).
+node -e '
+  const fs = require("fs");
+  const b = fs.readFileSync(process.argv[1]);
+  const h = JSON.parse(b.subarray(0, b.indexOf(10)));
+  const K = h.truth.K.slice(); K[2] -= 0.5; K[5] -= 0.5;
+  fs.writeFileSync(process.argv[2], JSON.stringify({resolution: {width: h.w, height: h.h},
+    cameraIntrinsics: {rows: 3, cols: 3, type: 6, data: K}, distCoeffs: {rows: 1, cols: 5, type: 6, data: [0,0,0,0,0]}}));
+' "$WORK/frames" "$WORK/calib.json"
+
+"$DETECT" --frames --decimate 1 --calib "$WORK/calib.json" <"$WORK/frames" >"$WORK/out"
+node -e '
+  const fs = require("fs");
+  const b = fs.readFileSync(process.argv[1]);
+  let i = 0, frame = null, frames = 0, tags = 0, worstPx = 0, worstRel = 0, problems = [];
+  while (i < b.length) {
+    const nl = b.indexOf(10, i);
+    const h = JSON.parse(b.subarray(i, nl));
+    i = nl + 1 + (h.bytes || 0);
+    if (h.type === "frame") { frame = h; continue; }
+    if (h.type !== "detections" || !frame || h.seq !== frame.seq || h.cam !== frame.cam ||
+        h.t_capture !== frame.t_capture) { problems.push("record does not follow its frame"); continue; }
+    frames++;
+    for (const t of frame.truth.tags) {
+      const d = h.tags.find(x => x.id === t.id);
+      if (!d) { problems.push(`frame ${h.seq}: tag ${t.id} not found`); continue; }
+      tags++;
+      for (let k = 0; k < 4; k++) {
+        const e = Math.hypot(d.corners[k][0] - (t.corners[k][0] - 0.5), d.corners[k][1] - (t.corners[k][1] - 0.5));
+        worstPx = Math.max(worstPx, e);
+      }
+      // Truth t is in the optical frame (x right, y down, z forward); ours is WPILib camera frame.
+      const p = d.poses[0].camera_to_tag.translation, want = [t.t[2], -t.t[0], -t.t[1]];
+      const dist = Math.hypot(...want);
+      const rel = Math.hypot(p.x - want[0], p.y - want[1], p.z - want[2]) / dist;
+      worstRel = Math.max(worstRel, rel);
+    }
+    if (h.tags.length !== frame.truth.tags.length) problems.push(`frame ${h.seq}: ${h.tags.length} tags, truth has ${frame.truth.tags.length}`);
+  }
+  console.log(`${frames} frames, ${tags} tags: worst corner error ${worstPx.toFixed(3)} px, worst translation error ${(100 * worstRel).toFixed(2)}% of distance`);
+  if (frames !== Number(process.argv[2])) problems.push(`expected ${process.argv[2]} records, got ${frames}`);
+  if (worstPx >= 0.5) problems.push("a corner is 0.5 px or more from the truth");
+  if (worstRel >= 0.02) problems.push("a translation is off by 2% of the distance or more");
+  if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
+' "$WORK/out" $n >"$WORK/summary" || fail "$(cat "$WORK/summary")"
+pass "$(cat "$WORK/summary")"

@@ -1,0 +1,434 @@
+// overlay: draw what the robot sees: tags, targets, crosshairs, a HUD, NT values and a field map on
+// the frames, or several cameras tiled into one (docs/overlay.md, overlay(1)).
+//
+//   cap --cam 0 | detect --frames --calib c.yaml | overlay --calib c.yaml --crosshair 0,0 | stream
+//   ... | overlay --in tcp://localhost:5800 --text 'RPM {/SmartDashboard/Shooter/RPM:%.0f}'
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <ctime>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "rvkit/cli.hpp"
+#include "rvkit/clock.hpp"
+#include "rvkit/error.hpp"
+#include "rvkit/frame.hpp"
+#include "rvkit/overlay/annotator.hpp"
+#include "rvkit/overlay/inputs.hpp"
+#include "rvkit/overlay/matcher.hpp"
+#include "rvkit/overlay/tiler.hpp"
+#include "rvkit/signals.hpp"
+#include "rvkit/stats.hpp"
+#include "rvkit/transport.hpp"
+#include "rvkit/vision/calibration.hpp"
+#include "rvkit/vision/field_layout.hpp"
+
+using namespace rvkit;
+using namespace rvkit::overlay;
+
+namespace {
+
+// At most one warning line a second; the rest are counted.
+class Warnings {
+ public:
+  void warn(const std::string& text) {
+    ++total_;
+    int64_t now = mono_us();
+    if (last_ && now - last_ < 1000000) return;
+    log_line("overlay", text);
+    last_ = now;
+  }
+  uint64_t total() const { return total_; }
+
+ private:
+  int64_t last_ = 0;
+  uint64_t total_ = 0;
+};
+
+struct Settings {
+  std::vector<std::string> ins;
+  bool no_stdin = false;
+  std::string out = "-";
+  uint64_t max_bytes = kDefaultMaxPayloadBytes;
+  int max_wait_ms = 100;
+  std::string fmt = "bgr8";
+  int quality = 85;
+  std::vector<std::string> calibs, crosshairs, texts;
+  std::string hud = "cam,fps,latency", field, pose_topic, tile, name = "tile", size;
+  double tag_size = 0.1651;
+  bool no_tags = false, no_targets = false;
+};
+
+// A bad option value (exit status 2, like the option errors run_tool reports).
+class BadOption : public Error {
+ public:
+  using Error::Error;
+};
+
+// Runs an option parser, turning its error into a BadOption.
+template <class F>
+auto option(F&& f) {
+  try {
+    return f();
+  } catch (const BadOption&) {
+    throw;
+  } catch (const Error& e) {
+    throw BadOption(e.what());
+  }
+}
+
+// CPU time of the calling thread, µs: what drawing costs, however busy the machine is.
+int64_t cpu_us() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts_to_us(ts);
+}
+
+// CPU time spent turning a frame into the annotated image (decoding, drawing, composing a tile; not
+// reading or writing), per output frame: the -v lines report it.
+class DrawTimes {
+ public:
+  void add(int64_t us) {
+    sum_ += us;
+    ++n_;
+    if (samples_.size() < 100000) samples_.push_back(us);
+  }
+  std::string summary() const {
+    if (!n_) return "drawing: no frames";
+    std::vector<int64_t> v = samples_;
+    size_t k = std::min(v.size() - 1, size_t(double(v.size()) * 0.99));
+    std::nth_element(v.begin(), v.begin() + long(k), v.end());
+    return fmt::format("drawing {:.2f} ms mean, {:.2f} ms p99 CPU per frame out", double(sum_) / double(n_) / 1000.0,
+                       double(v[k]) / 1000.0);
+  }
+
+ private:
+  int64_t sum_ = 0;
+  uint64_t n_ = 0;
+  std::vector<int64_t> samples_;
+};
+
+struct InputState {
+  bool ended = false, any = false, frames = false;
+};
+
+class OverlayTool {
+ public:
+  OverlayTool(const Settings& s, int verbose) : s_(s), verbose_(verbose), stats_("overlay", "", verbose > 0) {
+    AnnotatorOptions ao;
+    ao.tags = !s.no_tags;
+    ao.targets = !s.no_targets;
+    ao.tag_size = s.tag_size;
+    for (const auto& c : s.calibs) {
+      CameraCalibrationFor cf;
+      std::string path = c;
+      // CAM=FILE, unless the whole thing is an existing file (a path may contain '=')
+      if (size_t eq = c.find('='); eq != std::string::npos && access(c.c_str(), F_OK) != 0) {
+        cf.cam = c.substr(0, eq);
+        path = c.substr(eq + 1);
+        if (cf.cam.empty()) throw BadOption(fmt::format("--calib '{}': no camera name before '='", c));
+      }
+      cf.calib = vision::load_calibration(path);
+      ao.calibs.push_back(std::move(cf));
+    }
+    for (const auto& c : s.crosshairs) ao.crosshairs.push_back(option([&] { return parse_crosshair(c); }));
+    ao.hud = option([&] { return parse_hud_items(s.hud); });
+    ao.texts = s.texts;
+    for (const auto& t : s.texts) option([&] { return TextTemplate::parse(t); });
+    if (!s.field.empty()) ao.field = vision::load_field_layout(s.field);
+    ao.pose_topic = s.pose_topic;
+    if (!s.pose_topic.empty() && s.field.empty()) throw BadOption("--pose-topic needs --field (the map it is drawn on)");
+    annotator_.emplace(std::move(ao));
+    if (!s.tile.empty()) {
+      cv::Size size = s.size.empty() ? cv::Size() : option([&] { return parse_size(s.size, "--size"); });
+      if (s.name.empty()) throw BadOption("--name: the tile's camera name must not be empty");
+      tiler_.emplace(option([&] { return parse_tile_list(s.tile); }), s.name, size);
+    } else if (!s.size.empty() || s.name != "tile") {
+      throw BadOption(fmt::format("{} is only for --tile", s.size.empty() ? "--name" : "--size"));
+    }
+    auto f = parse_pixel_format(s.fmt);
+    if (!f || *f == PixelFormat::Gray8) throw BadOption(fmt::format("--fmt '{}': expected bgr8 or jpeg", s.fmt));
+    out_fmt_ = *f;
+    if (s.max_wait_ms < 0) throw BadOption("--max-wait must be 0 or more milliseconds");
+    MatcherOptions mo;
+    mo.max_wait_us = int64_t(s.max_wait_ms) * 1000;
+    matcher_.emplace(mo);
+
+    // Inputs: stdin unless --no-stdin or it is a terminal (then only when named with --in -).
+    bool explicit_stdin = std::count(s.ins.begin(), s.ins.end(), "-") > 0;
+    if (explicit_stdin && s.no_stdin) throw BadOption("--in - and --no-stdin contradict each other");
+    if (explicit_stdin || (!s.no_stdin && !isatty(STDIN_FILENO))) specs_.push_back("-");
+    for (const auto& in : s.ins)
+      if (in != "-" && std::find(specs_.begin(), specs_.end(), in) == specs_.end()) specs_.push_back(in);
+    if (specs_.empty())
+      throw BadOption(s.no_stdin ? "--no-stdin without any --in: no input"
+                                 : "no input: stdin is a terminal; pipe frames in or give --in");
+    stdin_index_ = specs_[0] == "-" ? 0 : -1;
+    state_.resize(specs_.size());
+  }
+
+  int run() {
+    InputSet inputs(specs_, InputOptions{s_.max_bytes});
+    inputs_ = &inputs;
+    out_ = open_output(s_.out);
+    inputs.start();
+    bool finishing = false, reader_gone = false;
+    while (!stop_requested() && !reader_gone) {
+      int64_t deadline = matcher_->next_deadline();
+      int timeout = 200;
+      if (deadline != INT64_MAX) timeout = int(std::clamp<int64_t>((deadline - mono_us() + 999) / 1000, 0, 200));
+      InputEvent ev;
+      if (inputs.pop(ev, timeout)) finishing = handle(ev) || finishing;
+      matcher_->expire(mono_us());
+      // Once the inputs are done, frames still waiting get their records only from inputs still open.
+      if (finishing && !others_open()) matcher_->release_all();
+      ReadyFrame rf;
+      while (!reader_gone && matcher_->pop_ready(rf)) reader_gone = !emit(rf);
+      if (finishing && matcher_->idle()) break;
+      if (verbose_) stats_.report(progress());
+    }
+    if (!stop_requested() && !reader_gone && tiler_ && tiler_->any_fresh()) write_tile();
+    if (verbose_) log_line("overlay", "done: " + progress());
+    if (warnings_.total() > 1)
+      log_line("overlay", fmt::format("{} problems in all (one line a second shown)", warnings_.total()));
+    request_stop();  // ends the readers still waiting on their inputs (ZeroMQ, FIFOs)
+    inputs_ = nullptr;
+    return 0;
+  }
+
+ private:
+  std::string progress() const {
+    const auto& c = matcher_->counts();
+    return fmt::format("{} frames in, {} out; with their record {}, not waiting {}, record skipped {}, timed out {}, "
+                       "overflow {}; {} records, {} late; {} malformed; {}",
+                       frames_in_, frames_out_, c.matched, c.not_expected + c.end, c.superseded, c.timed_out,
+                       c.overflow, records_, c.late_records, malformed_, draw_times_.summary());
+  }
+
+  // Returns true when overlay should finish (its inputs are done).
+  bool handle(InputEvent& ev) {
+    InputState& st = state_[size_t(ev.input)];
+    const std::string& name = ev.input == stdin_index_ ? std::string("stdin") : specs_[size_t(ev.input)];
+    switch (ev.kind) {
+      case InputEvent::Kind::Error:
+        throw Error(ev.error);
+      case InputEvent::Kind::End:
+        st.ended = true;
+        if (verbose_) log_line("overlay", fmt::format("{}: ended after {} messages", name, st.any ? "some" : "no"));
+        return finished();
+      case InputEvent::Kind::Message:
+        break;
+    }
+    st.any = true;
+    if (ev.msg.is_frame()) {
+      st.frames = true;
+      ++frames_in_;
+      if (finishing_) {
+        inputs_->recycle(std::move(ev.msg));
+        return true;
+      }
+      matcher_->add_frame(std::move(ev.msg), mono_us());
+      return false;
+    }
+    ++records_;
+    RecordPtr r = make_record(std::move(ev.msg.header));
+    inputs_->recycle(std::move(ev.msg));  // its buffer (perhaps a frame's) serves again
+    if (r->detections && !r->detections->problems.empty()) {
+      ++malformed_;
+      std::string what = r->seq ? fmt::format("{} record for {}/{}", r->type, r->cam, *r->seq) : r->type + " record";
+      warnings_.warn(fmt::format("{}: message {}: {}: {}; the rest is drawn", name, ev.number, what,
+                                 r->detections->problems.front()));
+    }
+    annotator_->add_record(r);
+    if (r->seq) matcher_->add_record(r, mono_us());
+    return false;
+  }
+
+  bool others_open() const {
+    for (size_t i = 0; i < state_.size(); ++i)
+      if (int(i) != stdin_index_ && !state_[i].ended) return true;
+    return false;
+  }
+
+  // Ends when stdin ends (having carried something); without stdin (or with an empty one), when every
+  // input that carried frames has ended, or every input has.
+  bool finished() {
+    if (stdin_index_ >= 0 && !state_[size_t(stdin_index_)].ended) {
+      finishing_ = false;  // stdin decides, once it has ended
+    } else if (stdin_index_ >= 0 && state_[size_t(stdin_index_)].any) {
+      finishing_ = true;
+    } else {
+      bool all_ended = true, any_frames = false, frame_inputs_ended = true;
+      for (const auto& st : state_) {
+        all_ended = all_ended && st.ended;
+        if (st.frames) any_frames = true, frame_inputs_ended = frame_inputs_ended && st.ended;
+      }
+      finishing_ = all_ended || (any_frames && frame_inputs_ended);
+    }
+    return finishing_;
+  }
+
+  bool write_frame(const Json& header, const cv::Mat& img) {
+    bool ok;
+    if (out_fmt_ == PixelFormat::Jpeg) {
+      Message m;
+      mat_to_frame(img, PixelFormat::Jpeg, frame_info(header), m, s_.quality);
+      ok = out_->write(m);
+    } else {
+      ok = out_->write(header, img.data, size_t(header["bytes"].get<uint64_t>()));
+    }
+    ++frames_out_;
+    stats_.add(header["bytes"].get<uint64_t>());
+    return ok;
+  }
+
+  bool write_tile() {
+    int64_t t0 = cpu_us();
+    FrameInfo info;
+    cv::Mat composed = tiler_->take(info);  // the tiler's own image: what is drawn on it is put back after
+    Canvas c(composed);
+    // Templates and the map on a tile speak for the first camera of the list that has been seen.
+    const std::pair<FrameInfo, RecordPtr>* lead = nullptr;
+    for (const auto& cam : tiler_->cams())
+      if (auto it = tile_last_.find(cam); it != tile_last_.end()) {
+        lead = &it->second;
+        break;
+      }
+    std::vector<std::pair<cv::Rect, cv::Mat>> saved;
+    if (lead) {
+      for (const cv::Rect& r : annotator_->global_rects(c, lead->first, lead->second.get(), now_us()))
+        saved.emplace_back(r, composed(r).clone());
+      annotator_->draw_global(c, lead->first, lead->second.get(), now_us());
+    }
+    draw_times_.add(cpu_us() - t0 + tile_draw_us_);
+    tile_draw_us_ = 0;
+    bool ok = write_frame(make_frame_header(info), composed);
+    for (auto& [r, pixels] : saved) pixels.copyTo(composed(r));
+    return ok;
+  }
+
+  bool emit(ReadyFrame& rf) {
+    int64_t t0 = cpu_us();
+    FrameInfo f = frame_info(rf.msg.header);
+    cv::Mat img;
+    try {
+      img = frame_to_mat(rf.msg, PixelFormat::Bgr8);
+    } catch (const Error& e) {
+      warnings_.warn(fmt::format("skipping a frame: {}", e.what()));
+      inputs_->recycle(std::move(rf.msg));
+      return true;
+    }
+    annotator_->note_frame(f);
+    const Record* rec = rf.record.get();
+    bool ok = true;
+    if (tiler_ && tiler_->has(f.cam)) {
+      if (tiler_->fresh(f.cam)) {
+        int64_t w0 = cpu_us();
+        ok = write_tile();
+        t0 += cpu_us() - w0;  // that tile's own time is counted there
+      }
+      Canvas cell = tiler_->place(f.cam, img, f.t_capture);
+      annotator_->draw_camera(cell, f, rec, now_us());
+      tile_last_[f.cam] = {f, rf.record};
+      tile_draw_us_ += cpu_us() - t0;  // counted with the tile this frame goes out in
+      if (ok && tiler_->complete()) ok = write_tile();
+    } else {
+      Canvas c(img);
+      int64_t now = now_us();
+      annotator_->draw_camera(c, f, rec, now);
+      annotator_->draw_global(c, f, rec, now);
+      Json header = rf.msg.header;
+      if (f.fmt != PixelFormat::Bgr8) {  // converted or decoded: a new, packed image
+        header["fmt"] = "bgr8";
+        header["stride"] = int64_t(img.cols) * 3;
+        header["bytes"] = uint64_t(img.cols) * 3 * uint64_t(img.rows);
+      }
+      draw_times_.add(cpu_us() - t0);
+      ok = write_frame(header, img);
+    }
+    inputs_->recycle(std::move(rf.msg));
+    return ok;
+  }
+
+  const Settings& s_;
+  int verbose_;
+  Stats stats_;
+  std::optional<Annotator> annotator_;
+  std::optional<Tiler> tiler_;
+  std::optional<FrameMatcher> matcher_;
+  PixelFormat out_fmt_ = PixelFormat::Bgr8;
+  std::vector<std::string> specs_;
+  int stdin_index_ = -1;
+  std::vector<InputState> state_;
+  InputSet* inputs_ = nullptr;
+  std::unique_ptr<Output> out_;
+  std::map<std::string, std::pair<FrameInfo, RecordPtr>> tile_last_;
+  bool finishing_ = false;
+  Warnings warnings_;
+  DrawTimes draw_times_;
+  int64_t tile_draw_us_ = 0;  // time spent on the cameras of the next tile
+  uint64_t frames_in_ = 0, frames_out_ = 0, records_ = 0, malformed_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings s;
+  return run_tool(
+      "overlay", argc, argv,
+      "Draw detections, crosshairs, a HUD, NT values and a field map on frames, or tile several cameras into one.\n"
+      "Reads frames and records from stdin and --in, writes annotated bgr8 frames (--out); see overlay(1).",
+      [&](CLI::App& app, CommonOptions& common) -> ToolBody {
+        auto* g = "Inputs and output";
+        app.add_option("--in", s.ins,
+                       "Another input (repeatable): a file or FIFO, or a ZeroMQ endpoint (tcp://HOST:PORT, "
+                       "ipc://PATH[?topic=PREFIX]); stdin is read too")
+            ->group(g);
+        app.add_flag("--no-stdin", s.no_stdin, "Do not read stdin (only the --in inputs)")->group(g);
+        app.add_option("--out", s.out, "Output: '-' (stdout), a file or FIFO, or a ZeroMQ endpoint to publish on")
+            ->capture_default_str()->group(g);
+        app.add_option("--max-bytes", s.max_bytes, "Largest payload accepted, in bytes")->capture_default_str()->group(g);
+        app.add_option("--max-wait", s.max_wait_ms, "Longest a frame waits for its record, ms (0: never wait)")
+            ->capture_default_str()->group(g);
+        app.add_option("--fmt", s.fmt, "Output format: bgr8 or jpeg")->capture_default_str()->group(g);
+        app.add_option("--quality", s.quality, "JPEG quality with --fmt jpeg")->check(CLI::Range(1, 100))
+            ->capture_default_str()->group(g);
+        g = "Drawing";
+        app.add_option("--calib", s.calibs,
+                       "[CAM=]FILE: camera calibration (OpenCV or PhotonVision) for the tags' 3-D axes; repeatable")
+            ->group(g);
+        app.add_option("--tag-size", s.tag_size, "Tag size in metres (the axes are half as long)")
+            ->capture_default_str()->check(CLI::Range(0.001, 10.0))->group(g);
+        app.add_flag("--no-tags", s.no_tags, "Do not draw AprilTags")->group(g);
+        app.add_flag("--no-targets", s.no_targets, "Do not draw colour targets")->group(g);
+        app.add_option("--crosshair", s.crosshairs,
+                       "[CAM=]X,Y: a crosshair, X and Y from -1 to 1, right and up positive (as a Limelight's); "
+                       "repeatable")->group(g);
+        app.add_option("--hud", s.hud, "Status box items: cam,fps,latency (any of them) or none")
+            ->capture_default_str()->group(g);
+        app.add_option("--text", s.texts,
+                       "A line of text with fields from records, e.g. 'RPM {/SmartDashboard/Shooter/RPM:%.0f}' or "
+                       "'{detections/field_pose/distance:%.2f} m'; repeatable (see overlay(1))")->group(g);
+        app.add_option("--field", s.field, "Draw a field map with the robot's pose: a layout file or name, e.g. 2024-crescendo")
+            ->group(g);
+        app.add_option("--pose-topic", s.pose_topic,
+                       "NT topic with the robot's pose for the map: [x, y, degrees] (Field2d) or a Pose3d")->group(g);
+        g = "Tiling";
+        app.add_option("--tile", s.tile, "CAM1,CAM2[,...]: compose these cameras into one output camera")->group(g);
+        app.add_option("--name", s.name, "The tile's camera name")->capture_default_str()->group(g);
+        app.add_option("--size", s.size, "The tile's size WxH (default: cells the size of the first frame)")->group(g);
+        return [&]() -> int {
+          std::optional<OverlayTool> tool;
+          try {
+            tool.emplace(s, common.verbose);
+          } catch (const BadOption& e) {
+            log_line("overlay", e.what());
+            return 2;
+          }
+          return tool->run();
+        };
+      });
+}
