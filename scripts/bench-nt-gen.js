@@ -10,15 +10,16 @@ let seq = 0;
 function tick() {
   while (seq < count && performance.now() >= start + seq * period) {
     const t = now();
+    // As detect writes it (docs/records.md).
+    const pose = (x, y, z, W, X, Y, Z) => ({ translation: { x, y, z }, rotation: { quaternion: { W, X, Y, Z } } });
     const rec = {
-      type: 'detections', cam: 'bench', seq, t_capture: t, t_done: t, w: 640, h: 480,
-      tags: [{ id: 7, tx: 3.5, ty: -1.25, area: 2.5, center: [330, 250], ambiguity: 0.05,
-        pose: { translation: { x: 2, y: 0, z: 0 }, rotation: { quaternion: { W: 0, X: 0, Y: 0, Z: 1 } } } }],
-      field: {
-        camera_pose: { translation: { x: 5, y: 3, z: 0.5 }, rotation: { quaternion: { W: 1, X: 0, Y: 0, Z: 0 } } },
-        robot_pose: { translation: { x: 4.8, y: 3, z: 0 }, rotation: { quaternion: { W: 1, X: 0, Y: 0, Z: 0 } } },
-        tag_ids: [7],
-      },
+      type: 'detections', cam: 'bench', seq, t_capture: t, w: 640, h: 480,
+      tags: [{ id: 7, hamming: 0, margin: 120, corners: [[300, 280], [360, 280], [360, 220], [300, 220]],
+        center: [330, 250], tx: 3.5, ty: -1.25, area: 2.5, distance: 2, ambiguity: 0.05,
+        poses: [{ camera_to_tag: pose(2, 0, 0, 0, 0, 0, 1), error: 0.1 }, { camera_to_tag: pose(2, 0, 0, 0.1, 0, 0, 0.995), error: 2 }] }],
+      field_pose: { method: 'single-tag', tags: [7], camera: pose(5, 3, 0.5, 1, 0, 0, 0), robot: pose(4.8, 3, 0, 1, 0, 0, 0),
+        error: 0.1, ambiguity: 0.05, distance: 2, std_devs: [0.1, 0.1, 0.1] },
+      t_done: t,
     };
     if (!process.stdout.write(JSON.stringify(rec) + '\n')) { /* a full pipe: keep going */ }
     seq++;

@@ -42,18 +42,24 @@ wait_for_line() {
   fail "no line matching /$2/ in $1 after $3 s: $(tail -n 5 "$1" 2>/dev/null)"
 }
 
-# detections_record SEQ: a detections record as detect writes it (docs/records.md), captured now.
+# detections_record SEQ: a detections record as detect writes it (docs/records.md), captured now:
+# tag 7 two metres straight ahead, tag 8 at (3, 1, 0), both facing the camera; a multi-tag field pose.
 detections_record() {
   local t
   t=$(date +%s%6N)
-  printf '{"type":"detections","cam":"cam0","seq":%d,"t_capture":%s,"t_done":%s,"w":640,"h":480,' "$1" "$t" "$((t + 5000))"
-  printf '"tags":[{"id":7,"tx":3.5,"ty":-1.25,"area":2.5,"center":[330,250],"ambiguity":0.05,'
-  printf '"pose":{"translation":{"x":2,"y":0,"z":0},"rotation":{"quaternion":{"W":0,"X":0,"Y":0,"Z":1}}}},'
-  printf '{"id":8,"tx":-10,"ty":2,"area":1,"center":[100,200],"ambiguity":0.2,'
-  printf '"pose":{"translation":{"x":3,"y":1,"z":0},"rotation":{"quaternion":{"W":0,"X":0,"Y":0,"Z":1}}}}],'
-  printf '"field":{"camera_pose":{"translation":{"x":5,"y":3,"z":0.5},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}},'
-  printf '"robot_pose":{"translation":{"x":4.8,"y":3,"z":0},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}},"tag_ids":[7,8]},'
-  printf '"extra":{"flags":[true,false],"f":0.5,"fa":[1.5,2.5],"names":["a","b"],"raw":"AAEC/w=="}}\n'
+  printf '{"type":"detections","cam":"cam0","seq":%d,"t_capture":%s,"w":640,"h":480,' "$1" "$t"
+  printf '"tags":[{"id":7,"hamming":0,"margin":120,"corners":[[300,280],[360,280],[360,220],[300,220]],'
+  printf '"center":[330,250],"tx":3.5,"ty":-1.25,"area":2.5,"distance":2,"ambiguity":0.05,'
+  printf '"poses":[{"camera_to_tag":{"translation":{"x":2,"y":0,"z":0},"rotation":{"quaternion":{"W":0,"X":0,"Y":0,"Z":1}}},"error":0.1},'
+  printf '{"camera_to_tag":{"translation":{"x":2,"y":0,"z":0},"rotation":{"quaternion":{"W":0.1,"X":0,"Y":0,"Z":0.994987}}},"error":2}]},'
+  printf '{"id":8,"hamming":0,"margin":90,"corners":[[90,210],[110,210],[110,190],[90,190]],'
+  printf '"center":[100,200],"tx":-10,"ty":2,"area":1,"distance":3.162278,"ambiguity":0.2,'
+  printf '"poses":[{"camera_to_tag":{"translation":{"x":3,"y":1,"z":0},"rotation":{"quaternion":{"W":0,"X":0,"Y":0,"Z":1}}},"error":0.2}]}],'
+  printf '"field_pose":{"method":"multi-tag","tags":[7,8],'
+  printf '"camera":{"translation":{"x":5,"y":3,"z":0.5},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}},'
+  printf '"robot":{"translation":{"x":4.8,"y":3,"z":0},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}},'
+  printf '"error":0.3,"ambiguity":0,"distance":2.58,"std_devs":[0.05,0.05,0.04]},'
+  printf '"t_done":%s,"extra":{"flags":[true,false],"f":0.5,"fa":[1.5,2.5],"names":["a","b"],"raw":"AAEC/w=="}}\n' "$((t + 5000))"
 }
 
 # records N INTERVAL: N detections records, INTERVAL seconds apart (stops quietly if the reader goes).

@@ -9,7 +9,7 @@ free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1
 
 # --- 4.1: garbage from the server; one good value; pings.
 PORT=$(free_port)
-(cd "$NT_DIR" && exec node fake_server.js "$PORT" v41 4) >"$TMP/fake41.jsonl" 2>"$TMP/fake41.log" &
+(cd "$NT_DIR" && exec node fake_server.js "$PORT" v41 7) >"$TMP/fake41.jsonl" 2>"$TMP/fake41.log" &
 FAKE=$!
 PIDS+=("$FAKE")
 wait_for_line "$TMP/fake41.log" "node: listening" 20
@@ -31,12 +31,12 @@ pings=$(jq -r 'select(.event == "pings") | .count' "$TMP/fake41.jsonl")
 ok "WebSocket pings on 4.1 ($pings)"
 
 # --- 4.0: no pings; values stamped in the server's clock from t_capture.
+records 40 0.01 >"$TMP/records.jsonl"
 PORT=$(free_port)
-(cd "$NT_DIR" && exec node fake_server.js "$PORT" v40 5) >"$TMP/fake40.jsonl" 2>"$TMP/fake40.log" &
+(cd "$NT_DIR" && exec node fake_server.js "$PORT" v40 6) >"$TMP/fake40.jsonl" 2>"$TMP/fake40.log" &
 FAKE=$!
 PIDS+=("$FAKE")
 wait_for_line "$TMP/fake40.log" "node: listening" 20
-records 60 0.05 >"$TMP/records.jsonl"
 { sleep 1; cat "$TMP/records.jsonl"; sleep 2.5; } | ntpub --server "127.0.0.1:$PORT" 2>"$TMP/pub40.log" ||
   fail "ntpub failed: $(cat "$TMP/pub40.log")"
 wait "$FAKE" || true

@@ -372,3 +372,28 @@ TEST_CASE("nt loopback: properties and unpublish") {
   REQUIRE(eventually([&] { return w.was_unannounced("/q/x"); }));
   w.client->stop();
 }
+
+TEST_CASE("nt loopback: a second subscription does not resend the first one's values") {
+  Server server(server_options());
+  server.start();
+  auto pub = make_publisher(server.port());
+  pub->start();
+  pub->set(pub->publish("/s/a", "int"), Value::integer(1));
+  pub->set(pub->publish("/s/b", "int"), Value::integer(2));
+  pub->flush();
+  REQUIRE(pub->wait_synced(5000));
+  REQUIRE(pub->wait_idle(5000));
+  Watcher w(server.port());
+  SubscribeOptions o;
+  o.all = true;
+  w.client->subscribe({"/s/a"}, o);
+  w.client->start();
+  REQUIRE(eventually([&] { return w.last("/s/a").has_value(); }));
+  w.client->subscribe({"/s/b"}, o);
+  REQUIRE(eventually([&] { return w.last("/s/b").has_value(); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(w.count("/s/a") == 1);
+  CHECK(w.count("/s/b") == 1);
+  pub->stop();
+  w.client->stop();
+}

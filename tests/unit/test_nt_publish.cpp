@@ -52,24 +52,29 @@ Json pose_json(double x, double y, double z, double roll, double pitch, double y
   return pose_to_json(Pose3{{x, y, z}, from_euler(roll, pitch, yaw)});
 }
 
-// A detections record as detect writes it (docs/records.md): two tags, a field pose.
+// A detections record as detect writes it (docs/records.md): two tags, a multi-tag field pose.
 Json sample_record(int64_t t_capture) {
   Json r = Json::parse(R"({"type":"detections","cam":"front","seq":42,"w":640,"h":480})");
   r["t_capture"] = t_capture;
-  r["t_done"] = t_capture + 8000;
   // Tag 7: 2 m ahead, facing the camera (its X axis, out of its face, points back at us).
-  Json t7 = {{"id", 7}, {"tx", 3.5}, {"ty", -1.25}, {"area", 2.5}, {"center", {330.0, 250.0}}, {"ambiguity", 0.05}};
-  t7["pose"] = pose_json(2.0, 0.0, 0.0, 0, 0, M_PI);
+  Json t7 = {{"id", 7}, {"hamming", 0}, {"margin", 120.0}, {"tx", 3.5}, {"ty", -1.25}, {"area", 2.5},
+             {"center", {330.0, 250.0}}, {"distance", 2.0}, {"ambiguity", 0.05}};
+  t7["poses"] = Json::array({Json{{"camera_to_tag", pose_json(2.0, 0.0, 0.0, 0, 0, M_PI)}, {"error", 0.1}},
+                             Json{{"camera_to_tag", pose_json(2.0, 0.0, 0.0, 0, 0.3, M_PI)}, {"error", 2.0}}});
   Json t8 = {{"id", 8}, {"tx", -10.0}, {"ty", 2.0}, {"area", 1.0}, {"center", {100.0, 200.0}}, {"ambiguity", 0.2}};
-  t8["pose"] = pose_json(3.0, 1.0, 0.0, 0, 0, M_PI);
+  t8["poses"] = Json::array({Json{{"camera_to_tag", pose_json(3.0, 1.0, 0.0, 0, 0, M_PI)}, {"error", 0.2}}});
   r["tags"] = Json::array({t7, t8});
   Json f = Json::object();
+  f["method"] = "multi-tag";
+  f["tags"] = {7, 8};
   // The camera 0.2 m ahead of the robot's centre and 0.5 m up, looking the same way.
-  f["camera_pose"] = pose_json(4.8 + 0.2 * std::cos(30 * kDeg), 3.0 + 0.2 * std::sin(30 * kDeg), 0.5, 0, 0, 30 * kDeg);
-  f["robot_pose"] = pose_json(4.8, 3.0, 0.0, 0, 0, 30 * kDeg);
-  f["tag_ids"] = {7, 8};
+  f["camera"] = pose_json(4.8 + 0.2 * std::cos(30 * kDeg), 3.0 + 0.2 * std::sin(30 * kDeg), 0.5, 0, 0, 30 * kDeg);
+  f["robot"] = pose_json(4.8, 3.0, 0.0, 0, 0, 30 * kDeg);
+  f["error"] = 0.3;
+  f["ambiguity"] = 0;
   f["std_devs"] = {0.1, 0.1, 0.2};
-  r["field"] = f;
+  r["field_pose"] = f;
+  r["t_done"] = t_capture + 8000;
   return r;
 }
 
@@ -180,11 +185,12 @@ TEST_CASE("nt vision: detections records are read, tolerant of names") {
   CHECK(r->field->robot);
   CHECK(r->field->tag_ids == std::vector<int64_t>{7, 8});
   CHECK(r->field->std_devs.size() == 3);
-  // Poses as a list of solutions (best first), field keys at the top level.
+  // Alternative spellings: a single "pose", a list of bare poses, field keys at the top level,
+  // "field_pose": null.
   Json alt = Json::parse(R"({"type":"detections","t_capture":5,"tags":[{"id":1,"area":1,"poses":[
       {"translation":{"x":1,"y":0,"z":0},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}},
       {"translation":{"x":9,"y":0,"z":0},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}}]}],
-      "robot_pose":[1,2,0,1,0,0,0]})");
+      "robot_pose":[1,2,0,1,0,0,0], "field_pose": null})");
   auto a = parse_detections(alt);
   REQUIRE(a);
   CHECK(a->tags[0].pose->t.x == 1);
@@ -387,7 +393,8 @@ TEST_CASE("ntpub: camera announcements become /CameraPublisher topics") {
   CHECK(rec.last(T + "connected") == Value::boolean(true));
   CHECK(rec.last(T + "source") == Value::string("rvkit:front"));
   CHECK(rec.last(T + "mode") == Value::string("640x480 MJPEG 30 fps"));
-  pub.handle(Json::parse(R"({"type":"camera","cam":"front","urls":[],"connected":false})"), 6);
+  pub.handle(Json::parse(R"({"type":"camera","cam":"front","urls":[],"connected":false,"w":320,"h":240,"fps":29.97})"), 6);
+  CHECK(rec.last(T + "mode") == Value::string("320x240 MJPEG 29.97 fps"));
   CHECK(rec.last(T + "connected") == Value::boolean(false));
 }
 
@@ -406,7 +413,7 @@ TEST_CASE("ntpub: --map rules") {
   PublisherOptions o;
   o.schema = "none";
   o.maps = {MapRule::parse("tags.0.id=/V/{cam}/id:int"), MapRule::parse("tags.1.tx=/V/tx2:double"),
-            MapRule::parse("field.robot_pose=/V/robot:struct:Pose3d"), MapRule::parse("seq=/V/seq:string"),
+            MapRule::parse("field_pose.robot=/V/robot:struct:Pose3d"), MapRule::parse("seq=/V/seq:string"),
             MapRule::parse("tags.5.id=/V/missing:int"), MapRule::parse("cam=/V/bad:double[]")};
   std::vector<std::string> warnings;
   RecordPublisher pub(rec, o, [&](const std::string& w) { warnings.push_back(w); });
@@ -439,4 +446,51 @@ TEST_CASE("ntpub: field sizes from layouts, and bad options are errors") {
   PublisherOptions o;
   o.schema = "nosuch";
   CHECK_THROWS_AS(RecordPublisher(rec, o, nullptr), Error);
+}
+
+TEST_CASE("nt vision: the example record of docs/records.md") {
+  Json rec = Json::parse(R"({"type":"detections","cam":"front","seq":0,"t_capture":1795326348740112,"w":1280,"h":720,
+     "tags":[{"id":5,"hamming":0,"margin":155,
+              "corners":[[680.117,169.83],[837.191,166.001],[831.902,28.743],[681.093,33.09]],
+              "center":[757.362,98.029],"tx":6.7591,"ty":12.4149,"area":2.28935,
+              "distance":1.27759,"ambiguity":0.02783,
+              "poses":[{"camera_to_tag":{"translation":{"x":1.239471,"y":-0.146643,"z":0.272857},
+                                         "rotation":{"quaternion":{"W":0.046032,"X":0.141469,"Y":-0.003213,"Z":0.988867}}},
+                        "error":0.1354},
+                       {"camera_to_tag":{"translation":{"x":1.23718,"y":-0.146156,"z":0.267761},
+                                         "rotation":{"quaternion":{"W":0.068266,"X":-0.348854,"Y":0.02297,"Z":0.934405}}},
+                        "error":4.865}]}],
+     "field_pose":{"method":"single-tag","tags":[5],
+                   "camera":{"translation":{"x":14.666886,"y":7.082801,"z":0.744657},
+                             "rotation":{"quaternion":{"W":0.666685,"X":0.097762,"Y":-0.102306,"Z":0.731784}}},
+                   "robot":{"translation":{"x":14.708152,"y":6.788375,"z":-0.006416},
+                            "rotation":{"quaternion":{"W":0.674435,"X":-0.005034,"Y":-0.008526,"Z":0.738268}}},
+                   "error":0.1354,"ambiguity":0.02783,"distance":1.27759,"std_devs":[0.09751,0.09751,0.0934]},
+     "t_done":1795326348778982})");
+  auto r = parse_detections(rec);
+  REQUIRE(r);
+  REQUIRE(r->tags.size() == 1);
+  CHECK(r->tags[0].id == 5);
+  REQUIRE(r->tags[0].pose);
+  check_close(r->tags[0].pose->t.x, 1.239471, "best solution first");
+  CHECK(*r->tags[0].distance == 1.27759);
+  REQUIRE(r->field);
+  check_close(r->field->robot->t.x, 14.708152, "robot");
+  check_close(r->field->camera->t.z, 0.744657, "camera");
+  CHECK(r->field->tag_ids == std::vector<int64_t>{5});
+  CHECK(r->field->std_devs.size() == 3);
+  CHECK(r->t_done - r->t_capture == 38870);
+  // Published: the robot pose, the Limelight arrays.
+  Recorder out;
+  PublisherOptions o;
+  o.schema = "limelight";
+  RecordPublisher pub(out, o, nullptr);
+  pub.handle(rec, r->t_done + 1000);
+  const auto& blue = out.last("/limelight/botpose_wpiblue").get<std::vector<double>>();
+  REQUIRE(blue.size() == 18);
+  check_close(blue[0], 14.708152, "x");
+  check_close(blue[7], 1, "tag count");
+  check_close(blue[9], 1.27759, "average distance");
+  check_close(blue[6], 39.870, "latency ms", 1e-9);
+  check_close(out.last("/limelight/tl").get<double>(), 38.870, "tl", 1e-9);
 }

@@ -403,8 +403,11 @@ size_t RecordPublisher::camera(const Json& rec, int64_t now) {
   if (rec.contains("mode") && rec["mode"].is_string()) {
     mode = rec["mode"].get<std::string>();
   } else {
-    int64_t w = record_int(rec, "w", 0), h = record_int(rec, "h", 0), fps = record_int(rec, "fps", 0);
-    if (w > 0 && h > 0) mode = fps > 0 ? fmt::format("{}x{} MJPEG {} fps", w, h, fps) : fmt::format("{}x{} MJPEG", w, h);
+    int64_t w = record_int(rec, "w", 0), h = record_int(rec, "h", 0);
+    double fps = rec.contains("fps") && rec["fps"].is_number() ? rec["fps"].get<double>() : 0.0;
+    // cscore's VideoMode text: "640x480 MJPEG 30 fps" (a fraction only when there is one)
+    std::string f = fmt::format("{:g}", fps);
+    if (w > 0 && h > 0) mode = fps > 0 ? fmt::format("{}x{} MJPEG {} fps", w, h, f) : fmt::format("{}x{} MJPEG", w, h);
   }
   set(T + "mode", "string", Value::string(mode), now);
   return n_;

@@ -866,9 +866,14 @@ void Server::Impl::on_control(const std::shared_ptr<Conn>& cp, const std::string
     s.topicsonly = flag("topicsonly");
     if (auto it = s.options.find("periodic"); it != s.options.end() && it->is_number()) s.periodic = it->get<double>();
     if (!(s.periodic > 0) || s.periodic != s.periodic) s.periodic = 0.1;
-    c.subs[*uid] = std::move(s);
+    c.subs[*uid] = s;
     c.recompute_period();
-    for (auto& [id, t] : topics) refresh_client_topic(c, t, true);
+    // Announce what is newly matched; send the current values of the topics this subscription
+    // matches (not again those of the client's other subscriptions).
+    for (auto& [id, t] : topics) {
+      refresh_client_topic(c, t, false);
+      if (!s.topicsonly && t.value && t.cached() && sub_matches(s, t)) c.queue_value(t.id, t.last_msg, c.state[t.id].all);
+    }
     update_client_meta(c);
     std::vector<int64_t> ids;
     for (const auto& [id, t] : topics)
