@@ -39,6 +39,16 @@ messages "$TMP/live" | awk '{print $3}' >"$TMP/seqs"
 sort -n -c "$TMP/seqs" || fail "live: frames out of order"
 ok "live: frames in order"
 
+# Backpressure, not drops: behind a slow reader, a recorded source loses nothing...
+cap --test-pattern --fps 0 --count 30 --size 320x240 | overlay -v 2>"$TMP/err-slow" | probe --delay 30 --summary -q >"$TMP/slow"
+expect_eq "$(jq -r '"\(.messages) \(.dropped) \(.last_seq)"' "$TMP/slow")" "30 0 29" "a slow reader: every recorded frame arrives"
+# ...and a live source drops frames itself (gaps in seq), while overlay drops none of what it reads.
+cap --test-pattern --fps 30 --count 45 --size 320x240 | overlay -v 2>"$TMP/err-live-slow" |
+  probe --delay 100 --summary -q >"$TMP/live-slow"
+read -r fin fout matched notwaiting skipped timedout overflow < <(done_counts "$TMP/err-live-slow")
+expect_eq "$fout" "$fin" "a slow reader: overlay writes every frame it reads"
+expect_match "$(jq -r '"\(.messages) \(.dropped)"' "$TMP/live-slow")" "^$fout [1-9][0-9]*$" "...and the live source upstream dropped frames instead"
+
 # detect --frames: each frame is followed by its record and drawn with it, without waiting.
 cap --test-pattern --fps 0 --count 8 --size 320x240 | detect --frames >"$TMP/detected"
 overlay -v --hud none --max-wait 600000 <"$TMP/detected" >"$TMP/drawn" 2>"$TMP/errd"

@@ -208,6 +208,13 @@ TEST_CASE("overlay stages: the tiler emits when every camera is new, or when one
   CHECK(Tiler({"a", "b", "c", "d", "e"}, "x", {300, 200}).size() == cv::Size(0, 0));  // allocated on first frame
 }
 
+TEST_CASE("overlay stages: a tile without --size stays within 4096x4096") {
+  Tiler t({"a", "b", "c", "d"}, "x", {});
+  cv::Mat big(3000, 4000, CV_8UC3, cv::Scalar::all(9));
+  t.place("a", big, 1, 0);
+  CHECK(t.size() == cv::Size(4096, 3072));  // 2x2 cells of 2048x1536
+}
+
 TEST_CASE("overlay stages: a tile letterboxes frames of another aspect ratio") {
   Tiler t({"a", "b"}, "both", {200, 50});
   cv::Mat wide(10, 100, CV_8UC3, cv::Scalar::all(200));

@@ -112,8 +112,11 @@ class DrawTimes {
 };
 
 struct InputState {
-  bool ended = false, any = false, frames = false;
+  bool ended = false, frames = false;
+  uint64_t messages = 0;
 };
+
+constexpr int64_t kFinishWaitUs = 1000000;  // longest frames wait for records after the inputs ended
 
 class OverlayTool {
  public:
@@ -175,19 +178,23 @@ class OverlayTool {
     inputs_ = &inputs;
     out_ = open_output(s_.out);
     inputs.start();
-    bool finishing = false, reader_gone = false;
+    bool reader_gone = false;
+    int64_t finish_started = 0;
     while (!stop_requested() && !reader_gone) {
       int64_t deadline = matcher_->next_deadline();
       int timeout = 200;
       if (deadline != INT64_MAX) timeout = int(std::clamp<int64_t>((deadline - mono_us() + 999) / 1000, 0, 200));
       InputEvent ev;
-      if (inputs.pop(ev, timeout)) finishing = handle(ev) || finishing;
-      matcher_->expire(mono_us());
-      // Once the inputs are done, frames still waiting get their records only from inputs still open.
-      if (finishing && !others_open()) matcher_->release_all();
+      if (inputs.pop(ev, timeout)) handle(ev);
+      int64_t now = mono_us();
+      matcher_->expire(now);
+      // Once the inputs are done, frames still waiting get their records only from inputs still open,
+      // and for a second at most (whatever --max-wait says): nothing lingers at the end.
+      if (finishing_ && !finish_started) finish_started = now;
+      if (finishing_ && (!others_open() || now - finish_started > kFinishWaitUs)) matcher_->release_all();
       ReadyFrame rf;
       while (!reader_gone && matcher_->pop_ready(rf)) reader_gone = !emit(rf);
-      if (finishing && matcher_->idle()) break;
+      if (finishing_ && matcher_->idle()) break;
       if (verbose_) stats_.report(progress());
     }
     if (!stop_requested() && !reader_gone && tiler_ && tiler_->any_fresh()) write_tile();
@@ -208,8 +215,7 @@ class OverlayTool {
                        c.overflow, records_, c.late_records, malformed_, draw_times_.summary());
   }
 
-  // Returns true when overlay should finish (its inputs are done).
-  bool handle(InputEvent& ev) {
+  void handle(InputEvent& ev) {
     InputState& st = state_[size_t(ev.input)];
     const std::string& name = ev.input == stdin_index_ ? std::string("stdin") : specs_[size_t(ev.input)];
     switch (ev.kind) {
@@ -217,21 +223,22 @@ class OverlayTool {
         throw Error(ev.error);
       case InputEvent::Kind::End:
         st.ended = true;
-        if (verbose_) log_line("overlay", fmt::format("{}: ended after {} messages", name, st.any ? "some" : "no"));
-        return finished();
+        if (verbose_) log_line("overlay", fmt::format("{}: ended after {} messages", name, st.messages));
+        update_finishing();
+        return;
       case InputEvent::Kind::Message:
         break;
     }
-    st.any = true;
+    ++st.messages;
     if (ev.msg.is_frame()) {
       st.frames = true;
       ++frames_in_;
-      if (finishing_) {
+      if (finishing_) {  // from an input still open after the end: not drawn
         inputs_->recycle(std::move(ev.msg));
-        return true;
+        return;
       }
       matcher_->add_frame(std::move(ev.msg), mono_us());
-      return false;
+      return;
     }
     ++records_;
     RecordPtr r = make_record(std::move(ev.msg.header));
@@ -244,7 +251,6 @@ class OverlayTool {
     }
     annotator_->add_record(r);
     if (r->seq) matcher_->add_record(r, mono_us());
-    return false;
   }
 
   bool others_open() const {
@@ -255,10 +261,10 @@ class OverlayTool {
 
   // Ends when stdin ends (having carried something); without stdin (or with an empty one), when every
   // input that carried frames has ended, or every input has.
-  bool finished() {
+  void update_finishing() {
     if (stdin_index_ >= 0 && !state_[size_t(stdin_index_)].ended) {
       finishing_ = false;  // stdin decides, once it has ended
-    } else if (stdin_index_ >= 0 && state_[size_t(stdin_index_)].any) {
+    } else if (stdin_index_ >= 0 && state_[size_t(stdin_index_)].messages > 0) {
       finishing_ = true;
     } else {
       bool all_ended = true, any_frames = false, frame_inputs_ended = true;
@@ -268,7 +274,6 @@ class OverlayTool {
       }
       finishing_ = all_ended || (any_frames && frame_inputs_ended);
     }
-    return finishing_;
   }
 
   bool write_frame(const Json& header, const cv::Mat& img) {

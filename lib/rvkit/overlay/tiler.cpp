@@ -14,6 +14,7 @@ namespace rvkit::overlay {
 
 namespace {
 constexpr int64_t kStaleUs = 1000000;
+constexpr int kMaxDefaultSide = 4096;  // px: a tile without --size stays within 4096x4096
 }
 
 std::vector<std::string> parse_tile_list(const std::string& spec) {
@@ -76,7 +77,11 @@ bool Tiler::any_fresh() const {
 }
 
 void Tiler::allocate(cv::Size first) {
-  cv::Size total = requested_.area() > 0 ? requested_ : cv::Size(first.width * cols_, first.height * rows_);
+  cv::Size total = requested_;
+  if (total.area() <= 0) {  // cells the size of the first frame, within 4096x4096 in all
+    double k = std::min({1.0, double(kMaxDefaultSide) / (first.width * cols_), double(kMaxDefaultSide) / (first.height * rows_)});
+    total = cv::Size(std::max(cols_, int(first.width * k) * cols_), std::max(rows_, int(first.height * k) * rows_));
+  }
   canvas_.create(total, CV_8UC3);
   canvas_.setTo(cv::Scalar::all(0));
   int cw = total.width / cols_, ch = total.height / rows_;

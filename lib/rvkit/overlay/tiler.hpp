@@ -31,7 +31,7 @@ cv::Size parse_size(const std::string& spec, const char* option);
 
 class Tiler {
  public:
-  // size 0x0: each cell the size of the first frame seen.
+  // size 0x0: each cell the size of the first frame seen (smaller if the tile would exceed 4096x4096).
   Tiler(std::vector<std::string> cams, std::string name, cv::Size size);
 
   bool has(const std::string& cam) const { return index(cam) >= 0; }
