@@ -38,6 +38,7 @@ struct CapOptions {
   int quality = 85;
   std::string size;
   double fps = -1;
+  std::string write_calib;
   rvkit::SourceOptions src;
 };
 
@@ -144,6 +145,8 @@ int main(int argc, char** argv) {
         app.add_option("--seed", o.src.seed, "Test pattern: scene seed")->capture_default_str();
         app.add_option("--tags", o.src.tags, "Test pattern: number of tags")->check(CLI::Range(0, 32))->capture_default_str();
         app.add_flag("--truth", o.src.truth, "Test pattern: add the exact tag corners and poses to each frame header ('truth')");
+        app.add_option("--write-calib", o.write_calib,
+                       "Test pattern: also write its camera's exact calibration to FILE (.yaml, .json or .xml) for detect --calib");
         app.footer(
             "Live sources (cameras, IP cameras, a paced test pattern) drop old frames when downstream is slower, so\n"
             "the frame written is always the newest; recorded sources never drop. See cap(1) and docs/protocol.md.");
@@ -153,7 +156,10 @@ int main(int argc, char** argv) {
           o.src.want_jpeg = o.fmt == "jpeg" || o.fmt == "auto";
           if (!o.size.empty()) parse_size(o.size, o.src.width, o.src.height);
           std::unique_ptr<rvkit::Source> src;
+          if (!o.write_calib.empty() && !o.test_pattern)
+            throw rvkit::Error("--write-calib: only the test pattern's camera is known exactly; use it with --test-pattern");
           if (o.test_pattern) {
+            if (!o.write_calib.empty()) rvkit::write_test_pattern_calibration(o.src, o.write_calib);
             o.src.fps = o.fps < 0 ? 30 : o.fps;
             if (!o.size.empty()) o.size.clear();  // rendered at that size already
             src = rvkit::open_test_pattern(o.src);

@@ -56,6 +56,10 @@ class Source {
 void quiet_video_backends();
 
 std::unique_ptr<Source> open_test_pattern(const SourceOptions& o);
+// Writes the test pattern's virtual camera (for these options' size) as an OpenCV FileStorage
+// calibration (camera_matrix, distortion_coefficients, image_width, image_height; OpenCV's pixel
+// convention), so `detect --calib` gives exact poses of the synthetic scene. Throws rvkit::Error.
+void write_test_pattern_calibration(const SourceOptions& o, const std::string& path);
 std::unique_ptr<Source> open_camera(const std::string& device, const SourceOptions& o);  // "0" or /dev/videoN
 std::unique_ptr<Source> open_url(const std::string& url, const SourceOptions& o);        // http(s)://, rtsp://
 std::unique_ptr<Source> open_files(const std::string& path, const SourceOptions& o);     // video, image(s), stream

@@ -5,23 +5,31 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+#include <opencv2/core/persistence.hpp>
+
 #include "rvkit/capture/source.hpp"
 #include "rvkit/clock.hpp"
+#include "rvkit/error.hpp"
 #include "rvkit/signals.hpp"
 #include "rvkit/testpattern.hpp"
 
 namespace rvkit {
 namespace {
 
+TestPatternOptions pattern_options(const SourceOptions& o) {
+  TestPatternOptions t;
+  if (o.width) t.width = o.width;
+  if (o.height) t.height = o.height;
+  t.seed = o.seed;
+  t.tags = o.tags;
+  return t;
+}
+
 class TestPatternSource final : public Source {
  public:
   explicit TestPatternSource(const SourceOptions& o) : o_(o) {
-    TestPatternOptions t;
-    if (o.width) t.width = o.width;
-    if (o.height) t.height = o.height;
-    t.seed = o.seed;
-    t.tags = o.tags;
-    pattern_ = std::make_unique<TestPattern>(t);
+    pattern_ = std::make_unique<TestPattern>(pattern_options(o));
     period_us_ = o.fps > 0 ? int64_t(1e6 / o.fps) : 0;
   }
   bool live() const override { return period_us_ > 0; }
@@ -79,5 +87,24 @@ class TestPatternSource final : public Source {
 }  // namespace
 
 std::unique_ptr<Source> open_test_pattern(const SourceOptions& o) { return std::make_unique<TestPatternSource>(o); }
+
+void write_test_pattern_calibration(const SourceOptions& o, const std::string& path) {
+  TestPattern pattern(pattern_options(o));
+  cv::Matx33d k = pattern.camera_matrix();
+  // The pattern puts pixel centres at +0.5 (libapriltag's convention); OpenCV's are at integers.
+  k(0, 2) -= 0.5;
+  k(1, 2) -= 0.5;
+  const TestPatternOptions& t = pattern.options();
+  try {
+    cv::FileStorage fs(path, cv::FileStorage::WRITE);
+    if (!fs.isOpened()) throw Error(fmt::format("cannot write the calibration file '{}'", path));
+    fs << "image_width" << t.width << "image_height" << t.height;
+    fs << "camera_matrix" << cv::Mat(k);
+    fs << "distortion_coefficients" << cv::Mat::zeros(1, 5, CV_64F);
+    fs.release();
+  } catch (const cv::Exception& e) {
+    throw Error(fmt::format("cannot write the calibration file '{}': {}", path, e.err));
+  }
+}
 
 }  // namespace rvkit
