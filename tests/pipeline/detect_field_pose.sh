@@ -49,3 +49,32 @@ jq -e -s '.[0].field_pose.method == "single-tag" and .[0].field_pose.tags == [5]
           .[1].field_pose.method == "multi-tag" and (.[1].field_pose.tags|length) >= 2' "$WORK/records" >/dev/null ||
   fail "single-tag / multi-tag methods"
 pass "field poses: $(jq -c '[.field_pose.method, .field_pose.tags, .field_pose.camera.translation.z]' "$WORK/records" | tr '\n' ' ')"
+
+# The issue's test, through the tool with its default options: every 2024 photo that shows a field
+# tag gives a field pose on the field with the camera 29.75 in (0.7557 m) high, within 0.15 m.
+all=(Amp_42in Amp_85in BackAmpZone_117in GeneralField1 GeneralField2 GeneralField3 GeneralField4 GeneralField5
+     Loading_83in Podium_103in SpeakerCenter_143in SpeakerCenter_19in SpeakerCenter_63in StageLeft_51in StageRight_51in)
+{
+  seq=0
+  for p in "${all[@]}"; do
+    jpeg_frame "$TD/photonvision/2024/$p.jpg" $seq field-cam $((t0 + seq * 33333))
+    seq=$((seq + 1))
+  done
+} >"$WORK/all-frames"
+calib=$TD/photonvision/calibration/lifecam_1280.json
+"$DETECT" --calib "$calib" --field 2024-crescendo <"$WORK/all-frames" >"$WORK/all"
+heights=$(jq -r '.field_pose.camera.translation.z // "none"' "$WORK/all" | tr '\n' ' ')
+jq -e -s --argjson n ${#all[@]} 'length == $n and all(.field_pose as $f | $f != null and
+      $f.camera.translation.x > 0 and $f.camera.translation.x < 16.541 and
+      $f.camera.translation.y > 0 and $f.camera.translation.y < 8.211 and
+      ($f.camera.translation.z - 0.7557 | fabs) <= 0.15)' "$WORK/all" >/dev/null ||
+  fail "2024 photos: camera heights (want 0.76 +- 0.15 m): $heights"
+pass "all ${#all[@]} 2024 photos, default options: camera on the field, heights $heights"
+# --no-refine-corners keeps libapriltag's corners (faster): the corners differ from the refined ones.
+"$DETECT" --calib "$calib" --field 2024-crescendo --no-refine-corners <"$WORK/all-frames" >"$WORK/plain"
+[ "$(jq -c '[.tags[].corners]' "$WORK/plain")" != "$(jq -c '[.tags[].corners]' "$WORK/all")" ] ||
+  fail "--no-refine-corners changed nothing"
+"$DETECT" <"$WORK/all-frames" >"$WORK/nocalib"
+[ "$(jq -c '[.tags[].corners]' "$WORK/plain")" == "$(jq -c '[.tags[].corners]' "$WORK/nocalib")" ] ||
+  fail "without --calib the corners should be libapriltag's, as with --no-refine-corners"
+pass "corner refinement: on with --calib, off without it or with --no-refine-corners"

@@ -2,9 +2,20 @@
 # curl gets valid JPEG snapshots of the right size, with cscore's headers, from every form of URL.
 source "$(dirname "$0")/lib/stream-common.bash"
 
-start_stream "front@320x240 back@200x150" "--fps 30 --count 1800" --quiet
+# Before any frame has arrived: 503 with a reason, for the first camera and for a named one.
+STREAM_ERR=$TMP/empty.err
+stream --in "@ipc://$TMP/nobody.ipc" --port 0 --bind 127.0.0.1 --quiet 2>"$STREAM_ERR" &
+STREAM_PID=$!
+PIDS+=("$STREAM_PID")
+wait_port
+code=$(curl -s --max-time 10 -o "$TMP/body" -w '%{http_code}' "$BASE/snapshot.jpg")
+[ "$code" = 503 ] && grep -q 'no frames received yet' "$TMP/body" || fail "snapshot before any frame: HTTP $code: $(cat "$TMP/body")"
+code=$(curl -s --max-time 10 -o "$TMP/body" -w '%{http_code}' "$BASE/front/snapshot.jpg")
+[ "$code" = 503 ] || [ "$code" = 404 ] || fail "a named camera's snapshot before any frame: HTTP $code"
+stop_stream
+ok "before any frame: 503 'no frames received yet'"
 
-# Before any frame has arrived... (the generator starts at once, so just check the answer is sane)
+start_stream "front@320x240 back@200x150" "--fps 30 --count 1800" --quiet
 wait_cameras 2
 
 check_snapshot() {  # PATH WxH

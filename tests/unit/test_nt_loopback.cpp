@@ -2,6 +2,9 @@
 // synchronisation, subscription options, properties, 4.0 fallback, reconnection.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +15,8 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "rvkit/clock.hpp"
 #include "rvkit/nt/client.hpp"
@@ -396,4 +401,34 @@ TEST_CASE("nt loopback: a second subscription does not resend the first one's va
   CHECK(w.count("/s/b") == 1);
   pub->stop();
   w.client->stop();
+}
+
+TEST_CASE("nt loopback: of several server addresses, the first to finish the WebSocket handshake wins") {
+  // An address that accepts TCP connections but never answers (a listening socket nobody serves),
+  // listed first and given as an IP so that its TCP connection completes first; the real server
+  // comes second, behind a name lookup. The race must run through the handshake, not stop at TCP.
+  int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(silent >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(silent, 8) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  int silent_port = ntohs(a.sin_port);
+
+  Server server(server_options());
+  server.start();
+  ClientOptions o;
+  o.servers = {{"127.0.0.1", silent_port}, {"localhost", server.port()}};
+  o.name = "racer";
+  o.tool = "test-racer";
+  o.connect_timeout_ms = 20000;  // the silent address would hold a TCP-only race this long
+  Client c(o);
+  c.start();
+  CHECK(c.wait_synced(10000));
+  CHECK(c.server() == fmt::format("localhost:{}", server.port()));
+  c.stop();
+  ::close(silent);
 }

@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   std::string calib_path, field_spec, robot_to_camera, aspect, fullness;
   std::vector<std::string> colors;
   std::vector<int> ids;
-  bool forward_frames = false, no_tags = false, no_refine_edges = false;
+  bool forward_frames = false, no_tags = false, refine_edges = true, refine_corners = false, no_refine_corners = false;
   return run_tool(
       "detect", argc, argv,
       "Find AprilTags and colour targets in frames and estimate the camera's and robot's pose on the field.\n"
@@ -74,11 +74,15 @@ int main(int argc, char** argv) {
         app.add_option("--blur", opt.apriltag.blur, "Gaussian blur sigma in pixels before finding quads (negative sharpens)")
             ->capture_default_str()->group(g);
         app.add_option("--threads", opt.apriltag.threads, "Detector threads (0: all cores)")->capture_default_str()->group(g);
-        app.add_flag("--no-refine-edges", no_refine_edges,
-                     "Do not fit tag edges on the full-resolution image (libapriltag's refine_edges, on by default)")
+        app.add_flag("--refine-edges,!--no-refine-edges", refine_edges,
+                     "Fit tag edges on the full-resolution image (libapriltag's refine_edges; on by default)")
             ->group(g);
-        app.add_flag("--refine-corners", opt.apriltag.refine_corners,
-                     "Align each tag's whole pattern to the image: about twice as accurate corners, ~1 ms per tag")
+        auto* rc = app.add_flag("--refine-corners", refine_corners,
+                                "Align each tag's whole pattern to the image: about twice as accurate corners and "
+                                "poses, ~1 ms per tag (default: on with --calib, off without)")
+                       ->group(g);
+        app.add_flag("--no-refine-corners", no_refine_corners, "Keep libapriltag's corners (faster poses, less accurate)")
+            ->excludes(rc)
             ->group(g);
         app.add_option("--max-hamming", opt.apriltag.max_hamming, "Most corrected bit errors accepted (0..3)")
             ->capture_default_str()->group(g);
@@ -103,7 +107,9 @@ int main(int argc, char** argv) {
 
         return [&]() -> int {
           opt.tags = !no_tags;
-          opt.apriltag.refine_edges = !no_refine_edges;
+          opt.apriltag.refine_edges = refine_edges;
+          // Corner refinement serves the poses, which need a calibration: on with --calib unless asked otherwise.
+          opt.apriltag.refine_corners = refine_corners || (!calib_path.empty() && !no_refine_corners);
           opt.apriltag.ids.insert(ids.begin(), ids.end());
           for (const auto& c : colors) opt.color.ranges.push_back(parse_hsv_range(c));
           if (!aspect.empty()) std::tie(opt.color.min_aspect, opt.color.max_aspect) = parse_range(aspect, "--aspect");

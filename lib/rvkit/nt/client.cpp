@@ -58,12 +58,18 @@ struct Sub {
 };
 
 // One connection attempt to one candidate server.
+struct Session;
+
+// One server address being tried: name lookup, TCP connect, then the WebSocket handshake. All
+// candidates race through the handshake; the first to finish it wins and the others are closed.
 struct Candidate {
   Candidate(net::io_context& io, ServerAddress a) : stream(io), resolver(io), addr(std::move(a)) {}
   beast::tcp_stream stream;
   tcp::resolver resolver;
   ServerAddress addr;
+  std::shared_ptr<Session> session;  // once TCP is connected, during the handshake
   bool done = false;
+  void close();
 };
 
 struct Attempt {
@@ -94,6 +100,12 @@ struct Session {
   int64_t connected_at = 0;
   uint64_t bad = 0;
 };
+
+void Candidate::close() {
+  resolver.cancel();
+  stream.close();
+  if (session) beast::get_lowest_layer(session->ws).close();
+}
 
 }  // namespace
 
@@ -167,12 +179,12 @@ struct Client::Impl {
                                 });
     }
     // A name lookup cannot be cancelled; give up on the attempt if it takes too long.
-    retry_timer.expires_after(std::chrono::milliseconds(opts.connect_timeout_ms + 500));
+    retry_timer.expires_after(std::chrono::milliseconds(2 * opts.connect_timeout_ms + 500));
     retry_timer.async_wait([self, att](const error_code& ec) {
       if (ec || att->won || att->gen != self->gen) return;
       for (auto& c : att->cands) {
         c->done = true;
-        c->stream.close();
+        c->close();
       }
       att->errors.push_back("timed out");
       self->attempt_failed(att);
@@ -223,47 +235,50 @@ struct Client::Impl {
   }
 
   void candidate_connected(const std::shared_ptr<Attempt>& att, const std::shared_ptr<Candidate>& c) {
-    if (att->won || att->gen != gen || stopping) {
-      c->stream.close();
-      return;
-    }
-    att->won = true;
-    c->done = true;
-    retry_timer.cancel();
-    for (auto& o : att->cands)
-      if (o != c && !o->done) {
-        o->done = true;
-        o->resolver.cancel();
-        o->stream.close();
-      }
+    if (att->won || att->gen != gen || stopping) return candidate_failed(att, c, "cancelled");
     error_code ec;
     c->stream.socket().set_option(tcp::no_delay(true), ec);
-    auto s = std::make_shared<Session>(c->stream.release_socket(), io);
-    s->addr = c->addr;
-    handshake(s);
+    c->session = std::make_shared<Session>(c->stream.release_socket(), io);
+    c->session->addr = c->addr;
+    handshake(att, c);
   }
 
-  void handshake(const std::shared_ptr<Session>& s) {
+  // The WebSocket handshake is part of the race: an address that accepts TCP but is not an NT
+  // server (or answers slowly) does not keep the others from winning.
+  void handshake(const std::shared_ptr<Attempt>& att, const std::shared_ptr<Candidate>& c) {
     Impl* self = this;
+    std::shared_ptr<Session> s = c->session;
     beast::get_lowest_layer(s->ws).expires_after(std::chrono::milliseconds(opts.connect_timeout_ms));
     s->ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
       req.set(http::field::sec_websocket_protocol, std::string(kSubprotocol41) + ", " + kSubprotocol40);
       req.set(http::field::user_agent, "rvkit/" RVKIT_VERSION);
     }));
     std::string host = s->addr.to_string();
-    s->ws.async_handshake(s->res, host, "/nt/" + url_encode(opts.name), [self, s](const error_code& ec) {
+    s->ws.async_handshake(s->res, host, "/nt/" + url_encode(opts.name), [self, att, c, s](const error_code& ec) {
+      c->session.reset();
       if (ec) {
         beast::get_lowest_layer(s->ws).close();
-        return self->schedule_retry(fmt::format("{}: WebSocket handshake failed: {}", s->addr.to_string(), ec.message()));
+        return self->candidate_failed(att, c, fmt::format("WebSocket handshake failed: {}", ec.message()));
       }
       std::string proto(s->res[http::field::sec_websocket_protocol]);
       if (proto == kSubprotocol41) s->version = 41;
       else if (proto == kSubprotocol40) s->version = 40;
       else {
         beast::get_lowest_layer(s->ws).close();
-        return self->schedule_retry(fmt::format("{}: the server chose no NetworkTables 4 subprotocol ('{}')",
-                                                s->addr.to_string(), proto));
+        return self->candidate_failed(att, c, fmt::format("the server chose no NetworkTables 4 subprotocol ('{}')", proto));
       }
+      if (att->won || att->gen != self->gen || self->stopping) {
+        beast::get_lowest_layer(s->ws).close();
+        return self->candidate_failed(att, c, "cancelled");
+      }
+      att->won = true;
+      c->done = true;
+      self->retry_timer.cancel();
+      for (auto& o : att->cands)
+        if (o != c && !o->done) {
+          o->done = true;
+          o->close();
+        }
       self->session_open(s);
     });
   }
