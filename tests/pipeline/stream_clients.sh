@@ -30,12 +30,19 @@ GEN_PID=$!; PIDS+=("$GEN_PID")
 stalled_dropped=0
 for _ in $(seq 100); do
   sleep 0.2
-  stalled_dropped=$(curl -s --max-time 2 "$BASE/state" | jq '[.clients[].dropped] | max // 0')
+  curl -s --max-time 2 "$BASE/state" >"$TMP/state-during" || true
+  stalled_dropped=$(jq '[.clients[].dropped] | max // 0' "$TMP/state-during")
   [ "$stalled_dropped" -gt 30 ] && break
 done
 [ "$stalled_dropped" -gt 30 ] || fail "the stalled client dropped only $stalled_dropped frames"
+# /state while streaming: per client fps and dropped; the 20 readers at the camera's rate.
+readers=$(jq '[.clients[] | select(.fps >= 20 and .dropped <= 12)] | length' "$TMP/state-during")
+[ "$readers" -ge 20 ] || fail "/state shows $readers clients at >= 20 fps: $(jq -c '[.clients[] | [.fps, .dropped]]' "$TMP/state-during")"
 wait "$GEN_PID" || fail "cap failed: $(cat "$TMP/cap.err")"
 state=$(curl -s --max-time 5 "$BASE/state")
+jq -e --argjson n $frames '.cameras[0] | .w == 640 and .h == 480 and .fmt == "bgr8" and .bytes == $n * 640 * 480 * 3' \
+  <<<"$state" >/dev/null || fail "/state camera: $(jq -c '.cameras[0]' <<<"$state")"
+ok "/state: the camera's size, format and bytes; $readers clients at full rate while one stalls"
 cam_frames=$(jq '.cameras[0].frames' <<<"$state")
 last_seq=$(jq '.cameras[0].seq' <<<"$state")
 # stream read every frame cap wrote. cap is a live source: had stream not taken a frame in

@@ -41,6 +41,12 @@ ok "400 naming the parameter for bad resolution/fps/compression"
 [ "$(raw 'POST /stream.mjpg HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello')" = 405 ] || fail "POST is not 405"
 [ "$(raw 'GET /state HTTP/1.1\r\nContent-Length: 100000\r\n\r\nxx')" = 413 ] || fail "a GET with a body is not 413"
 [ "$(raw 'GET /state HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n')" = 413 ] || fail "a chunked body is not 413"
+# The stream itself carries CORS and the multipart type (headers read, then the transfer cut short).
+curl -s --max-time 2 -D "$TMP/sh" -o /dev/null "$BASE/stream.mjpg" || true
+grep -qi '^Access-Control-Allow-Origin: \*' "$TMP/sh" && grep -qi '^Content-Type: multipart/x-mixed-replace;boundary=' "$TMP/sh" ||
+  fail "stream headers: $(cat "$TMP/sh")"
+for _ in $(seq 50); do [ "$(curl -s --max-time 2 "$BASE/state" | jq '.server.streams')" = 0 ] && break; sleep 0.1; done
+ok "the stream's headers: multipart/x-mixed-replace with CORS"
 code=$(curl -s --max-time 10 -X OPTIONS -D "$TMP/h" -o /dev/null -w '%{http_code}' "$BASE/stream.mjpg")
 [ "$code" = 204 ] && grep -qi '^Access-Control-Allow-Origin: \*' "$TMP/h" || fail "OPTIONS: $code"
 ok "malformed (400), oversize (431, 413) and other-method (405) requests"

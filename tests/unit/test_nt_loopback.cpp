@@ -432,3 +432,47 @@ TEST_CASE("nt loopback: of several server addresses, the first to finish the Web
   c.stop();
   ::close(silent);
 }
+
+TEST_CASE("nt loopback: the periodic option rate-limits a subscription, and all=true gets every value") {
+  Server server(server_options());
+  server.start();
+  int port = server.port();
+  auto pub = make_publisher(port);
+  pub->start();
+  int x = pub->publish("/p/x", "int");
+  REQUIRE(pub->wait_synced(5000));
+
+  Watcher slow(port, "slow");
+  SubscribeOptions so;
+  so.periodic = 0.25;  // at most about four updates a second
+  slow.client->subscribe({"/p/x"}, so);
+  slow.client->start();
+  Watcher every(port, "every");
+  SubscribeOptions eo;
+  eo.all = true;
+  eo.periodic = 0.25;  // `all`: every value, however often
+  every.client->subscribe({"/p/x"}, eo);
+  every.client->start();
+  REQUIRE(slow.client->wait_synced(5000));
+  REQUIRE(every.client->wait_synced(5000));
+  REQUIRE(eventually([&] { return slow.has_topic("/p/x") && every.has_topic("/p/x"); }));
+
+  // 60 values over about 0.6 s.
+  for (int i = 0; i < 60; ++i) {
+    pub->set(x, Value::integer(i));
+    pub->flush();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(eventually([&] {
+    auto g = slow.last("/p/x");
+    return g && g->value == Value::integer(59);
+  }));  // the latest value still arrives
+  REQUIRE(eventually([&] { return every.count("/p/x") == 60; }));
+  size_t n = slow.count("/p/x");
+  MESSAGE("periodic 0.25 s: " << n << " of 60 values");
+  CHECK(n <= 10);
+  CHECK(n >= 2);
+  pub->stop();
+  slow.client->stop();
+  every.client->stop();
+}

@@ -147,8 +147,9 @@ TEST_CASE("apriltag CLI: the same tag ids on the same images") {
       for (const auto& d : det.detect(img)) got.insert(d.id);
       MESSAGE(im.path << " decimate " << decimate << ": " << got.size() << " tags (CLI " << want.size() << ")");
       CHECK(got == want);
-      ++compared;
+      compared += want.size();
     }
   }
-  CHECK(compared == 2 * images.size());
+  // Not vacuous: the CLI did find tags (a broken CLI run would find none and agree with nothing).
+  CHECK(compared >= images.size());
 }
