@@ -75,14 +75,14 @@ expect_eq "$(wc -c <"$TMP/out")" 0 "nothing on stdout"
 TMPDIR=$TMP/tmpdir RVKIT_BIN=$RVKIT_BIN setsid "$RVKIT_SOURCE/scripts/demo" --port "$http_port" --nt-port "$nt_port" \
   --seconds 2 >/dev/null 2>"$TMP/err2" || fail "demo --seconds 2: $(cat "$TMP/err2")"
 expect_match "$(cat "$TMP/err2")" "demo: 2 s are up; stopping" "--seconds ends it"
-node -e 'const s = require("net").createServer().listen(Number(process.argv[1]), "0.0.0.0"); setTimeout(() => s.close(), 20000)' "$http_port" &
+node -e 'const s = require("net").createServer().listen(Number(process.argv[1]), "0.0.0.0"); setTimeout(() => s.close(), 60000)' "$http_port" &
 blocker=$!
 PIDS+=("$blocker")
-sleep 0.5
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break; sleep 0.1; done
 rc=0
 TMPDIR=$TMP/tmpdir RVKIT_BIN=$RVKIT_BIN timeout 20 setsid "$RVKIT_SOURCE/scripts/demo" --port "$http_port" --nt-port "$nt_port" \
   >/dev/null 2>"$TMP/err3" || rc=$?
 expect_eq "$rc" 1 "a port in use: exit status 1"
-expect_match "$(cat "$TMP/err3")" "stream stopped \(exit [1-9]" "a port in use: the demo names the tool that failed"
+expect_match "$(cat "$TMP/err3")" "port $http_port is already in use.*--port" "a port in use: the demo says which and what to do"
 expect_eq "$(ls -A "$TMP/tmpdir")" "" "its temporary folder is removed after a failure too"
 done_testing

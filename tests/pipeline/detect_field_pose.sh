@@ -4,15 +4,17 @@
 # the WPILib layout JSON writes poses.
 source "$(dirname "$0")/detect_lib.bash"
 
-photos=(Amp_42in GeneralField2 SpeakerCenter_63in StageLeft_51in)
 t0=1700000000000000
-{
-  seq=0
-  for p in "${photos[@]}"; do
+# photo_frames NAME...: the 2024 photos as JPEG frames of camera field-cam, 30 fps from t0.
+photo_frames() {
+  local seq=0 p
+  for p in "$@"; do
     jpeg_frame "$TD/photonvision/2024/$p.jpg" $seq field-cam $((t0 + seq * 33333))
     seq=$((seq + 1))
   done
-} >"$WORK/frames"
+}
+photos=(Amp_42in GeneralField2 SpeakerCenter_63in StageLeft_51in)
+photo_frames "${photos[@]}" >"$WORK/frames"
 
 "$DETECT" --calib "$TD/photonvision/calibration/lifecam_1280.json" --field 2024-crescendo \
   --robot-to-camera 0.3,0,0.7556,0,-20,0 <"$WORK/frames" >"$WORK/records"
@@ -54,13 +56,7 @@ pass "field poses: $(jq -c '[.field_pose.method, .field_pose.tags, .field_pose.c
 # tag gives a field pose on the field with the camera 29.75 in (0.7557 m) high, within 0.15 m.
 all=(Amp_42in Amp_85in BackAmpZone_117in GeneralField1 GeneralField2 GeneralField3 GeneralField4 GeneralField5
      Loading_83in Podium_103in SpeakerCenter_143in SpeakerCenter_19in SpeakerCenter_63in StageLeft_51in StageRight_51in)
-{
-  seq=0
-  for p in "${all[@]}"; do
-    jpeg_frame "$TD/photonvision/2024/$p.jpg" $seq field-cam $((t0 + seq * 33333))
-    seq=$((seq + 1))
-  done
-} >"$WORK/all-frames"
+photo_frames "${all[@]}" >"$WORK/all-frames"
 calib=$TD/photonvision/calibration/lifecam_1280.json
 "$DETECT" --calib "$calib" --field 2024-crescendo <"$WORK/all-frames" >"$WORK/all"
 heights=$(jq -r '.field_pose.camera.translation.z // "none"' "$WORK/all" | tr '\n' ' ')
