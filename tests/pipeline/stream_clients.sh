@@ -50,6 +50,15 @@ last_seq=$(jq '.cameras[0].seq' <<<"$state")
 # ~200 a blocked reader would cost.
 [ "$cam_frames" = $frames ] && [ "$cam_frames" -ge $(((last_seq + 1) * 95 / 100)) ] ||
   fail "stream read $cam_frames frames of cap's $frames, the last with seq $last_seq"
+# The stalled client's writes made no progress for --timeout (3 s): it is hung up on, the others stay.
+for _ in $(seq 100); do
+  state=$(curl -s --max-time 2 "$BASE/state")
+  [ "$(jq '.server.timed_out' <<<"$state")" -ge 1 ] && [ "$(jq '.clients | length' <<<"$state")" = 20 ] && break
+  sleep 0.1
+done
+[ "$(jq '.server.timed_out' <<<"$state")" -ge 1 ] && [ "$(jq '.clients | length' <<<"$state")" = 20 ] ||
+  fail "the stalled client was not hung up on: $(jq -c '.server' <<<"$state"), $(jq '.clients | length' <<<"$state") clients"
+ok "the stalled client was hung up on after --timeout; the 20 readers stay"
 exec 3>&-   # end of input: stream closes every client and exits
 wait "$STREAM_PID" || fail "stream exited with an error at the end of its input"
 wait "$CLIENTS_PID" || true
