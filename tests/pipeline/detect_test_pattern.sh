@@ -8,16 +8,16 @@ CAP="$RVKIT_BIN/cap"
 
 n=12
 "$CAP" --test-pattern --truth --count $n --fps 0 --size 1280x720 --tags 6 --seed 3 >"$WORK/frames"
-# The scene's pinhole camera as a PhotonVision calibration. Its truth uses libapriltag's pixel
-# convention (centre of the top-left pixel at 0.5); calibrations use OpenCV's (at 0).
-node -e '
-  const fs = require("fs");
-  const b = fs.readFileSync(process.argv[1]);
-  const h = JSON.parse(b.subarray(0, b.indexOf(10)));
-  const K = h.truth.K.slice(); K[2] -= 0.5; K[5] -= 0.5;
-  fs.writeFileSync(process.argv[2], JSON.stringify({resolution: {width: h.w, height: h.h},
-    cameraIntrinsics: {rows: 3, cols: 3, type: 6, data: K}, distCoeffs: {rows: 1, cols: 5, type: 6, data: [0,0,0,0,0]}}));
-' "$WORK/frames" "$WORK/calib.json"
+# The scene's pinhole camera, as cap writes it (--write-calib, OpenCV JSON): the truth's K with the
+# principal point moved by half a pixel (the truth uses libapriltag's pixel convention, centre of
+# the top-left pixel at 0.5; calibrations use OpenCV's, at 0).
+"$CAP" --test-pattern --count 1 --fps 0 --size 1280x720 --tags 6 --seed 3 --write-calib "$WORK/calib.json" >/dev/null
+jq -e --argjson K "$(head -n 1 "$WORK/frames" | jq -c .truth.K)" \
+  '.image_width == 1280 and .image_height == 720 and .camera_matrix.data ==
+   [$K[0], $K[1], $K[2] - 0.5, $K[3], $K[4], $K[5] - 0.5, $K[6], $K[7], $K[8]] and
+   .distortion_coefficients.data == [0, 0, 0, 0, 0]' "$WORK/calib.json" >/dev/null ||
+  fail "cap --write-calib: $(jq -c . "$WORK/calib.json"), truth K $(head -n 1 "$WORK/frames" | jq -c .truth.K)"
+pass "cap --write-calib writes the scene's camera matrix in OpenCV's pixel convention"
 
 "$DETECT" --frames --decimate 1 --calib "$WORK/calib.json" <"$WORK/frames" >"$WORK/out"
 node -e '

@@ -57,7 +57,6 @@ struct Sub {
   SubscribeOptions opts;
 };
 
-// One connection attempt to one candidate server.
 struct Session;
 
 // One server address being tried: name lookup, TCP connect, then the WebSocket handshake. All
@@ -72,6 +71,7 @@ struct Candidate {
   void close();
 };
 
+// One connection attempt: every candidate server at once.
 struct Attempt {
   uint64_t gen = 0;
   size_t pending = 0;
