@@ -85,4 +85,9 @@ TMPDIR=$TMP/tmpdir RVKIT_BIN=$RVKIT_BIN timeout 20 setsid "$RVKIT_SOURCE/scripts
 expect_eq "$rc" 1 "a port in use: exit status 1"
 expect_match "$(cat "$TMP/err3")" "port $http_port is already in use.*--port" "a port in use: the demo says which and what to do"
 expect_eq "$(ls -A "$TMP/tmpdir")" "" "its temporary folder is removed after a failure too"
+expect_match "$("$RVKIT_SOURCE/scripts/demo" --help)" "^Usage: scripts/demo .*--seconds" "--help prints the usage"
+rc=0
+"$RVKIT_SOURCE/scripts/demo" --bogus 2>"$TMP/err4" || rc=$?
+expect_eq "$rc" 2 "an unknown option: exit status 2"
+expect_match "$(head -n 1 "$TMP/err4")" "unknown option '--bogus'" "an unknown option is named"
 done_testing
