@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/demo, the README's first command: the whole pipeline runs (annotated video on HTTP, the
-# detections and the camera's stream URL on NetworkTables),
-# and Ctrl-C ends every process of it with status 0, quietly, leaving nothing behind.
+# detections and the camera's stream URL on NetworkTables), and Ctrl-C ends every process of it
+# with status 0, quietly, leaving nothing behind.
 source "$(dirname "$0")/common.bash"
 : "${RVKIT_SOURCE:?run through ctest, which sets RVKIT_SOURCE}"
 
@@ -85,6 +85,17 @@ TMPDIR=$TMP/tmpdir RVKIT_BIN=$RVKIT_BIN timeout 20 setsid "$RVKIT_SOURCE/scripts
 expect_eq "$rc" 1 "a port in use: exit status 1"
 expect_match "$(cat "$TMP/err3")" "port $http_port is already in use.*--port" "a port in use: the demo says which and what to do"
 expect_eq "$(ls -A "$TMP/tmpdir")" "" "its temporary folder is removed after a failure too"
+# A tool that fails while the demo runs is named, and the demo ends with status 1 and cleans up.
+mkdir "$TMP/bin"
+for t in cap detect overlay stream ntpub ntserver; do ln -s "$RVKIT_BIN/$t" "$TMP/bin/$t"; done
+printf '#!/bin/sh\nsleep 0.5\necho "ntsub: pretend failure" >&2\nexit 3\n' >"$TMP/bin/ntsub"
+chmod +x "$TMP/bin/ntsub"
+rc=0
+TMPDIR=$TMP/tmpdir RVKIT_BIN=$TMP/bin timeout 30 setsid "$RVKIT_SOURCE/scripts/demo" --port "$(free_port)" \
+  --nt-port "$(free_port)" >/dev/null 2>"$TMP/err5" || rc=$?
+expect_eq "$rc" 1 "a tool that fails: exit status 1"
+expect_match "$(cat "$TMP/err5")" "demo: ntsub stopped \(exit 3\); stopping the demo" "a tool that fails is named with its status"
+expect_eq "$(ls -A "$TMP/tmpdir")" "" "its temporary folder is removed after a tool fails"
 expect_match "$("$RVKIT_SOURCE/scripts/demo" --help)" "^Usage: scripts/demo .*--seconds" "--help prints the usage"
 rc=0
 "$RVKIT_SOURCE/scripts/demo" --bogus 2>"$TMP/err4" || rc=$?
