@@ -40,6 +40,17 @@ wait_sigint_handlers() {
   done
   fail "processes $* did not install their signal handlers within 10 s"
 }
-# tools_in_group PGID: the rvkit tools (not shells) in a process group.
-tools_in_group() { pgrep -g "$1" | while read -r p; do [ "$(cat /proc/$p/comm 2>/dev/null)" != bash ] && echo "$p"; done; true; }
+# live_procs SKIP < PIDS: "PID COMM" for each pid read from stdin whose process still exists and whose
+# command name is not SKIP. /proc is read once per pid: a process that ended after it was listed (its
+# comm unreadable or empty) is left out, never reported with an empty name or read again later.
+live_procs() {
+  local p comm
+  while read -r p; do
+    comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+    [ -n "$comm" ] && [ "$comm" != "$1" ] && echo "$p $comm"
+  done
+  true
+}
+# tools_in_group PGID: the pids of the rvkit tools (not shells) in a process group.
+tools_in_group() { pgrep -g "$1" | live_procs bash | cut -d' ' -f1; }
 done_testing() { echo "$CHECKS passed, 0 failed"; }

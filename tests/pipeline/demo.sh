@@ -28,10 +28,11 @@ expect_match "$(cat "$TMP/err")" "open http://localhost:$http_port/" "it prints 
 expect_match "$(cat "$TMP/err")" "ntsub --server localhost:$nt_port" "it prints how to watch the NT values"
 # The tools are the demo's children (each in its own session, so that Ctrl-C reaches the script,
 # which stops them in order).
-tool_pids() { pgrep -P "$demo" | while read -r p; do [ "$(cat /proc/$p/comm 2>/dev/null)" != sleep ] && echo "$p"; done; true; }
-pids=$(tool_pids)
+# (The demo's main loop runs short 'sleep's: one may end between pgrep and the read of its name.)
+procs=$(pgrep -P "$demo" | live_procs sleep)
+pids=$(cut -d' ' -f1 <<<"$procs")
 for p in $pids; do PIDS+=("$p"); done
-tools=$(for p in $pids; do cat /proc/$p/comm; done | sort | tr "\n" " ")
+tools=$(cut -d' ' -f2 <<<"$procs" | sort | tr "\n" " ")
 expect_eq "$tools" "cap detect ntpub ntpub ntserver ntsub overlay stream " "the processes of the pipeline"
 
 # The video: annotated 640x480 frames at the camera's rate.
