@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/frame.hpp"
-#include "rvkit/transport.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/image/frame.hpp"
+#include "rvkit/io/transport.hpp"
 
 using namespace rvkit;
 

@@ -7,8 +7,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/error.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/error.hpp"
 
 using namespace rvkit;
 

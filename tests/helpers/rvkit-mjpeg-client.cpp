@@ -17,10 +17,10 @@
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/clock.hpp"
-#include "rvkit/json.hpp"
-#include "rvkit/signals.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/core/json.hpp"
+#include "rvkit/core/signals.hpp"
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;

@@ -11,10 +11,10 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "rvkit/json.hpp"
-#include "rvkit/message.hpp"
+#include "rvkit/core/json.hpp"
+#include "rvkit/core/message.hpp"
 #include "rvkit/overlay/records.hpp"
-#include "rvkit/testpattern.hpp"
+#include "rvkit/capture/test_pattern.hpp"
 #include "rvkit/vision/geometry.hpp"
 
 namespace otest {

@@ -9,8 +9,8 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "rvkit/frame.hpp"
-#include "rvkit/transport.hpp"
+#include "rvkit/image/frame.hpp"
+#include "rvkit/io/transport.hpp"
 
 using namespace rvkit;
 

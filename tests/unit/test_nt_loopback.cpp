@@ -18,7 +18,7 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/clock.hpp"
+#include "rvkit/core/clock.hpp"
 #include "rvkit/nt/client.hpp"
 #include "rvkit/nt/server.hpp"
 

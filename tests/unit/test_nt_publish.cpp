@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "rvkit/error.hpp"
+#include "rvkit/core/error.hpp"
 #include "rvkit/nt/geometry.hpp"
 #include "rvkit/nt/publisher.hpp"
 #include "rvkit/nt/vision.hpp"

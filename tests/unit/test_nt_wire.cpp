@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "rvkit/error.hpp"
+#include "rvkit/core/error.hpp"
 #include "rvkit/nt/address.hpp"
 #include "rvkit/nt/time_sync.hpp"
 #include "rvkit/nt/value.hpp"

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <map>
 
-#include "rvkit/overlay/inputs.hpp"
+#include "rvkit/io/input_set.hpp"
 
 using namespace rvkit;
 using namespace rvkit::overlay;

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "overlay_test_util.hpp"
-#include "rvkit/error.hpp"
+#include "rvkit/core/error.hpp"
 #include "rvkit/overlay/annotator.hpp"
 #include "rvkit/overlay/tiler.hpp"
 

@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "overlay_test_util.hpp"
-#include "rvkit/error.hpp"
+#include "rvkit/core/error.hpp"
 #include "rvkit/overlay/text_template.hpp"
 
 using namespace rvkit;

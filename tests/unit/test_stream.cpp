@@ -10,8 +10,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "rvkit/clock.hpp"
-#include "rvkit/frame.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/image/frame.hpp"
 #include "rvkit/mjpeg/announce.hpp"
 #include "rvkit/mjpeg/camera.hpp"
 #include "rvkit/mjpeg/pacing.hpp"

@@ -16,8 +16,8 @@
 #include <opencv2/calib3d.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "rvkit/error.hpp"
-#include "rvkit/testpattern.hpp"
+#include "rvkit/core/error.hpp"
+#include "rvkit/capture/test_pattern.hpp"
 
 using namespace rvkit;
 

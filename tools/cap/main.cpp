@@ -15,12 +15,12 @@
 #include <fmt/format.h>
 
 #include "rvkit/capture/source.hpp"
-#include "rvkit/cli.hpp"
-#include "rvkit/frame.hpp"
-#include "rvkit/latest.hpp"
-#include "rvkit/signals.hpp"
-#include "rvkit/stats.hpp"
-#include "rvkit/transport.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/image/frame.hpp"
+#include "rvkit/core/latest.hpp"
+#include "rvkit/core/signals.hpp"
+#include "rvkit/core/stats.hpp"
+#include "rvkit/io/transport.hpp"
 
 namespace {
 

@@ -2,15 +2,15 @@
 // NetworkTables 4 (man ntpub, docs/nt.md).
 #include <fmt/format.h>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/clock.hpp"
-#include "rvkit/error.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/core/error.hpp"
 #include "rvkit/nt/client.hpp"
 #include "rvkit/nt/connect_options.hpp"
 #include "rvkit/nt/publisher.hpp"
-#include "rvkit/signals.hpp"
-#include "rvkit/stats.hpp"
-#include "rvkit/transport.hpp"
+#include "rvkit/core/signals.hpp"
+#include "rvkit/core/stats.hpp"
+#include "rvkit/io/transport.hpp"
 
 namespace {
 

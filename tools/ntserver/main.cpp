@@ -4,10 +4,10 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/cli.hpp"
+#include "rvkit/cli/tool.hpp"
 #include "rvkit/nt/server.hpp"
-#include "rvkit/signals.hpp"
-#include "rvkit/stats.hpp"
+#include "rvkit/core/signals.hpp"
+#include "rvkit/core/stats.hpp"
 
 int main(int argc, char** argv) {
   rvkit::nt::ServerOptions o;

@@ -7,14 +7,14 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/clock.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/clock.hpp"
 #include "rvkit/nt/client.hpp"
 #include "rvkit/nt/connect_options.hpp"
 #include "rvkit/nt/geometry.hpp"
-#include "rvkit/signals.hpp"
-#include "rvkit/stats.hpp"
-#include "rvkit/transport.hpp"
+#include "rvkit/core/signals.hpp"
+#include "rvkit/core/stats.hpp"
+#include "rvkit/io/transport.hpp"
 
 namespace {
 

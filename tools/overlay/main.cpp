@@ -12,17 +12,17 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/clock.hpp"
-#include "rvkit/error.hpp"
-#include "rvkit/frame.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/core/error.hpp"
+#include "rvkit/image/frame.hpp"
 #include "rvkit/overlay/annotator.hpp"
-#include "rvkit/overlay/inputs.hpp"
+#include "rvkit/io/input_set.hpp"
 #include "rvkit/overlay/matcher.hpp"
 #include "rvkit/overlay/tiler.hpp"
-#include "rvkit/signals.hpp"
-#include "rvkit/stats.hpp"
-#include "rvkit/transport.hpp"
+#include "rvkit/core/signals.hpp"
+#include "rvkit/core/stats.hpp"
+#include "rvkit/io/transport.hpp"
 #include "rvkit/vision/calibration.hpp"
 #include "rvkit/vision/field_layout.hpp"
 

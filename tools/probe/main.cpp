@@ -12,10 +12,10 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/clock.hpp"
-#include "rvkit/stats.hpp"
-#include "rvkit/transport.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/core/stats.hpp"
+#include "rvkit/io/transport.hpp"
 
 namespace {
 

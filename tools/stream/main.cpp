@@ -6,15 +6,15 @@
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/clock.hpp"
-#include "rvkit/frame.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/image/frame.hpp"
 #include "rvkit/mjpeg/announce.hpp"
 #include "rvkit/mjpeg/camera.hpp"
 #include "rvkit/mjpeg/server.hpp"
-#include "rvkit/signals.hpp"
-#include "rvkit/stats.hpp"
-#include "rvkit/transport.hpp"
+#include "rvkit/core/signals.hpp"
+#include "rvkit/core/stats.hpp"
+#include "rvkit/io/transport.hpp"
 
 using namespace rvkit;
 using namespace rvkit::mjpeg;

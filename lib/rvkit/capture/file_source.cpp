@@ -16,10 +16,10 @@
 #include <fmt/format.h>
 
 #include "rvkit/capture/source.hpp"
-#include "rvkit/clock.hpp"
-#include "rvkit/error.hpp"
-#include "rvkit/signals.hpp"
-#include "rvkit/transport.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/core/error.hpp"
+#include "rvkit/core/signals.hpp"
+#include "rvkit/io/transport.hpp"
 
 namespace rvkit {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "rvkit/message.hpp"
+#include "rvkit/core/message.hpp"
 
 namespace rvkit {
 

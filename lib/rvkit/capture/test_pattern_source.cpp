@@ -9,10 +9,10 @@
 #include <opencv2/core/persistence.hpp>
 
 #include "rvkit/capture/source.hpp"
-#include "rvkit/clock.hpp"
-#include "rvkit/error.hpp"
-#include "rvkit/signals.hpp"
-#include "rvkit/testpattern.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/core/error.hpp"
+#include "rvkit/core/signals.hpp"
+#include "rvkit/capture/test_pattern.hpp"
 
 namespace rvkit {
 namespace {

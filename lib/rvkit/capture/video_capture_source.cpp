@@ -13,10 +13,10 @@
 #include <fmt/format.h>
 
 #include "rvkit/capture/source.hpp"
-#include "rvkit/cli.hpp"
-#include "rvkit/clock.hpp"
-#include "rvkit/error.hpp"
-#include "rvkit/signals.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/core/error.hpp"
+#include "rvkit/core/signals.hpp"
 
 namespace rvkit {
 namespace {

@@ -11,8 +11,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <fmt/format.h>
 
-#include "rvkit/clock.hpp"
-#include "rvkit/signals.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/core/signals.hpp"
 
 namespace rvkit::mjpeg {
 

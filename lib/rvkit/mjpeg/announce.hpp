@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "rvkit/json.hpp"
+#include "rvkit/core/json.hpp"
 #include "rvkit/mjpeg/camera.hpp"
 
 namespace rvkit::mjpeg {

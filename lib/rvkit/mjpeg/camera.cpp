@@ -8,11 +8,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/clock.hpp"
-#include "rvkit/error.hpp"
-#include "rvkit/frame.hpp"
-#include "rvkit/signals.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/core/error.hpp"
+#include "rvkit/image/frame.hpp"
+#include "rvkit/core/signals.hpp"
 
 namespace rvkit::mjpeg {
 

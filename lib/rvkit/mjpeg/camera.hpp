@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "rvkit/message.hpp"
+#include "rvkit/core/message.hpp"
 
 namespace rvkit::mjpeg {
 

@@ -16,13 +16,13 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/clock.hpp"
-#include "rvkit/error.hpp"
-#include "rvkit/json.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/core/error.hpp"
+#include "rvkit/core/json.hpp"
 #include "rvkit/mjpeg/pacing.hpp"
 #include "rvkit/mjpeg/request.hpp"
-#include "rvkit/stats.hpp"
+#include "rvkit/core/stats.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;

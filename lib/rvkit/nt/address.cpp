@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/error.hpp"
+#include "rvkit/core/error.hpp"
 
 namespace rvkit::nt {
 

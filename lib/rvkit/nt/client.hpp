@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "rvkit/json.hpp"
+#include "rvkit/core/json.hpp"
 #include "rvkit/nt/address.hpp"
 #include "rvkit/nt/time_sync.hpp"
 #include "rvkit/nt/value.hpp"

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/error.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/error.hpp"
 
 namespace rvkit::nt {
 

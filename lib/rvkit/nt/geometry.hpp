@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "rvkit/json.hpp"
+#include "rvkit/core/json.hpp"
 #include "rvkit/nt/value.hpp"
 
 namespace rvkit::nt {

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/error.hpp"
+#include "rvkit/core/error.hpp"
 #include "rvkit/nt/geometry.hpp"
 
 namespace rvkit::nt {

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "rvkit/json.hpp"
+#include "rvkit/core/json.hpp"
 #include "rvkit/nt/value.hpp"
 #include "rvkit/nt/vision.hpp"
 

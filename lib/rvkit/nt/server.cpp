@@ -17,13 +17,13 @@
 #include <boost/beast/websocket.hpp>
 #include <fmt/format.h>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/clock.hpp"
-#include "rvkit/error.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/core/error.hpp"
 #include "rvkit/nt/address.hpp"
 #include "rvkit/nt/value.hpp"
 #include "rvkit/nt/wire.hpp"
-#include "rvkit/signals.hpp"
+#include "rvkit/core/signals.hpp"
 
 namespace rvkit::nt {
 

@@ -13,7 +13,7 @@
 
 #include <msgpack.hpp>
 
-#include "rvkit/json.hpp"
+#include "rvkit/core/json.hpp"
 
 namespace rvkit::nt {
 

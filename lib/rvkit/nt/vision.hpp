@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "rvkit/json.hpp"
+#include "rvkit/core/json.hpp"
 #include "rvkit/nt/geometry.hpp"
 
 namespace rvkit::nt {

@@ -9,7 +9,7 @@
 
 #include <msgpack.hpp>
 
-#include "rvkit/json.hpp"
+#include "rvkit/core/json.hpp"
 #include "rvkit/nt/value.hpp"
 
 namespace rvkit::nt {

@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/error.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/error.hpp"
 
 namespace rvkit::overlay {
 

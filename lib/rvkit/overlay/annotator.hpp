@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "rvkit/message.hpp"
+#include "rvkit/core/message.hpp"
 #include "rvkit/overlay/canvas.hpp"
 #include "rvkit/overlay/crosshair.hpp"
 #include "rvkit/overlay/field_map.hpp"

@@ -19,7 +19,7 @@
 #include <map>
 #include <string>
 
-#include "rvkit/message.hpp"
+#include "rvkit/core/message.hpp"
 #include "rvkit/overlay/records.hpp"
 
 namespace rvkit::overlay {

@@ -17,7 +17,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "rvkit/json.hpp"
+#include "rvkit/core/json.hpp"
 #include "rvkit/vision/geometry.hpp"
 
 namespace rvkit::overlay {

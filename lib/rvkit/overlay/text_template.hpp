@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "rvkit/json.hpp"
+#include "rvkit/core/json.hpp"
 #include "rvkit/overlay/records.hpp"
 
 namespace rvkit::overlay {

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
-#include "rvkit/error.hpp"
+#include "rvkit/core/error.hpp"
 
 namespace rvkit::overlay {
 

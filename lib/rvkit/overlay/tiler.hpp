@@ -17,7 +17,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "rvkit/message.hpp"
+#include "rvkit/core/message.hpp"
 #include "rvkit/overlay/canvas.hpp"
 
 namespace rvkit::overlay {

@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 #include <opencv2/calib3d.hpp>
 
-#include "rvkit/error.hpp"
-#include "rvkit/json.hpp"
+#include "rvkit/core/error.hpp"
+#include "rvkit/core/json.hpp"
 
 namespace rvkit::vision {
 

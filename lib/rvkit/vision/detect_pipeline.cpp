@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
-#include "rvkit/error.hpp"
-#include "rvkit/frame.hpp"
+#include "rvkit/core/error.hpp"
+#include "rvkit/image/frame.hpp"
 
 namespace rvkit::vision {
 

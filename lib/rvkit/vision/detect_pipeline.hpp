@@ -6,9 +6,9 @@
 #include <optional>
 #include <utility>
 
-#include "rvkit/error.hpp"
-#include "rvkit/json.hpp"
-#include "rvkit/message.hpp"
+#include "rvkit/core/error.hpp"
+#include "rvkit/core/json.hpp"
+#include "rvkit/core/message.hpp"
 #include "rvkit/vision/apriltag_detector.hpp"
 #include "rvkit/vision/calibration.hpp"
 #include "rvkit/vision/color_targets.hpp"

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <opencv2/calib3d.hpp>
 
-#include "rvkit/error.hpp"
+#include "rvkit/core/error.hpp"
 
 namespace rvkit::vision {
 

@@ -11,7 +11,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "rvkit/json.hpp"
+#include "rvkit/core/json.hpp"
 
 namespace rvkit::vision {
 

@@ -1,4 +1,4 @@
-#include "rvkit/frame.hpp"
+#include "rvkit/image/frame.hpp"
 
 #include <cstring>
 
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/error.hpp"
+#include "rvkit/core/error.hpp"
 
 namespace rvkit {
 

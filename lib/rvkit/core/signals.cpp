@@ -1,4 +1,4 @@
-#include "rvkit/signals.hpp"
+#include "rvkit/core/signals.hpp"
 
 #include <csignal>
 #include <cstring>

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "rvkit/message.hpp"
-#include "rvkit/transport.hpp"
+#include "rvkit/core/message.hpp"
+#include "rvkit/io/transport.hpp"
 
 namespace rvkit::overlay {
 

@@ -18,8 +18,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "rvkit/message.hpp"
-#include "rvkit/transport.hpp"
+#include "rvkit/core/message.hpp"
+#include "rvkit/io/transport.hpp"
 
 namespace rvkit {
 

@@ -1,9 +1,9 @@
-#include "rvkit/stats.hpp"
+#include "rvkit/core/stats.hpp"
 
 #include <fmt/format.h>
 
-#include "rvkit/cli.hpp"
-#include "rvkit/clock.hpp"
+#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/clock.hpp"
 
 namespace rvkit {
 

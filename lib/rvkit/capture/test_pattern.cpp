@@ -6,7 +6,7 @@
 // Tag edges are anti-aliased by choosing, per tag and frame, a texture resolution (texels per
 // module) close to the on-screen module size and sampling it bilinearly: each edge becomes a
 // ~1 px linear ramp centred exactly on the true edge, so detected corners land on the truth.
-#include "rvkit/testpattern.hpp"
+#include "rvkit/capture/test_pattern.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -19,7 +19,7 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
-#include "rvkit/error.hpp"
+#include "rvkit/core/error.hpp"
 
 namespace rvkit {
 

@@ -11,9 +11,9 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/clock.hpp"
-#include "rvkit/signals.hpp"
-#include "rvkit/transport.hpp"
+#include "rvkit/core/clock.hpp"
+#include "rvkit/core/signals.hpp"
+#include "rvkit/io/transport.hpp"
 
 namespace rvkit {
 namespace {

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/signals.hpp"
-#include "rvkit/transport.hpp"
+#include "rvkit/core/signals.hpp"
+#include "rvkit/io/transport.hpp"
 
 namespace rvkit {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "rvkit/json.hpp"
+#include "rvkit/core/json.hpp"
 
 namespace rvkit {
 

@@ -1,4 +1,4 @@
-#include "rvkit/overlay/inputs.hpp"
+#include "rvkit/io/input_set.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -6,7 +6,7 @@
 #include <mutex>
 #include <thread>
 
-#include "rvkit/signals.hpp"
+#include "rvkit/core/signals.hpp"
 
 namespace rvkit::overlay {
 

@@ -1,4 +1,4 @@
-#include "rvkit/cli.hpp"
+#include "rvkit/cli/tool.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/signals.hpp"
+#include "rvkit/core/signals.hpp"
 
 namespace rvkit {
 

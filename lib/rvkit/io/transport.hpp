@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "rvkit/error.hpp"
-#include "rvkit/message.hpp"
+#include "rvkit/core/error.hpp"
+#include "rvkit/core/message.hpp"
 
 namespace rvkit {
 

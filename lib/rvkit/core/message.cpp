@@ -1,4 +1,4 @@
-#include "rvkit/message.hpp"
+#include "rvkit/core/message.hpp"
 
 #include <cstring>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "rvkit/transport.hpp"
+#include "rvkit/io/transport.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -2,7 +2,7 @@
 #pragma once
 #include <opencv2/core.hpp>
 
-#include "rvkit/message.hpp"
+#include "rvkit/core/message.hpp"
 
 namespace rvkit {
 
