@@ -8,7 +8,7 @@
 
 #include "rvkit/core/signals.hpp"
 
-namespace rvkit::overlay {
+namespace rvkit {
 
 // Lives as long as the longest-lived reader thread (they hold a reference).
 struct InputSet::Shared {
@@ -117,4 +117,4 @@ void InputSet::recycle(Message&& m) {
   if (s.free.size() < s.max_frames + 2) s.free.push_back(std::move(m));
 }
 
-}  // namespace rvkit::overlay
+}  // namespace rvkit

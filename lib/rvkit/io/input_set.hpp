@@ -1,4 +1,4 @@
-// rvkit overlay: several inputs read at once, one reader thread each, merged into one queue.
+// rvkit io: several inputs read at once, one reader thread each, merged into one queue.
 //
 // Each reader opens its input in its own thread (a FIFO's open blocks until a writer comes) and
 // pushes every message, in the order read, onto a queue shared by all inputs. The queue is bounded:
@@ -15,7 +15,7 @@
 #include "rvkit/core/message.hpp"
 #include "rvkit/io/transport.hpp"
 
-namespace rvkit::overlay {
+namespace rvkit {
 
 struct InputEvent {
   enum class Kind { Message, End, Error } kind = Kind::Message;
@@ -29,7 +29,7 @@ class InputSet {
  public:
   InputSet(std::vector<std::string> specs, InputOptions opts, size_t max_frames = 4, size_t max_records = 256);
   // Closes the queue and waits up to a second for the readers, which end within ~200 ms of a
-  // request_stop() (rvkit/signals.hpp) when blocked in a read. A reader still stuck after that (in
+  // request_stop() (rvkit/core/signals.hpp) when blocked in a read. A reader still stuck after that (in
   // the open() of a FIFO nobody writes to) is left to the end of the process.
   ~InputSet();
   InputSet(const InputSet&) = delete;
@@ -50,4 +50,4 @@ class InputSet {
   std::shared_ptr<Shared> shared_;
 };
 
-}  // namespace rvkit::overlay
+}  // namespace rvkit

@@ -10,7 +10,6 @@
 #include "rvkit/io/input_set.hpp"
 
 using namespace rvkit;
-using namespace rvkit::overlay;
 
 namespace {
 struct TempDir {
