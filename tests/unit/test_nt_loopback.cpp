@@ -41,7 +41,7 @@ ServerOptions server_options(int port = 0) {
   ServerOptions o;
   o.bind = "127.0.0.1";
   o.port = port;
-  o.tool = "test-ntserver";
+  
   return o;
 }
 
@@ -62,7 +62,7 @@ struct Watcher {
     ClientOptions o;
     o.servers = {{"127.0.0.1", port}};
     o.name = name;
-    o.tool = "test-" + name;
+
     o.on_value = [this](const TopicInfo& i, const Value& v, int64_t ts) {
       std::lock_guard<std::mutex> lock(mu);
       values.push_back({i, v, ts});
@@ -100,7 +100,7 @@ std::unique_ptr<Client> make_publisher(int port, const std::string& name = "pub"
   ClientOptions o;
   o.servers = {{"127.0.0.1", port}};
   o.name = name;
-  o.tool = "test-" + name;
+
   return std::make_unique<Client>(o);
 }
 
@@ -423,7 +423,7 @@ TEST_CASE("nt loopback: of several server addresses, the first to finish the Web
   ClientOptions o;
   o.servers = {{"127.0.0.1", silent_port}, {"localhost", server.port()}};
   o.name = "racer";
-  o.tool = "test-racer";
+
   o.connect_timeout_ms = 20000;  // the silent address would hold a TCP-only race this long
   Client c(o);
   c.start();

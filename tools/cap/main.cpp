@@ -151,7 +151,6 @@ int main(int argc, char** argv) {
             "Live sources (cameras, IP cameras, a paced test pattern) drop old frames when downstream is slower, so\n"
             "the frame written is always the newest; recorded sources never drop. See cap(1) and docs/protocol.md.");
         return [&]() -> int {
-          o.src.tool = "cap";
           o.src.verbose = common.verbose > 0;
           o.src.want_jpeg = o.fmt == "jpeg" || o.fmt == "auto";
           if (!o.size.empty()) parse_size(o.size, o.src.width, o.src.height);
@@ -177,7 +176,7 @@ int main(int argc, char** argv) {
           std::string name = o.name.empty() ? src->default_name() : o.name;
           auto out = rvkit::open_output(common.out);
           Encoder enc(o, name);
-          rvkit::Stats stats("cap", name.empty() ? o.file : name, common.verbose > 0);
+          rvkit::Stats stats(name.empty() ? o.file : name, common.verbose > 0);
           rvkit::Message msg;
           int64_t frames = 0;
           auto emit = [&](Captured& c) -> bool {

@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
 
           auto in = open_input(common.in, common.input_options());
           auto out = open_output(common.out);
-          Stats stats("detect", "", common.verbose > 0);
+          Stats stats("", common.verbose > 0);
           Message m;
           uint64_t tags_seen = 0, bad_frames = 0;
           int64_t last_warning = 0;
@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
               ++bad_frames;
               stats.drop();
               if (mono_us() - last_warning > 1000000) {
-                log_line("detect", fmt::format("skipping a frame: {}", e.what()));
+                log_line(fmt::format("skipping a frame: {}", e.what()));
                 last_warning = mono_us();
               }
               continue;
@@ -156,7 +156,7 @@ int main(int argc, char** argv) {
             if (common.verbose)
               stats.report(fmt::format("{} tags seen, {} bad frames", tags_seen, bad_frames));
           }
-          if (bad_frames) log_line("detect", fmt::format("skipped {} unusable frame(s)", bad_frames));
+          if (bad_frames) log_line(fmt::format("skipped {} unusable frame(s)", bad_frames));
           return 0;
         };
       });

@@ -70,13 +70,13 @@ int main(int argc, char** argv) {
             popts.field_width = w;
           }
           bool verbose = common.verbose > 0;
-          rvkit::nt::Client client(conn.client_options("ntpub", verbose));
+          rvkit::nt::Client client(conn.client_options(verbose));
           ClientSink sink(client);
-          rvkit::nt::RecordPublisher publisher(sink, popts, [](const std::string& w) { rvkit::log_line("ntpub", w); });
+          rvkit::nt::RecordPublisher publisher(sink, popts, [](const std::string& w) { rvkit::log_line(w); });
           client.start();
           auto in = rvkit::open_input(common.in, common.input_options());
           rvkit::Message m;
-          rvkit::Stats stats("ntpub", "records", verbose);
+          rvkit::Stats stats("records", verbose);
           while (in->read(m)) {
             if (m.is_frame()) continue;  // frames pass by; only records are published
             size_t n = publisher.handle(m.header, rvkit::now_us());
@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
           if (!rvkit::stop_requested() && linger > 0) {
             client.flush();
             if (!client.wait_idle(int(linger * 1000)))
-              rvkit::log_line("ntpub", fmt::format("input ended; some values were not sent within {} s", linger));
+              rvkit::log_line(fmt::format("input ended; some values were not sent within {} s", linger));
           }
           client.stop();
           return 0;

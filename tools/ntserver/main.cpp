@@ -32,8 +32,8 @@ int main(int argc, char** argv) {
           o.verbose = common.verbose > 0;
           rvkit::nt::Server server(o);
           server.start();
-          rvkit::log_line("ntserver", fmt::format("listening on port {}", server.port()));
-          rvkit::Stats stats("ntserver", "values in", o.verbose);
+          rvkit::log_line(fmt::format("listening on port {}", server.port()));
+          rvkit::Stats stats("values in", o.verbose);
           uint64_t last_in = 0;
           while (!rvkit::stop_requested()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
           std::map<std::string, std::pair<rvkit::Json, int64_t>> latest_values;
           uint64_t dropped = 0;
 
-          rvkit::nt::ClientOptions co = conn.client_options("ntsub", verbose);
+          rvkit::nt::ClientOptions co = conn.client_options(verbose);
           rvkit::nt::Client* cp = nullptr;
           co.on_value = [&](const rvkit::nt::TopicInfo& info, const rvkit::nt::Value& v, int64_t ts) {
             int64_t local = cp->time().to_local(ts);
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
           auto out = rvkit::open_output(common.out);
           client.start();
 
-          rvkit::Stats stats("ntsub", "records", verbose);
+          rvkit::Stats stats("records", verbose);
           int64_t written = 0;
           int64_t end = timeout > 0 ? rvkit::mono_us() + int64_t(timeout * 1e6) : 0;
           int64_t next_snapshot = rvkit::mono_us() + int64_t(period * 1e6);
@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
             }
           }
           client.stop();
-          if (dropped) rvkit::log_line("ntsub", fmt::format("{} values were dropped because the output was slow", dropped));
+          if (dropped) rvkit::log_line(fmt::format("{} values were dropped because the output was slow", dropped));
           return 0;
         };
       });

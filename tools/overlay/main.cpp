@@ -38,7 +38,7 @@ class Warnings {
     ++total_;
     int64_t now = mono_us();
     if (last_ && now - last_ < 1000000) return;
-    log_line("overlay", text);
+    log_line(text);
     last_ = now;
   }
   uint64_t total() const { return total_; }
@@ -198,9 +198,9 @@ class OverlayTool {
       if (verbose_) stats_.report(progress());
     }
     if (!stop_requested() && !reader_gone && tiler_ && tiler_->any_fresh()) write_tile();
-    if (verbose_) log_line("overlay", "done: " + progress());
+    if (verbose_) log_line("done: " + progress());
     if (warnings_.total() > 1)
-      log_line("overlay", fmt::format("{} problems in all (one line a second shown)", warnings_.total()));
+      log_line(fmt::format("{} problems in all (one line a second shown)", warnings_.total()));
     request_stop();  // ends the readers still waiting on their inputs (ZeroMQ, FIFOs)
     inputs_ = nullptr;
     return 0;
@@ -223,7 +223,7 @@ class OverlayTool {
         throw Error(ev.error);
       case InputEvent::Kind::End:
         st.ended = true;
-        if (verbose_) log_line("overlay", fmt::format("{}: ended after {} messages", name, st.messages));
+        if (verbose_) log_line(fmt::format("{}: ended after {} messages", name, st.messages));
         update_finishing();
         return;
       case InputEvent::Kind::Message:
@@ -430,7 +430,7 @@ int main(int argc, char** argv) {
           try {
             tool.emplace(s, common.verbose);
           } catch (const BadOption& e) {
-            log_line("overlay", e.what());
+            log_line(e.what());
             return 2;
           }
           return tool->run();

@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
           // Descriptions go to stdout, or to stderr when the stream itself goes to stdout.
           FILE* report = pass ? stderr : stdout;
           std::map<std::string, Tally> cams, records;
-          rvkit::Stats stats("probe", common.in == "-" ? "" : common.in, common.verbose > 0);
+          rvkit::Stats stats(common.in == "-" ? "" : common.in, common.verbose > 0);
           rvkit::Message m;
           while (in->read(m)) {
             const int64_t arrived = rvkit::now_us();

@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
           auto hosts = reachable_hosts(opts.bind);
           std::string where;
           for (const auto& h : hosts) where += fmt::format(" http://{}:{}/", h, port);
-          log_line("stream", fmt::format("listening on port {}:{}", port, where));
+          log_line(fmt::format("listening on port {}:{}", port, where));
           // Camera announcements for ntpub on stdout, from their own thread.
           std::unique_ptr<Output> out = quiet ? nullptr : open_output("-");
           CameraAnnouncer announcer(hub, hosts, port, [&out](const Json& rec) {
@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
             try {
               return out->write(rec, nullptr, 0);  // false: nobody reads our stdout any more
             } catch (const std::exception& e) {
-              log_line("stream", std::string("no more camera announcements: ") + e.what());
+              log_line(std::string("no more camera announcements: ") + e.what());
               return false;
             }
           });
@@ -123,13 +123,13 @@ int main(int argc, char** argv) {
             auto cam = hub.get_or_create(name, [&](const std::shared_ptr<Camera>& c) { server.camera_added(c); });
             if (!cam) {
               if (!ignored[name])
-                log_line("stream", fmt::format("ignoring camera '{}': already serving {} cameras (--max-cameras)",
+                log_line(fmt::format("ignoring camera '{}': already serving {} cameras (--max-cameras)",
                                                name, max_cameras));
               ignored[name] = true;
               continue;
             }
             auto& st = stats[name];
-            if (!st) st = std::make_unique<Stats>("stream", name, opts.verbose);
+            if (!st) st = std::make_unique<Stats>(name, opts.verbose);
             st->add(m->payload.size());
             m = cam->push(std::move(m));
             st->report();

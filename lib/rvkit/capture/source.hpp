@@ -34,7 +34,6 @@ struct SourceOptions {
   uint64_t seed = 1;           // test pattern
   int tags = 4;                // test pattern
   bool truth = false;          // test pattern: add the exact scene to each header
-  std::string tool = "cap";    // for stderr lines
   bool verbose = false;        // also report when a device opens (reconnects are always reported)
 };
 

@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 
 #include "rvkit/capture/source.hpp"
-#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/log.hpp"
 #include "rvkit/core/clock.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/core/signals.hpp"
@@ -92,14 +92,14 @@ class VideoCaptureSource : public Source {
     w_ = int(cap_.get(cv::CAP_PROP_FRAME_WIDTH));
     h_ = int(cap_.get(cv::CAP_PROP_FRAME_HEIGHT));
     if (o_.verbose || failures_)
-      log_line(o_.tool, fmt::format("{}: {} ({}x{} at {:.3g} fps{})", what_, failures_ ? "connected again" : "opened",
+      log_line(fmt::format("{}: {} ({}x{} at {:.3g} fps{})", what_, failures_ ? "connected again" : "opened",
                                     w_, h_, cap_.get(cv::CAP_PROP_FPS), passthrough_ ? ", MJPEG passed through" : ""));
   }
 
   void retry(const std::string& why) {
     ++failures_;
     if (failures_ > 1) backoff_us_ = std::min<int64_t>(backoff_us_ * 2, kMaxBackoffUs);
-    log_line(o_.tool, fmt::format("{}: {}; retrying in {:.1f} s", what_, why, double(backoff_us_) / 1e6));
+    log_line(fmt::format("{}: {}; retrying in {:.1f} s", what_, why, double(backoff_us_) / 1e6));
   }
 
   static constexpr int64_t kFirstBackoffUs = 500000;

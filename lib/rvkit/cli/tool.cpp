@@ -21,15 +21,9 @@ void CommonOptions::add_output(CLI::App& app) {
       ->capture_default_str();
 }
 
-void log_line(const std::string& tool, const std::string& text) {
-  std::string line = tool + ": " + text + "\n";
-  ssize_t r = ::write(STDERR_FILENO, line.data(), line.size());
-  (void)r;
-}
-
 int run_tool(const char* tool, int argc, char** argv, const std::string& description, const ToolSetup& setup) {
+  set_tool_name(tool);
   CommonOptions common;
-  common.tool = tool;
   CLI::App app(description, tool);
   app.set_version_flag("--version", fmt::format("{} (rvkit) {}", tool, RVKIT_VERSION));
   app.add_flag("-v,--verbose", common.verbose, "Print a stats line on stderr every second");
@@ -40,17 +34,17 @@ int run_tool(const char* tool, int argc, char** argv, const std::string& descrip
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    log_line(tool, e.what() + std::string(" (see --help)"));
+    log_line(e.what() + std::string(" (see --help)"));
     return 2;
   } catch (const std::exception& e) {
-    log_line(tool, e.what());
+    log_line(e.what());
     return 2;
   }
   install_signal_handlers();
   try {
     return body();
   } catch (const std::exception& e) {
-    log_line(tool, e.what());
+    log_line(e.what());
     return 1;
   }
 }

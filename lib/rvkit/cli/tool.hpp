@@ -9,7 +9,7 @@
 //       });
 //   }
 //
-// run_tool() adds --help, --version and -v/--verbose, installs the signal handlers, parses,
+// run_tool() sets the process-wide tool name (rvkit/core/log.hpp), adds --help, --version and -v/--verbose, installs the signal handlers, parses,
 // runs the tool, and turns any rvkit::Error (or other exception) into one line
 // "TOOL: message" on stderr and exit status 1. Bad options exit with status 2.
 #pragma once
@@ -18,13 +18,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "rvkit/core/log.hpp"
 #include "rvkit/core/message.hpp"
 #include "rvkit/io/transport.hpp"
 
 namespace rvkit {
 
 struct CommonOptions {
-  std::string tool;
   std::string in = "-";
   std::string out = "-";
   int verbose = 0;
@@ -40,7 +40,5 @@ using ToolSetup = std::function<ToolBody(CLI::App&, CommonOptions&)>;
 
 int run_tool(const char* tool, int argc, char** argv, const std::string& description, const ToolSetup& setup);
 
-// Prints "TOOL: text" on stderr (a warning or a status line); thread-safe, one write.
-void log_line(const std::string& tool, const std::string& text);
 
 }  // namespace rvkit

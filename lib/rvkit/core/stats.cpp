@@ -2,13 +2,13 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/log.hpp"
 #include "rvkit/core/clock.hpp"
 
 namespace rvkit {
 
-Stats::Stats(std::string tool, std::string label, bool enabled, double period_s)
-    : tool_(std::move(tool)), label_(std::move(label)), enabled_(enabled),
+Stats::Stats(std::string label, bool enabled, double period_s)
+    : label_(std::move(label)), enabled_(enabled),
       period_us_(int64_t(period_s * 1e6)), last_us_(mono_us()) {}
 
 void Stats::add(uint64_t bytes, uint64_t n) {
@@ -33,7 +33,7 @@ void Stats::report(const std::string& extra) {
   std::string line = fmt::format("{}{:.1f} fps, {} dropped, {:.1f} MB/s{}", label_.empty() ? "" : label_ + " ",
                                  double(n_) / dt, dropped_, double(bytes_) / dt / 1e6,
                                  extra.empty() ? "" : ", " + extra);
-  log_line(tool_, line);
+  log_line(line);
   last_us_ = now;
   n_ = bytes_ = dropped_ = 0;
 }

@@ -4,13 +4,14 @@
 #include <mutex>
 #include <string>
 
+
 namespace rvkit {
 
 // Counts messages, bytes and drops; report() prints a line at most once a period:
 //   "cap: cam0 30.0 fps, 0 dropped, 27.6 MB/s"
 class Stats {
  public:
-  Stats(std::string tool, std::string label, bool enabled, double period_s = 1.0);
+  Stats(std::string label, bool enabled, double period_s = 1.0);
   void add(uint64_t bytes, uint64_t n = 1);
   void drop(uint64_t n = 1);
   // Prints when a period has passed; `extra` is appended to the line.
@@ -19,7 +20,7 @@ class Stats {
   uint64_t dropped() const { return dropped_total_; }
 
  private:
-  std::string tool_, label_;
+  std::string label_;
   bool enabled_;
   int64_t period_us_;
   int64_t last_us_;

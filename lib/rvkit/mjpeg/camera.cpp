@@ -8,7 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/log.hpp"
 #include "rvkit/core/clock.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/image/frame.hpp"
@@ -245,7 +245,7 @@ void Camera::run() {
       encodes = enc.encodes();
     } catch (const std::exception& e) {
       if (errors++ < 3 || errors % 1000 == 0)
-        log_line("stream", fmt::format("camera '{}': frame {}: {} (frame skipped)", name_,
+        log_line(fmt::format("camera '{}': frame {}: {} (frame skipped)", name_,
                                         current_->header.value("seq", int64_t(0)), e.what()));
       continue;
     }

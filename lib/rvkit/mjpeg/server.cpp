@@ -16,7 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
-#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/log.hpp"
 #include "rvkit/core/clock.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/core/json.hpp"
@@ -82,7 +82,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   Impl(asio::io_context& io_, CameraHub& hub_, ServerOptions o)
       : io(io_), hub(hub_), opts(std::move(o)), tick_timer(io_), retry_timer(io_),
-        sent_stats(opts.tool, "sent", opts.verbose) {
+        sent_stats("sent", opts.verbose) {
     if (opts.max_connections <= 0) opts.max_connections = 2 * opts.max_clients + 16;
   }
 
@@ -614,7 +614,7 @@ void Server::Impl::accept_next(tcp::acceptor& a) {
     if (ec) {
       if (ec == asio::error::operation_aborted) return;
       // Out of file descriptors or similar: say so once in a while and try again shortly.
-      if (accept_errors++ % 100 == 0) log_line(opts.tool, "accepting a connection failed: " + ec.message());
+      if (accept_errors++ % 100 == 0) log_line("accepting a connection failed: " + ec.message());
       retry_timer.expires_after(std::chrono::milliseconds(100));
       retry_timer.async_wait([this, self, &a](error_code e) {
         if (!e && !stopped) accept_next(a);

@@ -27,7 +27,6 @@ struct ServerOptions {
   int timeout_s = 10;        // to receive a request, and for a write to a client to progress
   int snapshot_timeout_s = 5;
   int request_limit = 8192;  // bytes of request line + headers
-  std::string tool = "stream";
   bool verbose = false;
 };
 

@@ -16,7 +16,7 @@
 #include <boost/beast/websocket.hpp>
 #include <fmt/format.h>
 
-#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/log.hpp"
 #include "rvkit/core/clock.hpp"
 #include "rvkit/nt/wire.hpp"
 #include "rvkit/core/signals.hpp"
@@ -144,7 +144,7 @@ struct Client::Impl {
 
   std::atomic<uint64_t> n_sent{0}, n_replaced{0}, n_received{0}, n_connects{0}, n_bad{0};
 
-  void log(const std::string& s) const { log_line(opts.tool, s); }
+  void log(const std::string& s) const { log_line(s); }
 
   // ------------------------------------------------------------ connecting
   void start_attempt() {

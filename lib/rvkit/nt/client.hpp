@@ -42,7 +42,6 @@ struct TopicInfo {
 struct ClientOptions {
   std::vector<ServerAddress> servers;  // tried in parallel
   std::string name = "rvkit";          // the client name in /nt/<name>
-  std::string tool = "nt";             // prefix of log lines
   bool verbose = false;                // log every retry, not only the first of a series
   int connect_timeout_ms = 2000;
   int retry_min_ms = 50;               // reconnect backoff: doubles up to retry_max_ms

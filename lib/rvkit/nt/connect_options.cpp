@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/log.hpp"
 #include "rvkit/core/error.hpp"
 
 namespace rvkit::nt {
@@ -21,9 +21,8 @@ void ConnectOptions::add_to(CLI::App& app, const std::string& default_name) {
   app.add_option("--client-name", name, "Client name the server and dashboards show")->capture_default_str();
 }
 
-ClientOptions ConnectOptions::client_options(const std::string& tool, bool verbose) const {
+ClientOptions ConnectOptions::client_options(bool verbose) const {
   ClientOptions o;
-  o.tool = tool;
   o.verbose = verbose;
   o.name = name;
   if (o.name.find('@') != std::string::npos)
@@ -34,7 +33,7 @@ ClientOptions ConnectOptions::client_options(const std::string& tool, bool verbo
     o.servers.push_back(parse_server_address(server, port));
   } else {
     o.servers.push_back({"localhost", port});
-    log_line(tool, fmt::format("no --team or --server given: connecting to localhost:{} (a robot simulator or ntserver)",
+    log_line(fmt::format("no --team or --server given: connecting to localhost:{} (a robot simulator or ntserver)",
                                port));
   }
   return o;

@@ -17,7 +17,7 @@ struct ConnectOptions {
   static constexpr int kDefaultPortForOptions = 5810;
   void add_to(CLI::App& app, const std::string& default_name);
   // The servers to try. With neither --team nor --server: localhost, said on stderr.
-  ClientOptions client_options(const std::string& tool, bool verbose) const;
+  ClientOptions client_options(bool verbose) const;
 };
 
 }  // namespace rvkit::nt

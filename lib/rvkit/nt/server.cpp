@@ -17,7 +17,7 @@
 #include <boost/beast/websocket.hpp>
 #include <fmt/format.h>
 
-#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/log.hpp"
 #include "rvkit/core/clock.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/nt/address.hpp"
@@ -142,7 +142,7 @@ struct Server::Impl {
 
   std::atomic<uint64_t> n_clients{0}, n_topics{0}, n_in{0}, n_out{0}, n_bad{0}, n_conns{0};
 
-  void log(const std::string& s) const { log_line(opts.tool, s); }
+  void log(const std::string& s) const { log_line(s); }
 
   // defined below
   void accept();

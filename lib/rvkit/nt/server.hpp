@@ -20,7 +20,6 @@ struct ServerOptions {
   size_t max_message_bytes = 1u << 20;  // larger WebSocket messages close the connection (1009)
   size_t max_clients = 64;
   bool offer_v41 = true;    // false: behave as a 4.0-only server (to test clients' fallback)
-  std::string tool = "ntserver";
   bool verbose = false;
 };
 

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/cli/tool.hpp"
+#include "rvkit/core/log.hpp"
 #include "rvkit/core/error.hpp"
 
 namespace rvkit::overlay {
@@ -83,7 +83,7 @@ const vision::CameraCalibration* Annotator::calibration(const std::string& cam, 
     try {
       slot = chosen->calib.for_resolution(w, h);
     } catch (const Error& e) {
-      log_line("overlay", fmt::format("no 3-D axes for camera '{}' at {}x{}: {}", cam, w, h, e.what()));
+      log_line(fmt::format("no 3-D axes for camera '{}' at {}x{}: {}", cam, w, h, e.what()));
       slot = vision::CameraCalibration{};
       slot->width = -1;  // marks "unusable", so the warning is printed once
     }
