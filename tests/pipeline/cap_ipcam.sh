@@ -1,5 +1,5 @@
 # IP cameras: cap reads MJPEG over HTTP served by ffmpeg, and reconnects when the camera restarts.
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 port=$((20000 + RANDOM % 20000))
 url="http://127.0.0.1:$port/stream.mjpg"
 

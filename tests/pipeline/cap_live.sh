@@ -1,6 +1,6 @@
 # The test-pattern camera, live-source frame dropping, quiet ends (head, Ctrl-C, SIGTERM),
 # and cameras that are missing or go away.
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 
 s=$(cap --test-pattern --count 100 | probe --summary -q)
 expect_eq "$(jq -r '"\(.messages) \(.cam) \(.w)x\(.h) \(.fmt) \(.first_seq)"' <<<"$s")" \

@@ -2,7 +2,7 @@
 # scripts/demo, the README's first command: the whole pipeline runs (annotated video on HTTP, the
 # detections and the camera's stream URL on NetworkTables), and Ctrl-C ends every process of it
 # with status 0, quietly, leaving nothing behind.
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 : "${RVKIT_SOURCE:?run through ctest, which sets RVKIT_SOURCE}"
 
 free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }

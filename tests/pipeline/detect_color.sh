@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Colour targets through the tool: an ffmpeg-drawn green box in a bgr8 frame, with tx/ty from
 # --fov; tags and colour targets on the same frame.
-source "$(dirname "$0")/detect_lib.bash"
+source "$(dirname "$0")/lib/detect.bash"
 
 w=640 h=480
 {

@@ -2,7 +2,7 @@
 # Bad input gives one clear line on stderr and a non-zero status: unreadable or invalid calibration
 # and layout files, a frame size of another aspect ratio, an unknown field name or tag family,
 # malformed streams. Nothing hangs or crashes.
-source "$(dirname "$0")/detect_lib.bash"
+source "$(dirname "$0")/lib/detect.bash"
 
 calib="$TD/photonvision/calibration/lifecam_1280.json"
 printf '{"cameraIntrinsics": {"data": [1, 2' >"$WORK/truncated.json"

@@ -2,7 +2,7 @@
 # detect on real photos of the 2024 field, fed as JPEG frames through a pipe: one detections
 # record per frame with the frame's cam/seq/t_capture, tags, and a field pose written exactly as
 # the WPILib layout JSON writes poses.
-source "$(dirname "$0")/detect_lib.bash"
+source "$(dirname "$0")/lib/detect.bash"
 
 t0=1700000000000000
 # photo_frames NAME...: the 2024 photos as JPEG frames of camera field-cam, 30 fps from t0.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # detect reads gray8, bgr8 and jpeg frames alike, finds the same tag ids as the apriltag CLI on the
 # same pixels, forwards frames ahead of their records with --frames, and passes other records on.
-source "$(dirname "$0")/detect_lib.bash"
+source "$(dirname "$0")/lib/detect.bash"
 
 img="$TD/apriltag-reference/34085369442_304b6bafd9_c.jpg"
 # The same pixels for everyone: ffmpeg decodes the JPEG once to a PGM.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # detect's detector options through the tool: --ids keeps only the listed tags, --threads does not
 # change what is found, --blur and --max-hamming are taken, --family 16h5 finds 16h5 tags.
-source "$(dirname "$0")/detect_lib.bash"
+source "$(dirname "$0")/lib/detect.bash"
 CAP="$RVKIT_BIN/cap"
 [ -x "$CAP" ] || fail "cap is not built"
 

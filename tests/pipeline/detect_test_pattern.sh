@@ -2,7 +2,7 @@
 # cap --test-pattern | detect: every tag of the synthetic scene found with its corners within
 # 0.5 px of the exact truth cap puts in the frame headers, and, with the scene's camera matrix as
 # the calibration, the tag translations within 2% of their distance.
-source "$(dirname "$0")/detect_lib.bash"
+source "$(dirname "$0")/lib/detect.bash"
 CAP="$RVKIT_BIN/cap"
 [ -x "$CAP" ] || fail "cap is not built"
 

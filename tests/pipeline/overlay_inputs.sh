@@ -2,7 +2,7 @@
 # overlay's inputs: NT values from another input (a file, ZeroMQ) reach the --text lines; overlay ends
 # when stdin ends even while a ZeroMQ input goes on; with --no-stdin (or an empty stdin) it ends when
 # its frame inputs end.
-source "$(dirname "$0")/overlay_lib.bash"
+source "$(dirname "$0")/lib/overlay.bash"
 
 nt="$GOLDEN/overlay-input-320x240-nt.jsonl"
 text=(--hud none --text 'RPM {/SmartDashboard/Shooter/RPM:%.0f}')

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # overlay --tile: two test-pattern cameras side by side in one output camera; a camera that stops
 # does not stop the tile; cameras outside the tile pass through.
-source "$(dirname "$0")/overlay_lib.bash"
+source "$(dirname "$0")/lib/overlay.bash"
 
 # interleave A B: the frames of two recorded streams alternately, A0 B0 A1 B1 ...
 interleave() {

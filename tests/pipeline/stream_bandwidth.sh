@@ -3,7 +3,7 @@
 # ?kbps=) keep a client under its cap by lowering the JPEG quality, then the frame rate.
 # The checks count bytes and frames against the frames' own capture timestamps, so a slow
 # machine can only make them pass more easily, never fail.
-source "$(dirname "$0")/lib/stream-common.bash"
+source "$(dirname "$0")/lib/stream.bash"
 
 start_stream "cam0@640x480" "--fps 30 --count 3600" --quiet --max-kbps 3000
 wait_cameras 1

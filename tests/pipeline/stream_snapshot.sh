@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # curl gets valid JPEG snapshots of the right size, with cscore's headers, from every form of URL.
-source "$(dirname "$0")/lib/stream-common.bash"
+source "$(dirname "$0")/lib/stream.bash"
 
 # Before any frame has arrived: 503 with a reason, for the first camera and for a named one.
 STREAM_ERR=$TMP/empty.err

@@ -1,5 +1,5 @@
 # ZeroMQ publish/subscribe between processes; a stalled subscriber does not stall the publisher.
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 
 port=$((20000 + RANDOM % 20000))
 ffmpeg -loglevel error -f lavfi -i testsrc=size=200x100 -frames:v 1 "$TMP/img.png"

@@ -1,6 +1,6 @@
 # Shared by tests/pipeline/stream_*.sh (sourced, not a test itself): cameras from
 # `cap --test-pattern` feeding `stream` on a free loopback port.
-source "$(dirname "${BASH_SOURCE[0]}")/../common.bash"
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
 HELPERS=${RVKIT_HELPERS:-$RVKIT_BIN/../test-helpers}
 STREAM_ERR=""

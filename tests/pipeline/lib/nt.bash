@@ -1,4 +1,4 @@
-# Shared set-up of the NetworkTables pipeline tests (sourced after tests/pipeline/common.bash).
+# Shared set-up of the NetworkTables pipeline tests (sourced after tests/pipeline/lib/common.bash).
 NT_DIR="${RVKIT_SOURCE:?}/tests/nt"
 
 # Installs the pinned npm packages (package-lock.json) once; a failure fails the test.
