@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "overlay_test_util.hpp"
+#include "overlay_scene.hpp"
 #include "rvkit/overlay/annotator.hpp"
 #include "rvkit/overlay/tiler.hpp"
 #include "rvkit/vision/calibration.hpp"

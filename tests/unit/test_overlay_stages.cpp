@@ -2,7 +2,7 @@
 // sizes scale with the image, and each stage draws where it should.
 #include <doctest/doctest.h>
 
-#include "overlay_test_util.hpp"
+#include "overlay_scene.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/overlay/annotator.hpp"
 #include "rvkit/overlay/tiler.hpp"

@@ -1,7 +1,7 @@
 // --text templates: fields from NT values, records and built-ins; formats; clear errors.
 #include <doctest/doctest.h>
 
-#include "overlay_test_util.hpp"
+#include "overlay_scene.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/overlay/text_template.hpp"
 

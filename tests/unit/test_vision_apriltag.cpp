@@ -11,7 +11,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "rvkit/vision/apriltag_detector.hpp"
-#include "vision_test_util.hpp"
+#include "test_util.hpp"
 
 using namespace rvkit::vision;
 

@@ -6,7 +6,7 @@
 #include <opencv2/core.hpp>
 
 #include "rvkit/vision/calibration.hpp"
-#include "vision_test_util.hpp"
+#include "test_util.hpp"
 
 using namespace rvkit::vision;
 using vtest::error_of;

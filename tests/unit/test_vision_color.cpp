@@ -6,7 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "rvkit/vision/color_targets.hpp"
-#include "vision_test_util.hpp"
+#include "test_util.hpp"
 
 using namespace rvkit::vision;
 using vtest::error_of;

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "rvkit/vision/field_layout.hpp"
-#include "vision_test_util.hpp"
+#include "test_util.hpp"
 
 using namespace rvkit::vision;
 using vtest::error_of;

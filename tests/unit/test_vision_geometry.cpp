@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "rvkit/vision/geometry.hpp"
-#include "vision_test_util.hpp"
+#include "test_util.hpp"
 
 using namespace rvkit::vision;
 

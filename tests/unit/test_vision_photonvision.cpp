@@ -9,7 +9,7 @@
 
 #include "rvkit/vision/apriltag_detector.hpp"
 #include "rvkit/vision/pose.hpp"
-#include "vision_test_util.hpp"
+#include "test_util.hpp"
 
 using namespace rvkit::vision;
 
