@@ -5,7 +5,6 @@
 source "$(dirname "$0")/lib/common.bash"
 : "${RVKIT_SOURCE:?run through ctest, which sets RVKIT_SOURCE}"
 
-free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
 http_port=$(free_port)
 nt_port=$(free_port)
 [ "$http_port" != "$nt_port" ] || nt_port=$(free_port)

@@ -1,7 +1,6 @@
 # ntpub --schema limelight: ntcore-ts-client sees Limelight's keys with Limelight's types and the
 # array layouts LimelightHelpers reads (botpose*: 6 pose values, latency, tag count, span,
 # average distance, average area, then 7 values per tag; rawfiducials: 7 per tag).
-source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/nt.bash"
 nt_npm_setup
 start_ntserver

@@ -3,7 +3,6 @@
 # 2 s of the server's restart (the issue's bound; its backoff tops out at 0.5 s), the latest values
 # reach a subscriber of the restarted server, and a subscriber that lived through the restart
 # subscribes again by itself.
-source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/nt.bash"
 start_ntserver
 PORT=$NT_PORT

@@ -1,6 +1,5 @@
 # ntcore-ts-client publishes -> ntserver -> ntsub: every value arrives as a record with its type;
 # ntsub --latest writes snapshots.
-source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/nt.bash"
 nt_npm_setup
 start_ntserver

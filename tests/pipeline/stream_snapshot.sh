@@ -27,7 +27,7 @@ check_snapshot() {  # PATH WxH
   grep -qi '^X-Timestamp: [0-9]*\.[0-9]\{6\}' "$TMP/h" || fail "$1: no X-Timestamp"
   local len; len=$(sed -n 's/^Content-Length: \([0-9]*\).*/\1/ip' "$TMP/h")
   [ "$len" = "$(stat -c %s "$TMP/s.jpg")" ] || fail "$1: Content-Length $len but $(stat -c %s "$TMP/s.jpg") bytes"
-  local size; size=$(jpeg_size "$TMP/s.jpg") || fail "$1: ffprobe cannot read the JPEG"
+  local size; size=$(image_size "$TMP/s.jpg" | tr " " x) || fail "$1: ffprobe cannot read the JPEG"
   [ "$size" = "$2" ] || fail "$1: JPEG is $size, want $2"
 }
 check_snapshot "/snapshot.jpg" 320x240
