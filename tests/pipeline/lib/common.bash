@@ -61,8 +61,8 @@ need_testdata() {
   : "${RVKIT_TESTDATA:?run through ctest, which sets RVKIT_TESTDATA}"
   local d
   for d in "" "$@"; do
-    [ -d "$RVKIT_TESTDATA/$d" ] ||
-      fail "test data missing: $RVKIT_TESTDATA/$d (../shared/testdata must be beside the checkout; see README.md)"
+    [ -d "$RVKIT_TESTDATA${d:+/$d}" ] ||
+      fail "test data missing: $RVKIT_TESTDATA${d:+/$d} (../shared/testdata must be beside the checkout; see README.md)"
   done
 }
 
