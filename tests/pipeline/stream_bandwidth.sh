@@ -20,11 +20,12 @@ ok "fps=10: $n frames over ${span} s of capture time"
 # second of burst), and the server reports it lowered the quality for this client.
 "$HELPERS/rvkit-mjpeg-client" "$BASE/stream.mjpg" --seconds 8 >"$TMP/cap.json" &
 C=$!; PIDS+=("$C")
-# The server lowers the quality within a few seconds of the client's first frames: /state while
-# the client is still there (its 8 s; a loaded machine only takes longer to get there).
+# The server lowers the quality within a few seconds of the client's first frames (-1 until it
+# has chosen one): /state while the client is still there (its 8 s; a loaded machine only takes
+# longer to get there).
 quality_lowered() {
   curl -s --max-time 5 "$BASE/state" >"$TMP/state" || return 1
-  jq -e '.clients[0].quality | type == "number" and . < 80' "$TMP/state" >/dev/null
+  jq -e '.clients[0].quality | type == "number" and . >= 0 and . < 80' "$TMP/state" >/dev/null
 }
 eventually 7 quality_lowered || true  # checked below, with what /state said
 wait "$C"
