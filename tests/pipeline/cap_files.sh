@@ -1,5 +1,5 @@
 # cap reads videos written by ffmpeg, images, globs, directories and recorded rvkit streams.
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 
 ffmpeg -loglevel error -f lavfi -i testsrc=size=320x240:rate=25 -frames:v 37 -pix_fmt yuv420p "$TMP/clip.mp4"
 ffmpeg -loglevel error -f lavfi -i testsrc=size=160x120:rate=10 -frames:v 12 -c:v mjpeg "$TMP/clip.avi"

@@ -1,6 +1,6 @@
 # The test-pattern camera, live-source frame dropping, quiet ends (head, Ctrl-C, SIGTERM),
 # and cameras that are missing or go away.
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 
 s=$(cap --test-pattern --count 100 | probe --summary -q)
 expect_eq "$(jq -r '"\(.messages) \(.cam) \(.w)x\(.h) \(.fmt) \(.first_seq)"' <<<"$s")" \
@@ -41,14 +41,19 @@ done
 # Ctrl-C: SIGINT to the whole pipeline's process group ends every process quietly with status 0.
 setsid bash -c 'cap --test-pattern --fps 30 -v 2>/dev/null | probe --pass -q | probe --summary -q > "$1/sum.json" 2> "$1/err.txt"; echo "${PIPESTATUS[*]}" > "$1/status"' _ "$TMP" &
 leader=$!
-GROUPS_+=($leader)  # setsid made it a group leader
-sleep 0.5
-pgid=$(ps -o pgid= -p $leader | tr -d ' ')
+GROUPS_+=($leader)  # setsid makes it a group leader: its pid is the group's id
+# Up when setsid has made the group and its three tools run (a gone leader fails at once, rather
+# than an empty group id being used).
+pipeline_up() {
+  gone "$leader" && fail "Ctrl-C: the pipeline ended before the test sent SIGINT (status $(cat "$TMP/status" 2>/dev/null))"
+  [ "$(ps -o pgid= -p "$leader" | tr -d ' ')" = "$leader" ] && [ "$(tools_in_group "$leader" | wc -l)" -eq 3 ]
+}
+eventually 10 pipeline_up || fail "Ctrl-C: the pipeline's three tools did not start within 10 s"
+pgid=$leader
 wait_sigint_handlers $(tools_in_group "$pgid")
-sleep 0.5
+sleep 0.5  # frames flow for a while
 kill -INT -- -"$pgid"
 wait_gone $leader 5
-sleep 0.2
 expect_eq "$(cat "$TMP/status")" "0 0 0" "Ctrl-C: every tool exits 0"
 expect_eq "$(cat "$TMP/err.txt")" "" "Ctrl-C: nothing on stderr"
 [ "$(jq -r .messages "$TMP/sum.json")" -ge 1 ] || fail "Ctrl-C: the summary is missing"
@@ -59,10 +64,13 @@ expect_eq "$(pgrep -g "$pgid" | wc -l)" 0 "Ctrl-C: no process left behind"
 cap --test-pattern --fps 0 --size 1280x720 2>"$TMP/cap.err" | probe --summary -q > "$TMP/sum2.json" 2>"$TMP/probe.err" &
 reader=$!
 PIDS+=($reader)
-sleep 0.3
-wait_sigint_handlers $reader $(pgrep -f "cap --test-pattern --fps 0 --size 1280x720")
-sleep 0.5
-pkill -TERM -f "cap --test-pattern --fps 0 --size 1280x720" || fail "cap not running"
+# cap is this shell's child too (bash forks each stage of a pipeline): found as such, not by a
+# command line that another test's processes might match.
+eventually 10 eval 'capp=$(pgrep -P $$ -x cap)' || fail "SIGTERM: cap did not start within 10 s"
+PIDS+=($capp)
+wait_sigint_handlers $reader $capp
+sleep 0.5  # frames flow for a while
+kill -TERM $capp
 wait $reader || fail "probe exited $? after cap was terminated"
 expect_eq "$(cat "$TMP/cap.err" "$TMP/probe.err")" "" "SIGTERM: quiet, and no truncated message downstream"
 
@@ -71,7 +79,8 @@ cap --cam /dev/video99 > "$TMP/none.rvk" 2> "$TMP/cam.err" &
 camp=$!
 PIDS+=($camp)
 wait_sigint_handlers $camp
-sleep 2.2
+eventually 10 eval '[ "$(wc -l <"$TMP/cam.err")" -ge 3 ]' ||
+  fail "missing camera: not three retry lines within 10 s: $(cat "$TMP/cam.err")"
 kill -TERM $camp
 wait_gone $camp 3
 wait $camp && rc=0 || rc=$?

@@ -1,5 +1,5 @@
 # CI must run exactly the README's test command (its second fenced command).
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 src=${RVKIT_SOURCE:?}
 readme_cmd=$(awk '/^```sh$/ { n++; getline; if (n == 2) { print; exit } }' "$src/README.md")
 ci_cmd=$(grep -v '^\s*#' "$src/.ci/run" | grep -v '^set \|^cd \|^$' | tail -n 1)

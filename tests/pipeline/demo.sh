@@ -2,10 +2,9 @@
 # scripts/demo, the README's first command: the whole pipeline runs (annotated video on HTTP, the
 # detections and the camera's stream URL on NetworkTables), and Ctrl-C ends every process of it
 # with status 0, quietly, leaving nothing behind.
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 : "${RVKIT_SOURCE:?run through ctest, which sets RVKIT_SOURCE}"
 
-free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
 http_port=$(free_port)
 nt_port=$(free_port)
 [ "$http_port" != "$nt_port" ] || nt_port=$(free_port)
@@ -43,9 +42,12 @@ for _ in $(seq 100); do  # the first frame takes detect's and overlay's start-up
 done
 [ -s "$TMP/snap.jpg" ] || fail "no snapshot from $base"
 expect_eq "$(ffprobe -v error -show_entries stream=width,height -of csv=s=x:p=0 "$TMP/snap.jpg")" "640x480" "snapshot size"
-sleep 2
-fps=$(curl -sf --max-time 5 "$base/state" | jq '.cameras[] | select(.cam == "test") | .fps')
-node -e 'process.exit(Number(process.argv[1]) >= 10 ? 0 : 1)' "${fps:-0}" || fail "stream gets ${fps:-no} fps of 30"
+# The rate settles within a few seconds of the first frame (later on a loaded machine).
+fps_at_least_10() {
+  fps=$(curl -sf --max-time 5 "$base/state" | jq '.cameras[] | select(.cam == "test") | .fps' || true)
+  awk -v f="${fps:-0}" 'BEGIN { exit !(f >= 10) }'
+}
+eventually 10 fps_at_least_10 || fail "stream gets ${fps:-no} fps of 30"
 ok "stream serves camera 'test' at $fps fps"
 
 # NetworkTables: detections and the camera's stream URL, as a dashboard sees them.
@@ -63,9 +65,8 @@ wait_gone "$demo" 10
 rc=0
 wait "$demo" || rc=$?
 expect_eq "$rc" 0 "the demo ends with status 0 on Ctrl-C"
-sleep 0.2
 left=0
-for p in $pids; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
+for p in $pids; do eventually 5 gone "$p" || left=$((left + 1)); done  # (reaped by init a moment later)
 expect_eq "$left" 0 "no process of the demo is left"
 expect_eq "$(grep -Eiv '^demo: |: listening on port|connected' "$TMP/err" || true)" "" \
   "on stderr: the demo's lines and connections only (no errors, no lost connection)"

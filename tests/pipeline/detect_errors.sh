@@ -2,68 +2,69 @@
 # Bad input gives one clear line on stderr and a non-zero status: unreadable or invalid calibration
 # and layout files, a frame size of another aspect ratio, an unknown field name or tag family,
 # malformed streams. Nothing hangs or crashes.
-source "$(dirname "$0")/detect_lib.bash"
+source "$(dirname "$0")/lib/detect.bash"
 
 calib="$TD/photonvision/calibration/lifecam_1280.json"
-printf '{"cameraIntrinsics": {"data": [1, 2' >"$WORK/truncated.json"
-printf '%%YAML:1.0\ncamera_matrix: [1, 2, 3]\nimage_width: 640\nimage_height: 480\n' >"$WORK/bad.yaml"
-printf '{"tags": [{"ID": 1, "pose": {"translation": {"x": 1}}}]}' >"$WORK/badfield.json"
-head -c 3000 "$TD/fields/2024-crescendo.json" >"$WORK/cutfield.json"
-jpeg_frame "$TD/photonvision/apriltag/tag1_640_480.jpg" 0 >"$WORK/frame640x480"
+printf '{"cameraIntrinsics": {"data": [1, 2' >"$TMP/truncated.json"
+printf '%%YAML:1.0\ncamera_matrix: [1, 2, 3]\nimage_width: 640\nimage_height: 480\n' >"$TMP/bad.yaml"
+printf '{"tags": [{"ID": 1, "pose": {"translation": {"x": 1}}}]}' >"$TMP/badfield.json"
+head -c 3000 "$TD/fields/2024-crescendo.json" >"$TMP/cutfield.json"
+jpeg_frame "$TD/photonvision/apriltag/tag1_640_480.jpg" 0 >"$TMP/frame640x480"
 
-expect_error "missing calibration file" 1 "calibration '/nonexistent/cam.yaml': cannot open" -- \
+expect_fails 1 "calibration '/nonexistent/cam.yaml': cannot open" "missing calibration file" -- \
   "$DETECT" --calib /nonexistent/cam.yaml </dev/null
-expect_error "truncated calibration JSON" 1 "calibration '.*truncated.json': invalid JSON" -- \
-  "$DETECT" --calib "$WORK/truncated.json" </dev/null
-expect_error "calibration without a proper matrix" 1 "calibration '.*bad.yaml': \"camera_matrix\" must be a 3x3 matrix" -- \
-  "$DETECT" --calib "$WORK/bad.yaml" </dev/null
-expect_error "an image as calibration" 1 "calibration '.*tag1_640_480.jpg': cannot parse" -- \
+expect_fails 1 "calibration '.*truncated.json': invalid JSON" "truncated calibration JSON" -- \
+  "$DETECT" --calib "$TMP/truncated.json" </dev/null
+expect_fails 1 "calibration '.*bad.yaml': \"camera_matrix\" must be a 3x3 matrix" "calibration without a proper matrix" -- \
+  "$DETECT" --calib "$TMP/bad.yaml" </dev/null
+expect_fails 1 "calibration '.*tag1_640_480.jpg': cannot parse" "an image as calibration" -- \
   "$DETECT" --calib "$TD/photonvision/apriltag/tag1_640_480.jpg" </dev/null
-expect_error "wrong aspect ratio" 1 "frames are 640x480 .* is for 1280x720 .*aspect" -- \
-  "$DETECT" --calib "$calib" <"$WORK/frame640x480"
-expect_error "unknown field name" 1 "field layout '2019-deep-space': no such file, and not a known field name \(known: 2024-crescendo" -- \
+expect_fails 1 "frames are 640x480 .* is for 1280x720 .*aspect" "wrong aspect ratio" -- \
+  "$DETECT" --calib "$calib" <"$TMP/frame640x480"
+expect_fails 1 "field layout '2019-deep-space': no such file, and not a known field name \(known: 2024-crescendo" "unknown field name" -- \
   "$DETECT" --calib "$calib" --field 2019-deep-space </dev/null
-expect_error "missing field file" 1 "field layout '/nonexistent/field.json': cannot open" -- \
+expect_fails 1 "field layout '/nonexistent/field.json': cannot open" "missing field file" -- \
   "$DETECT" --calib "$calib" --field /nonexistent/field.json </dev/null
-expect_error "invalid field layout" 1 "field layout '.*badfield.json': tags\[0\].pose: missing \"rotation\"" -- \
-  "$DETECT" --calib "$calib" --field "$WORK/badfield.json" </dev/null
-expect_error "truncated field layout" 1 "field layout '.*cutfield.json': invalid JSON" -- \
-  "$DETECT" --calib "$calib" --field "$WORK/cutfield.json" </dev/null
-expect_error "field without calibration" 1 "--field needs --calib" -- "$DETECT" --field 2024-crescendo </dev/null
-expect_error "unknown family" 1 "unknown tag family '25h9' \(known: 36h11, 16h5\)" -- "$DETECT" --family 25h9 </dev/null
-expect_error "bad decimate" 1 "--decimate must be between 1 and 16" -- "$DETECT" --decimate 0 </dev/null
-expect_error "bad --robot-to-camera" 1 "--robot-to-camera '1,2,3': expected 6 comma-separated numbers" -- \
+expect_fails 1 "field layout '.*badfield.json': tags\[0\].pose: missing \"rotation\"" "invalid field layout" -- \
+  "$DETECT" --calib "$calib" --field "$TMP/badfield.json" </dev/null
+expect_fails 1 "field layout '.*cutfield.json': invalid JSON" "truncated field layout" -- \
+  "$DETECT" --calib "$calib" --field "$TMP/cutfield.json" </dev/null
+expect_fails 1 "--field needs --calib" "field without calibration" -- "$DETECT" --field 2024-crescendo </dev/null
+expect_fails 1 "unknown tag family '25h9' \(known: 36h11, 16h5\)" "unknown family" -- "$DETECT" --family 25h9 </dev/null
+expect_fails 1 "--decimate must be between 1 and 16" "bad decimate" -- "$DETECT" --decimate 0 </dev/null
+expect_fails 1 "--robot-to-camera '1,2,3': expected 6 comma-separated numbers" "bad --robot-to-camera" -- \
   "$DETECT" --calib "$calib" --field 2024-crescendo --robot-to-camera 1,2,3 </dev/null
-expect_error "bad --color" 1 "--color '1-2,3': expected H1-H2,S1-S2,V1-V2" -- "$DETECT" --color 1-2,3 </dev/null
-expect_error "unknown option" 2 "--bogus" -- "$DETECT" --bogus </dev/null
+expect_fails 1 "--color '1-2,3': expected H1-H2,S1-S2,V1-V2" "bad --color" -- "$DETECT" --color 1-2,3 </dev/null
+expect_fails 2 "--bogus" "unknown option" -- "$DETECT" --bogus </dev/null
 
 # Malformed streams: garbage, a truncated payload, a header that lies about its size.
-printf 'this is not a message\n' >"$WORK/garbage"
-expect_error "garbage stream" 1 "." -- "$DETECT" <"$WORK/garbage"
-head -c $(( $(stat -c %s "$WORK/frame640x480") / 2 )) "$WORK/frame640x480" >"$WORK/truncated"
-expect_error "truncated frame" 1 "." -- "$DETECT" <"$WORK/truncated"
+printf 'this is not a message\n' >"$TMP/garbage"
+expect_fails 1 "." "garbage stream" -- "$DETECT" <"$TMP/garbage"
+head -c $(( $(stat -c %s "$TMP/frame640x480") / 2 )) "$TMP/frame640x480" >"$TMP/truncated"
+expect_fails 1 "." "truncated frame" -- "$DETECT" <"$TMP/truncated"
 printf '{"type":"frame","cam":"c","seq":1,"t_capture":5,"w":99999,"h":99999,"fmt":"gray8","stride":99999,"bytes":9999800001}\n' \
-  >"$WORK/huge"
-expect_error "huge frame" 1 "bytes" -- "$DETECT" <"$WORK/huge"
+  >"$TMP/huge"
+expect_fails 1 "bytes" "huge frame" -- "$DETECT" <"$TMP/huge"
 
 # A frame whose JPEG does not decode is skipped with a warning; the stream goes on.
 {
   printf '{"type":"frame","cam":"c","seq":7,"t_capture":5,"w":640,"h":480,"fmt":"jpeg","bytes":10}\n0123456789'
-  cat "$WORK/frame640x480"
-} >"$WORK/badjpeg"
+  cat "$TMP/frame640x480"
+} >"$TMP/badjpeg"
 rc=0
-"$DETECT" <"$WORK/badjpeg" >"$WORK/out" 2>"$WORK/err" || rc=$?
-[ "$rc" -eq 0 ] || fail "an undecodable JPEG frame stopped detect (status $rc: $(cat "$WORK/err"))"
-[ "$(wc -l <"$WORK/out")" -eq 1 ] && jq -e '.seq == 0 and (.tags|length) == 1' "$WORK/out" >/dev/null ||
+"$DETECT" <"$TMP/badjpeg" >"$TMP/out" 2>"$TMP/err" || rc=$?
+[ "$rc" -eq 0 ] || fail "an undecodable JPEG frame stopped detect (status $rc: $(cat "$TMP/err"))"
+[ "$(wc -l <"$TMP/out")" -eq 1 ] && jq -e '.seq == 0 and (.tags|length) == 1' "$TMP/out" >/dev/null ||
   fail "the good frame after a bad one was not processed"
-grep -q "skipping a frame: frame 7 of 'c': the JPEG payload does not decode" "$WORK/err" ||
-  fail "no warning for the bad frame: $(cat "$WORK/err")"
-pass "undecodable JPEG skipped with a warning: $(head -1 "$WORK/err")"
+grep -q "skipping a frame: frame 7 of 'c': the JPEG payload does not decode" "$TMP/err" ||
+  fail "no warning for the bad frame: $(cat "$TMP/err")"
+ok "undecodable JPEG skipped with a warning: $(head -1 "$TMP/err")"
 
 # A closed reader is a normal end (status 0), as is an empty stream.
 rc=0
-{ for i in 1 2 3 4 5 6 7 8; do cat "$WORK/frame640x480"; done; } | "$DETECT" --frames | head -c 100 >/dev/null || rc=$?
+{ for i in 1 2 3 4 5 6 7 8; do cat "$TMP/frame640x480"; done; } | "$DETECT" --frames | head -c 100 >/dev/null || rc=$?
 [ "$rc" -eq 0 ] || fail "detect did not end quietly when its reader went away"
-"$DETECT" </dev/null >"$WORK/out" || fail "empty input is not a clean end"
-[ ! -s "$WORK/out" ] || fail "output for empty input"
-pass "closed reader and empty input end quietly"
+"$DETECT" </dev/null >"$TMP/out" || fail "empty input is not a clean end"
+[ ! -s "$TMP/out" ] || fail "output for empty input"
+ok "closed reader and empty input end quietly"
+done_testing

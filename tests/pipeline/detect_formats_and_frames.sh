@@ -1,51 +1,51 @@
 #!/usr/bin/env bash
 # detect reads gray8, bgr8 and jpeg frames alike, finds the same tag ids as the apriltag CLI on the
 # same pixels, forwards frames ahead of their records with --frames, and passes other records on.
-source "$(dirname "$0")/detect_lib.bash"
+source "$(dirname "$0")/lib/detect.bash"
 
 img="$TD/apriltag-reference/34085369442_304b6bafd9_c.jpg"
 # The same pixels for everyone: ffmpeg decodes the JPEG once to a PGM.
-ffmpeg -v error -i "$img" -pix_fmt gray "$WORK/ref.pgm"
+ffmpeg -v error -i "$img" -pix_fmt gray "$TMP/ref.pgm"
 
 # The apriltag CLI's ids (decimate 2, max hamming 0, 1 thread; -v prints one line per tag).
-apriltag -q -v -x 2 -m 0 -t 1 "$WORK/ref.pgm" 2>/dev/null |
-  awk '$2 == "-" && $5 != "-" {print $5}' | sort -n >"$WORK/cli_ids"
-[ -s "$WORK/cli_ids" ] || fail "the apriltag CLI found nothing"
+apriltag -q -v -x 2 -m 0 -t 1 "$TMP/ref.pgm" 2>/dev/null |
+  awk '$2 == "-" && $5 != "-" {print $5}' | sort -n >"$TMP/cli_ids"
+[ -s "$TMP/cli_ids" ] || fail "the apriltag CLI found nothing"
 
 {
-  raw_frame "$WORK/ref.pgm" 0 gray8
-  raw_frame "$WORK/ref.pgm" 1 bgr8
+  raw_frame "$TMP/ref.pgm" 0 gray8
+  raw_frame "$TMP/ref.pgm" 1 bgr8
   jpeg_frame "$img" 2
   printf '{"type":"note","cam":"cam0","text":"passes through"}\n'
-} >"$WORK/frames"
+} >"$TMP/frames"
 
-"$DETECT" --decimate 2 --threads 1 --min-margin 0 <"$WORK/frames" >"$WORK/records"
-[ "$(wc -l <"$WORK/records")" -eq 4 ] || fail "expected 3 records and 1 passed-through record"
-jq -e -s '.[3] == {"type":"note","cam":"cam0","text":"passes through"}' "$WORK/records" >/dev/null ||
+"$DETECT" --decimate 2 --threads 1 --min-margin 0 <"$TMP/frames" >"$TMP/records"
+[ "$(wc -l <"$TMP/records")" -eq 4 ] || fail "expected 3 records and 1 passed-through record"
+jq -e -s '.[3] == {"type":"note","cam":"cam0","text":"passes through"}' "$TMP/records" >/dev/null ||
   fail "a non-frame record was not passed through unchanged"
-pass "other records pass through unchanged"
+ok "other records pass through unchanged"
 
 for i in 0 1; do
-  jq -r -s ".[$i].tags[].id" "$WORK/records" | sort -n >"$WORK/ids$i"
-  cmp -s "$WORK/ids$i" "$WORK/cli_ids" || fail "frame $i: ids $(tr '\n' ' ' <"$WORK/ids$i") differ from the CLI's $(tr '\n' ' ' <"$WORK/cli_ids")"
+  jq -r -s ".[$i].tags[].id" "$TMP/records" | sort -n >"$TMP/ids$i"
+  cmp -s "$TMP/ids$i" "$TMP/cli_ids" || fail "frame $i: ids $(tr '\n' ' ' <"$TMP/ids$i") differ from the CLI's $(tr '\n' ' ' <"$TMP/cli_ids")"
 done
-pass "gray8 and bgr8 frames: the same $(wc -l <"$WORK/cli_ids") ids as the apriltag CLI"
+ok "gray8 and bgr8 frames: the same $(wc -l <"$TMP/cli_ids") ids as the apriltag CLI"
 # The JPEG decoded by OpenCV instead of ffmpeg: the same tags, corners within half a pixel.
 jq -e -s '[.[0].tags[].id] == [.[2].tags[].id] and
           ([range(0; .[0].tags|length) as $i | range(0; 4) as $k |
             ((.[0].tags[$i].corners[$k][0] - .[2].tags[$i].corners[$k][0])|fabs),
             ((.[0].tags[$i].corners[$k][1] - .[2].tags[$i].corners[$k][1])|fabs)] | max) < 0.5' \
-  "$WORK/records" >/dev/null || fail "jpeg frame disagrees with the raw frame"
-pass "jpeg frame: same tags, corners within 0.5 px of the raw frame's"
+  "$TMP/records" >/dev/null || fail "jpeg frame disagrees with the raw frame"
+ok "jpeg frame: same tags, corners within 0.5 px of the raw frame's"
 
 # --frames: each frame, untouched, then its record.
-"$DETECT" --frames --decimate 2 <"$WORK/frames" >"$WORK/both"
-stream_summary "$WORK/both" >"$WORK/summary"
-awk 'NR==1' "$WORK/summary" | grep -q '^frame 0 ' || fail "first message is not frame 0: $(head -1 "$WORK/summary")"
-awk 'NR==2' "$WORK/summary" | jq -e '.type == "detections" and .seq == 0' >/dev/null || fail "second message is not frame 0's record"
-awk 'NR==3' "$WORK/summary" | grep -q '^frame 1 ' || fail "third message is not frame 1"
-awk 'NR==5' "$WORK/summary" | grep -q "^frame 2 $(stat -c %s "$img")\$" || fail "the jpeg frame was not forwarded byte for byte"
-[ "$(wc -l <"$WORK/summary")" -eq 7 ] || fail "expected 7 messages with --frames, got $(wc -l <"$WORK/summary")"
+"$DETECT" --frames --decimate 2 <"$TMP/frames" >"$TMP/both"
+messages "$TMP/both" >"$TMP/summary"
+awk 'NR==1' "$TMP/summary" | grep -q '^frame cam0 0 ' || fail "first message is not frame 0: $(head -1 "$TMP/summary")"
+awk 'NR==2' "$TMP/summary" | jq -e '.type == "detections" and .seq == 0' >/dev/null || fail "second message is not frame 0's record"
+awk 'NR==3' "$TMP/summary" | grep -q '^frame cam0 1 ' || fail "third message is not frame 1"
+awk 'NR==5' "$TMP/summary" | grep -Eq "^frame cam0 2 [0-9]+ [0-9]+x[0-9]+ jpeg $(stat -c %s "$img")\$" || fail "the jpeg frame was not forwarded byte for byte"
+[ "$(wc -l <"$TMP/summary")" -eq 7 ] || fail "expected 7 messages with --frames, got $(wc -l <"$TMP/summary")"
 # The forwarded frames are byte-identical to the input: strip the records and compare.
 node -e '
   const fs = require("fs");
@@ -57,5 +57,6 @@ node -e '
   if (a.length !== b.length) process.exit(1);
   for (let i = 0; i < a.length; i++)
     if (JSON.stringify(a[i].h) !== JSON.stringify(b[i].h) || Buffer.compare(a[i].p, b[i].p) !== 0) process.exit(2);
-' "$WORK/frames" "$WORK/both" || fail "forwarded frames differ from the input frames"
-pass "--frames forwards each frame byte for byte ahead of its record"
+' "$TMP/frames" "$TMP/both" || fail "forwarded frames differ from the input frames"
+ok "--frames forwards each frame byte for byte ahead of its record"
+done_testing

@@ -2,24 +2,24 @@
 # cap --test-pattern | detect: every tag of the synthetic scene found with its corners within
 # 0.5 px of the exact truth cap puts in the frame headers, and, with the scene's camera matrix as
 # the calibration, the tag translations within 2% of their distance.
-source "$(dirname "$0")/detect_lib.bash"
+source "$(dirname "$0")/lib/detect.bash"
 CAP="$RVKIT_BIN/cap"
 [ -x "$CAP" ] || fail "cap is not built"
 
 n=12
-"$CAP" --test-pattern --truth --count $n --fps 0 --size 1280x720 --tags 6 --seed 3 >"$WORK/frames"
+"$CAP" --test-pattern --truth --count $n --fps 0 --size 1280x720 --tags 6 --seed 3 >"$TMP/frames"
 # The scene's pinhole camera, as cap writes it (--write-calib, OpenCV JSON): the truth's K with the
 # principal point moved by half a pixel (the truth uses libapriltag's pixel convention, centre of
 # the top-left pixel at 0.5; calibrations use OpenCV's, at 0).
-"$CAP" --test-pattern --count 1 --fps 0 --size 1280x720 --tags 6 --seed 3 --write-calib "$WORK/calib.json" >/dev/null
-jq -e --argjson K "$(head -n 1 "$WORK/frames" | jq -c .truth.K)" \
+"$CAP" --test-pattern --count 1 --fps 0 --size 1280x720 --tags 6 --seed 3 --write-calib "$TMP/calib.json" >/dev/null
+jq -e --argjson K "$(head -n 1 "$TMP/frames" | jq -c .truth.K)" \
   '.image_width == 1280 and .image_height == 720 and .camera_matrix.data ==
    [$K[0], $K[1], $K[2] - 0.5, $K[3], $K[4], $K[5] - 0.5, $K[6], $K[7], $K[8]] and
-   .distortion_coefficients.data == [0, 0, 0, 0, 0]' "$WORK/calib.json" >/dev/null ||
-  fail "cap --write-calib: $(jq -c . "$WORK/calib.json"), truth K $(head -n 1 "$WORK/frames" | jq -c .truth.K)"
-pass "cap --write-calib writes the scene's camera matrix in OpenCV's pixel convention"
+   .distortion_coefficients.data == [0, 0, 0, 0, 0]' "$TMP/calib.json" >/dev/null ||
+  fail "cap --write-calib: $(jq -c . "$TMP/calib.json"), truth K $(head -n 1 "$TMP/frames" | jq -c .truth.K)"
+ok "cap --write-calib writes the scene's camera matrix in OpenCV's pixel convention"
 
-"$DETECT" --frames --decimate 1 --calib "$WORK/calib.json" <"$WORK/frames" >"$WORK/out"
+"$DETECT" --frames --decimate 1 --calib "$TMP/calib.json" <"$TMP/frames" >"$TMP/out"
 node -e '
   const fs = require("fs");
   const b = fs.readFileSync(process.argv[1]);
@@ -53,5 +53,6 @@ node -e '
   if (worstPx >= 0.5) problems.push("a corner is 0.5 px or more from the truth");
   if (worstRel >= 0.02) problems.push("a translation is off by 2% of the distance or more");
   if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
-' "$WORK/out" $n >"$WORK/summary" || fail "$(cat "$WORK/summary")"
-pass "$(cat "$WORK/summary")"
+' "$TMP/out" $n >"$TMP/summary" || fail "$(cat "$TMP/summary")"
+ok "$(cat "$TMP/summary")"
+done_testing

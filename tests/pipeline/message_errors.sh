@@ -1,5 +1,5 @@
 # Malformed streams: every tool reader gives one clear line, status 1, and never hangs or crashes.
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 
 good='{"type":"frame","cam":"c","seq":0,"t_capture":1,"w":2,"h":2,"fmt":"gray8","stride":2,"bytes":4}'
 second=$(( ${#good} + 1 + 4 ))  # byte offset of the second message

@@ -1,11 +1,8 @@
 # Our NT4 client (ntsub, ntpub) against a misbehaving server (tests/nt/fake_server.js, on the ws
 # package): bad messages are logged and survived; time synchronisation maps the server's clock
 # (10^12 µs behind ours) both ways; 4.1 connections get WebSocket pings, 4.0 connections none.
-source "$(dirname "$0")/common.bash"
-source "$RVKIT_SOURCE/tests/nt/nt.bash"
+source "$(dirname "$0")/lib/nt.bash"
 nt_npm_setup
-
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
 # --- 4.1: garbage from the server; one good value; pings.
 PORT=$(free_port)

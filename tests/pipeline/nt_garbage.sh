@@ -1,8 +1,7 @@
 # ntserver against a hostile peer: malformed JSON and MessagePack, wrong types, oversize WebSocket
 # messages, non-HTTP bytes, plain HTTP, huge headers, wrong subprotocols and half-open connections
 # are rejected or ignored with a log line; the server never crashes and keeps serving real clients.
-source "$(dirname "$0")/common.bash"
-source "$RVKIT_SOURCE/tests/nt/nt.bash"
+source "$(dirname "$0")/lib/nt.bash"
 nt_npm_setup
 MAX=65536
 start_ntserver --max-message $MAX

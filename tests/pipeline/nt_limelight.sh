@@ -1,8 +1,7 @@
 # ntpub --schema limelight: ntcore-ts-client sees Limelight's keys with Limelight's types and the
 # array layouts LimelightHelpers reads (botpose*: 6 pose values, latency, tag count, span,
 # average distance, average area, then 7 values per tag; rawfiducials: 7 per tag).
-source "$(dirname "$0")/common.bash"
-source "$RVKIT_SOURCE/tests/nt/nt.bash"
+source "$(dirname "$0")/lib/nt.bash"
 nt_npm_setup
 start_ntserver
 

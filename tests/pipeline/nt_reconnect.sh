@@ -3,8 +3,7 @@
 # 2 s of the server's restart (the issue's bound; its backoff tops out at 0.5 s), the latest values
 # reach a subscriber of the restarted server, and a subscriber that lived through the restart
 # subscribes again by itself.
-source "$(dirname "$0")/common.bash"
-source "$RVKIT_SOURCE/tests/nt/nt.bash"
+source "$(dirname "$0")/lib/nt.bash"
 start_ntserver
 PORT=$NT_PORT
 

@@ -2,8 +2,7 @@
 # ntserver's properties, set by a real peer: ntcore-ts-client's setproperties (retained) is answered,
 # passed on to subscribers, and keeps the topic and its value after the publisher unpublishes;
 # a topic that is not retained goes (tests/nt/properties.js).
-source "$(dirname "$0")/common.bash"
-source "$RVKIT_SOURCE/tests/nt/nt.bash"
+source "$(dirname "$0")/lib/nt.bash"
 nt_npm_setup
 start_ntserver
 (cd "$NT_DIR" && exec node properties.js "$NT_PORT") >"$TMP/out" 2>"$TMP/node.log" ||

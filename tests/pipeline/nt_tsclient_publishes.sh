@@ -1,7 +1,6 @@
 # ntcore-ts-client publishes -> ntserver -> ntsub: every value arrives as a record with its type;
 # ntsub --latest writes snapshots.
-source "$(dirname "$0")/common.bash"
-source "$RVKIT_SOURCE/tests/nt/nt.bash"
+source "$(dirname "$0")/lib/nt.bash"
 nt_npm_setup
 start_ntserver
 

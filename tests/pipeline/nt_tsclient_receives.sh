@@ -1,8 +1,7 @@
 # ntpub -> ntserver -> ntcore-ts-client (a real NT4 client written by others): every value ntpub
 # publishes arrives with the right type: boolean, int, double, float, string, json, arrays, raw,
 # struct:Pose3d with its /.schema topics, and camera announcements under /CameraPublisher.
-source "$(dirname "$0")/common.bash"
-source "$RVKIT_SOURCE/tests/nt/nt.bash"
+source "$(dirname "$0")/lib/nt.bash"
 nt_npm_setup
 start_ntserver
 

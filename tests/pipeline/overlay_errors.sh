@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bad options and bad input: one clear line on stderr, the right status, never a crash or a hang;
 # malformed records and undecodable frames are reported and skipped, the stream goes on.
-source "$(dirname "$0")/overlay_lib.bash"
+source "$(dirname "$0")/lib/overlay.bash"
 
 # Bad option values: status 2.
 expect_fails 2 "--text 'RPM \{/x': unclosed '\{' at column 5" "unclosed brace" -- overlay --text 'RPM {/x'

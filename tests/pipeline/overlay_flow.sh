@@ -2,7 +2,7 @@
 # Frames without records flow through overlay at full rate (no frame waits for a record that is not
 # coming); frames with records (detect --frames) are drawn with their own; a record for a camera
 # overlay never sees changes nothing.
-source "$(dirname "$0")/overlay_lib.bash"
+source "$(dirname "$0")/lib/overlay.bash"
 command -v detect >/dev/null || fail "detect is not built"
 
 # done_counts ERRFILE: the numbers of overlay -v's last line, as "in out matched notwaiting skipped timedout overflow"

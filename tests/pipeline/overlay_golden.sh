@@ -2,7 +2,7 @@
 # overlay, the tool, on a fixed frame of the synthetic scene with fixed records (tests/golden): the
 # output matches its golden image within the tolerance, whatever the input format; and overlay keeps
 # cam, seq and t_capture.
-source "$(dirname "$0")/overlay_lib.bash"
+source "$(dirname "$0")/lib/overlay.bash"
 
 in_png="$GOLDEN/overlay-input-320x240.png"
 [ -f "$in_png" ] || fail "missing $in_png"

@@ -2,7 +2,7 @@
 # overlay's inputs: NT values from another input (a file, ZeroMQ) reach the --text lines; overlay ends
 # when stdin ends even while a ZeroMQ input goes on; with --no-stdin (or an empty stdin) it ends when
 # its frame inputs end.
-source "$(dirname "$0")/overlay_lib.bash"
+source "$(dirname "$0")/lib/overlay.bash"
 
 nt="$GOLDEN/overlay-input-320x240-nt.jsonl"
 text=(--hud none --text 'RPM {/SmartDashboard/Shooter/RPM:%.0f}')
@@ -29,7 +29,7 @@ ok "NT values from --in FILE are drawn, exactly as from stdin"
 
 # From ZeroMQ: a publisher repeats the NT records every 50 ms and never ends; frames come from a live
 # source on stdin for 2 s. overlay ends when stdin ends, and the last frames show the value.
-port=$((20000 + RANDOM % 20000))
+port=$(free_port)
 (while true; do cat "$nt"; sleep 0.05; done) | probe --pass -q --out "tcp://127.0.0.1:$port" 2>/dev/null &
 PIDS+=($!)
 cap --file "$GOLDEN/overlay-input-320x240.png" --loop --realtime --fps 20 --count 40 --fmt bgr8 --name test |

@@ -2,7 +2,7 @@
 # stream announces each camera on stdout for ntpub (/CameraPublisher): one record per camera
 # when it appears (and again once its frame rate is known), with working URLs; connected:false
 # when its frames stop and at the end; --quiet: none.
-source "$(dirname "$0")/lib/stream-common.bash"
+source "$(dirname "$0")/lib/stream.bash"
 
 start_stream "front@320x240 back@160x120" "--fps 30 --count 1800"
 wait_cameras 2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Headless Chromium loads stream's page; the screenshot shows live (non-blank) video for every
 # camera. The screenshot is checked pixel by pixel with rvkit-imgcheck.
-source "$(dirname "$0")/lib/stream-common.bash"
+source "$(dirname "$0")/lib/stream.bash"
 command -v chromium >/dev/null || fail "chromium is not installed (scripts/install-deps installs it)"
 
 start_stream "front@320x240 back@256x192 arm@160x120" "--fps 30 --count 3600" --quiet

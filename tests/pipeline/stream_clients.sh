@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # 20 clients at once plus one that never reads: the 20 get every frame (full frame rate), the
 # stalled one only skips frames (then is hung up on), and the camera pipeline is never delayed.
-source "$(dirname "$0")/lib/stream-common.bash"
+source "$(dirname "$0")/lib/stream.bash"
 
 frames=240  # 8 s at 30 fps
 mkfifo "$TMP/frames"

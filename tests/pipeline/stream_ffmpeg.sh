@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # stream serves MJPEG that ffmpeg/ffprobe read: the right number of frames of the right size,
 # cscore's resolution/compression parameters, and JPEG input passed through untouched.
-source "$(dirname "$0")/lib/stream-common.bash"
+source "$(dirname "$0")/lib/stream.bash"
 
 # --- raw (bgr8) input, two cameras of different sizes
 start_stream "cam0@320x240 side@160x96" "--fps 30 --count 1800" --quiet

@@ -2,7 +2,7 @@
 # Robust HTTP: malformed, oversize and hostile requests get the right error and the server keeps
 # serving; unknown paths are 404, '..' never passes, idle and half-sent requests time out,
 # --max-clients answers 503, bad input and a busy port are clear one-line errors.
-source "$(dirname "$0")/lib/stream-common.bash"
+source "$(dirname "$0")/lib/stream.bash"
 
 start_stream "cam0@160x120" "--fps 30 --count 3600" --quiet --max-clients 2 --timeout 1
 wait_cameras 1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # curl gets valid JPEG snapshots of the right size, with cscore's headers, from every form of URL.
-source "$(dirname "$0")/lib/stream-common.bash"
+source "$(dirname "$0")/lib/stream.bash"
 
 # Before any frame has arrived: 503 with a reason, for the first camera and for a named one.
 STREAM_ERR=$TMP/empty.err
@@ -27,7 +27,7 @@ check_snapshot() {  # PATH WxH
   grep -qi '^X-Timestamp: [0-9]*\.[0-9]\{6\}' "$TMP/h" || fail "$1: no X-Timestamp"
   local len; len=$(sed -n 's/^Content-Length: \([0-9]*\).*/\1/ip' "$TMP/h")
   [ "$len" = "$(stat -c %s "$TMP/s.jpg")" ] || fail "$1: Content-Length $len but $(stat -c %s "$TMP/s.jpg") bytes"
-  local size; size=$(jpeg_size "$TMP/s.jpg") || fail "$1: ffprobe cannot read the JPEG"
+  local size; size=$(image_size "$TMP/s.jpg" | tr " " x) || fail "$1: ffprobe cannot read the JPEG"
   [ "$size" = "$2" ] || fail "$1: JPEG is $size, want $2"
 }
 check_snapshot "/snapshot.jpg" 320x240

@@ -1,5 +1,5 @@
 # Every tool has --help, --version, a man page that renders cleanly, and rejects unknown options.
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 src=${RVKIT_SOURCE:?}
 tools=$(cd "$RVKIT_BIN" && ls)
 [ -n "$tools" ] || fail "no tools built in $RVKIT_BIN"

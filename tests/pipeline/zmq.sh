@@ -1,7 +1,7 @@
 # ZeroMQ publish/subscribe between processes; a stalled subscriber does not stall the publisher.
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 
-port=$((20000 + RANDOM % 20000))
+port=$(free_port)
 ffmpeg -loglevel error -f lavfi -i testsrc=size=200x100 -frames:v 1 "$TMP/img.png"
 
 # Subscribers first (they connect and wait), then the publisher.
@@ -14,7 +14,7 @@ mkfifo "$TMP/stuck"
 exec 3<>"$TMP/stuck"
 probe --in "tcp://127.0.0.1:$port" --pass > "$TMP/stuck" 2>/dev/null &
 stuck=$!; PIDS+=($stuck)
-sleep 0.5
+wait_sigint_handlers $fast $filtered $stuck  # started: each subscribes, then waits for the publisher
 
 start=$(date +%s%N)
 timeout 30 cap --file "$TMP/img.png" --loop --realtime --fps 200 --count 400 --name pub --out "tcp://*:$port"

@@ -1,32 +1,15 @@
 // overlay's merged inputs: one reader thread per input, every message in its input's order, an end
 // (or the problem) per input, buffers reused.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
-#include <unistd.h>
-
-#include <fstream>
 #include <map>
 
 #include "rvkit/io/input_set.hpp"
 
 using namespace rvkit;
+using testutil::TempDir;
 
 namespace {
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char d[] = "/tmp/rvkit-overlay-inputs-XXXXXX";
-    REQUIRE(mkdtemp(d));
-    path = d;
-  }
-  ~TempDir() { REQUIRE(system(("rm -rf " + path).c_str()) == 0); }
-  std::string file(const std::string& name, const std::string& text) const {
-    std::string p = path + "/" + name;
-    std::ofstream(p) << text;
-    return p;
-  }
-};
-
 std::string records(const std::string& tag, int n) {
   std::string s;
   for (int i = 0; i < n; ++i) s += R"({"type":"r","src":")" + tag + R"(","i":)" + std::to_string(i) + "}\n";
@@ -36,7 +19,7 @@ std::string records(const std::string& tag, int n) {
 
 TEST_CASE("overlay inputs: two inputs, each in its own order, each ending") {
   TempDir dir;
-  std::string a = dir.file("a", records("a", 500)), b = dir.file("b", records("b", 300));
+  std::string a = dir.write("a", records("a", 500)), b = dir.write("b", records("b", 300));
   InputSet in({a, b}, InputOptions{}, 2, 8);  // small queues: the readers wait for us
   in.start();
   std::map<int, int> next, ends;
@@ -63,8 +46,8 @@ TEST_CASE("overlay inputs: two inputs, each in its own order, each ending") {
 
 TEST_CASE("overlay inputs: a problem is an event naming the input, the others go on") {
   TempDir dir;
-  std::string good = dir.file("good", records("g", 3)), bad = dir.file("bad", "{\"type\":\"r\"}\nnot json\n");
-  InputSet in({good, bad, dir.path + "/missing"}, InputOptions{});
+  std::string good = dir.write("good", records("g", 3)), bad = dir.write("bad", "{\"type\":\"r\"}\nnot json\n");
+  InputSet in({good, bad, dir.file("missing")}, InputOptions{});
   in.start();
   std::map<int, std::string> errors;
   int good_messages = 0, ends = 0;

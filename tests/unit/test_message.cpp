@@ -1,8 +1,7 @@
 // The message format: headers, validation, and reading/writing over byte streams.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
 #include <fcntl.h>
-#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -16,14 +15,12 @@ using namespace rvkit;
 
 namespace {
 
-// Writes `bytes` into a pipe from a thread-free temp file and returns an Input reading it.
+// An Input reading `bytes` from a file descriptor, as a tool reads its stdin (the file is gone when
+// this returns; the open descriptor still reads it).
 std::unique_ptr<Input> input_from_string(const std::string& bytes, uint64_t max_payload = kDefaultMaxPayloadBytes) {
-  char path[] = "/tmp/rvkit-test-XXXXXX";
-  int fd = mkstemp(path);
+  testutil::TempDir dir;
+  int fd = ::open(dir.write("stream", bytes).c_str(), O_RDONLY);
   REQUIRE(fd >= 0);
-  unlink(path);
-  REQUIRE(write(fd, bytes.data(), bytes.size()) == ssize_t(bytes.size()));
-  lseek(fd, 0, SEEK_SET);
   return input_from_fd(fd, "test", InputOptions{max_payload}, true);
 }
 
@@ -53,7 +50,8 @@ TEST_CASE("every pixel format round-trips through a byte stream") {
   cv::Mat bgr(48, 64, CV_8UC3);
   cv::randu(bgr, 0, 255);
   cv::GaussianBlur(bgr, bgr, cv::Size(9, 9), 3);  // smooth, so JPEG stays close
-  std::string path = "/tmp/rvkit-roundtrip-" + std::to_string(getpid());
+  testutil::TempDir dir;
+  std::string path = dir.file("roundtrip.rvk");
   {
     auto out = open_output(path);
     FrameInfo info;
@@ -97,7 +95,6 @@ TEST_CASE("every pixel format round-trips through a byte stream") {
   CHECK(m.payload.empty());
   CHECK_FALSE(in->read(m));
   CHECK(in->count() == 4);
-  unlink(path.c_str());
 }
 
 TEST_CASE("plain JSON Lines are a valid stream, blank lines and a last line without newline included") {

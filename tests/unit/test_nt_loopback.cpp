@@ -1,16 +1,15 @@
 // NetworkTables 4: our client against our server on loopback: values of every type, time
 // synchronisation, subscription options, properties, 4.0 fallback, reconnection.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -24,18 +23,9 @@
 
 using namespace rvkit;
 using namespace rvkit::nt;
+using testutil::eventually;
 
 namespace {
-
-// Polls `cond` every 5 ms for up to `seconds`.
-bool eventually(const std::function<bool()>& cond, double seconds = 5.0) {
-  int64_t end = mono_us() + int64_t(seconds * 1e6);
-  while (mono_us() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return cond();
-}
 
 ServerOptions server_options(int port = 0) {
   ServerOptions o;
@@ -159,11 +149,8 @@ TEST_CASE("nt loopback: values of every type arrive with their types, in server 
 }
 
 TEST_CASE("nt loopback: unpublished topics go away, retained and persistent ones stay") {
-  char path[] = "/tmp/rvkit-nt-persist-XXXXXX";
-  int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  close(fd);
-  unlink(path);
+  testutil::TempDir dir;
+  const std::string path = dir.file("persist.json");
   auto so = server_options();
   so.persist_file = path;
   {
@@ -197,9 +184,7 @@ TEST_CASE("nt loopback: unpublished topics go away, retained and persistent ones
     w.client->stop();
     server.stop();
   }
-  std::ifstream in(path);
-  REQUIRE(in);
-  Json saved = Json::parse(in);
+  Json saved = Json::parse(testutil::read_file(path));
   REQUIRE(saved.is_array());
   REQUIRE(saved.size() == 1);
   CHECK(saved[0]["name"] == "/p/saved");
@@ -217,7 +202,6 @@ TEST_CASE("nt loopback: unpublished topics go away, retained and persistent ones
     CHECK(w.last("/p/saved")->value == Value::string("remember me"));
     w.client->stop();
   }
-  unlink(path);
 }
 
 TEST_CASE("nt loopback: subscription options topicsonly, exact names, cached=false, periodic") {
@@ -457,7 +441,8 @@ TEST_CASE("nt loopback: the periodic option rate-limits a subscription, and all=
   REQUIRE(every.client->wait_synced(5000));
   REQUIRE(eventually([&] { return slow.has_topic("/p/x") && every.has_topic("/p/x"); }));
 
-  // 60 values over about 0.6 s.
+  // 60 values over about 0.6 s (longer on a loaded machine, which the bound below allows for).
+  const int64_t t0 = mono_us();
   for (int i = 0; i < 60; ++i) {
     pub->set(x, Value::integer(i));
     pub->flush();
@@ -467,10 +452,12 @@ TEST_CASE("nt loopback: the periodic option rate-limits a subscription, and all=
     auto g = slow.last("/p/x");
     return g && g->value == Value::integer(59);
   }));  // the latest value still arrives
+  const double seconds = double(mono_us() - t0) / 1e6;
   REQUIRE(eventually([&] { return every.count("/p/x") == 60; }));
   size_t n = slow.count("/p/x");
-  MESSAGE("periodic 0.25 s: " << n << " of 60 values");
-  CHECK(n <= 10);
+  MESSAGE("periodic 0.25 s: " << n << " of 60 values in " << seconds << " s");
+  // About one update per 0.25 s the run took (a slow machine stretches it): 10 at most for 0.6 s.
+  CHECK(n <= std::max<size_t>(10, size_t(seconds / 0.25) + 3));
   CHECK(n >= 2);
   pub->stop();
   slow.client->stop();

@@ -1,8 +1,6 @@
 // NetworkTables 4: what ntpub publishes for records (rvkit and Limelight schemas, camera
 // announcements, --map), and the geometry behind it.
-#include <doctest/doctest.h>
-
-#include <unistd.h>
+#include "test_util.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -431,16 +429,10 @@ TEST_CASE("ntpub: --map rules") {
 }
 
 TEST_CASE("ntpub: field sizes from layouts, and bad options are errors") {
-  char path[] = "/tmp/rvkit-field-XXXXXX";
-  int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  std::string layout = R"({"tags":[],"field":{"length":16.541,"width":8.211}})";
-  REQUIRE(write(fd, layout.data(), layout.size()) == ssize_t(layout.size()));
-  close(fd);
-  auto [l, w] = field_size_from_layout(path);
+  testutil::TempDir dir;
+  auto [l, w] = field_size_from_layout(dir.write("field.json", R"({"tags":[],"field":{"length":16.541,"width":8.211}})"));
   CHECK(l == doctest::Approx(16.541));
   CHECK(w == doctest::Approx(8.211));
-  unlink(path);
   CHECK_THROWS_AS(field_size_from_layout("/nonexistent/field.json"), Error);
   Recorder rec;
   PublisherOptions o;

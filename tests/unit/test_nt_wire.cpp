@@ -1,5 +1,5 @@
 // NetworkTables 4: values, MessagePack/JSON messages, time synchronisation, server addresses.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
 #include <string>
 #include <vector>

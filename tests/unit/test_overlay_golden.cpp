@@ -1,11 +1,8 @@
 // Golden images: overlay's drawing on the synthetic scene (no sensor noise, fixed time, records from
 // the scene's exact truth), compared with tests/golden/*.png with a tolerance.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
-#include <fstream>
-#include <iterator>
-
-#include "overlay_test_util.hpp"
+#include "overlay_scene.hpp"
 #include "rvkit/overlay/annotator.hpp"
 #include "rvkit/overlay/tiler.hpp"
 #include "rvkit/vision/calibration.hpp"
@@ -17,7 +14,7 @@ using namespace rvkit::overlay;
 namespace {
 
 vision::CameraCalibration scene_calibration() {
-  return vision::load_calibration(otest::golden_dir() + "/testpattern-calib.json");
+  return vision::load_calibration(testutil::golden_dir() + "/testpattern-calib.json");
 }
 
 AnnotatorOptions full_options() {
@@ -115,13 +112,13 @@ TEST_CASE("overlay golden: the tool test's input frame and records are the scene
                       "\n" +
                       Json{{"type", "nt"}, {"topic", "/SmartDashboard/Field/Robot"}, {"value", {12.5, 2.0, 180.0}}, {"t", otest::kT}}.dump() +
                       "\n";
-  std::string path = otest::golden_dir() + "/overlay-input-320x240-nt.jsonl", det_path = otest::golden_dir() + "/overlay-input-320x240-detections.jsonl";
-  if (const char* u = std::getenv("RVKIT_UPDATE_GOLDEN"); u && std::string(u) == "1") {
-    std::ofstream(path) << lines;
-    std::ofstream(det_path) << rec.dump() + "\n";
+  std::string path = testutil::golden_dir() + "/overlay-input-320x240-nt.jsonl",
+              det_path = testutil::golden_dir() + "/overlay-input-320x240-detections.jsonl";
+  if (testutil::update_golden()) {
+    testutil::write_file(path, lines);
+    testutil::write_file(det_path, rec.dump() + "\n");
   }
-  std::ifstream a(path), b(det_path);
-  std::string got_nt((std::istreambuf_iterator<char>(a)), {}), got_det((std::istreambuf_iterator<char>(b)), {});
+  std::string got_nt = testutil::read_file(path), got_det = testutil::read_file(det_path);
   CHECK(got_nt == lines);
   REQUIRE_FALSE(got_det.empty());
   Json parsed = Json::parse(got_det);

@@ -1,5 +1,5 @@
 // Frames and records paired by cam and seq, never holding a frame longer than --max-wait.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
 #include <vector>
 

@@ -1,26 +1,15 @@
 // overlay's records, options and drawing stages: malformed records never crash, options are checked,
 // sizes scale with the image, and each stage draws where it should.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
-#include "overlay_test_util.hpp"
+#include "overlay_scene.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/overlay/annotator.hpp"
 #include "rvkit/overlay/tiler.hpp"
 
 using namespace rvkit;
 using namespace rvkit::overlay;
-
-namespace {
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
+using testutil::error_of;
 
 TEST_CASE("overlay records: a detect record parses completely") {
   Json j = otest::truth_record("test", 640, 480);
@@ -229,7 +218,7 @@ TEST_CASE("overlay stages: a tile letterboxes frames of another aspect ratio") {
 
 TEST_CASE("overlay annotator: frame rate from capture times, calibration for the axes at any size") {
   AnnotatorOptions o;
-  o.calibs.push_back({"", vision::load_calibration(otest::golden_dir() + "/testpattern-calib.json")});
+  o.calibs.push_back({"", vision::load_calibration(testutil::golden_dir() + "/testpattern-calib.json")});
   Annotator a(o);
   for (int i = 0; i < 50; ++i) a.note_frame(otest::frame_info("c", 320, 240, i, otest::kT + i * 20000));
   CHECK(a.fps("c") == doctest::Approx(50));

@@ -1,7 +1,7 @@
 // --text templates: fields from NT values, records and built-ins; formats; clear errors.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
-#include "overlay_test_util.hpp"
+#include "overlay_scene.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/overlay/text_template.hpp"
 
@@ -10,13 +10,9 @@ using namespace rvkit::overlay;
 
 namespace {
 
+// The rvkit::Error of parsing `text` as a --text template, "" if it parses.
 std::string error_of(const std::string& text) {
-  try {
-    TextTemplate::parse(text);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+  return testutil::error_of<Error>([&] { TextTemplate::parse(text); });
 }
 
 struct Fixture {

@@ -1,6 +1,6 @@
 // stream's pieces: request parsing, per-client pacing and bandwidth, the shared per-variant
 // encoder, and the camera-announcement record.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
 #include <chrono>
 #include <condition_variable>

@@ -1,6 +1,6 @@
 // The synthetic test-pattern scene: its ground truth checked against libapriltag's own detector
 // and pose estimate, determinism, layout and option checking.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
 #include <apriltag/apriltag.h>
 #include <apriltag/apriltag_pose.h>

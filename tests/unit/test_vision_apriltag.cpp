@@ -1,9 +1,8 @@
 // The AprilTag detector against real references: libapriltag's own test data, and the Debian
 // `apriltag` command-line tool on the same images.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -11,7 +10,6 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "rvkit/vision/apriltag_detector.hpp"
-#include "vision_test_util.hpp"
 
 using namespace rvkit::vision;
 
@@ -23,8 +21,7 @@ struct Reference {
 };
 
 std::vector<Reference> read_reference(const std::string& path) {
-  std::ifstream f(path);
-  REQUIRE(f);
+  std::istringstream f(testutil::read_file(path));
   std::vector<Reference> out;
   std::string line;
   while (std::getline(f, line)) {
@@ -84,7 +81,7 @@ TEST_CASE("apriltag reference: all 47 detections of libapriltag's test images wi
   for (const char* name : images) {
     std::string captured_name = name;
     CAPTURE(captured_name);
-    std::string base = vtest::testdata("apriltag-reference/") + name;
+    std::string base = testutil::testdata("apriltag-reference/") + name;
     auto refs = read_reference(base + ".txt");
     cv::Mat img = cv::imread(base + ".jpg", cv::IMREAD_GRAYSCALE);
     REQUIRE(!img.empty());
@@ -118,12 +115,12 @@ TEST_CASE("apriltag CLI: the same tag ids on the same images") {
   };
   std::vector<Image> images;
   for (const char* n : {"34085369442_304b6bafd9_c", "34139872896_defdb2f8d9_c", "33369213973_9d9bb4cc96_c"})
-    images.push_back({vtest::testdata("apriltag-reference/") + n + ".jpg", "36h11"});
+    images.push_back({testutil::testdata("apriltag-reference/") + n + ".jpg", "36h11"});
   for (const char* n : {"Amp_42in", "GeneralField1", "GeneralField2", "GeneralField4", "SpeakerCenter_63in", "Podium_103in"})
-    images.push_back({vtest::testdata("photonvision/2024/") + n + ".jpg", "36h11"});
-  images.push_back({vtest::testdata("photonvision/apriltag/tag1_640_480.jpg"), "36h11"});
-  images.push_back({vtest::testdata("photonvision/apriltag/tag1_16h5_1280.png"), "16h5"});
-  images.push_back({vtest::testdata("photonvision/apriltag/36h11_stress_test.png"), "36h11"});
+    images.push_back({testutil::testdata("photonvision/2024/") + n + ".jpg", "36h11"});
+  images.push_back({testutil::testdata("photonvision/apriltag/tag1_640_480.jpg"), "36h11"});
+  images.push_back({testutil::testdata("photonvision/apriltag/tag1_16h5_1280.png"), "16h5"});
+  images.push_back({testutil::testdata("photonvision/apriltag/36h11_stress_test.png"), "36h11"});
   size_t compared = 0;
   for (const Image& im : images) {
     CAPTURE(im.path);
@@ -132,9 +129,9 @@ TEST_CASE("apriltag CLI: the same tag ids on the same images") {
     // as a PGM.
     cv::Mat img = cv::imread(im.path, cv::IMREAD_GRAYSCALE);
     REQUIRE(!img.empty());
-    vtest::TempFile pgm("image.pgm", "");
-    REQUIRE(cv::imwrite(pgm.path, img));
-    const std::string& input = pgm.path;
+    testutil::TempDir dir;
+    const std::string input = dir.file("image.pgm");
+    REQUIRE(cv::imwrite(input, img));
     for (double decimate : {1.0, 2.0}) {
       CAPTURE(decimate);
       std::multiset<int> want = cli_ids(input, im.family, 0, decimate);

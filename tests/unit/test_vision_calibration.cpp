@@ -1,16 +1,15 @@
 // Camera calibration files: OpenCV FileStorage (YAML/XML/JSON) and PhotonVision JSON.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
 #include <cmath>
 
 #include <opencv2/core.hpp>
 
 #include "rvkit/vision/calibration.hpp"
-#include "vision_test_util.hpp"
 
 using namespace rvkit::vision;
-using vtest::error_of;
-using vtest::TempFile;
+using testutil::error_of;
+using testutil::TempDir;
 
 namespace {
 
@@ -18,8 +17,8 @@ const cv::Matx33d kK(600, 0, 319.5, 0, 602, 241.25, 0, 0, 1);
 const std::vector<double> kDist{0.1, -0.25, 0.001, -0.002, 0.05};
 
 // Writes a calibration with OpenCV itself, so the reader is checked against the real writer.
-std::string write_opencv(const std::string& ext, const char* kname, const char* dname) {
-  std::string path = "/tmp/rvkit-calib-" + std::to_string(getpid()) + "." + ext;
+std::string write_opencv(const TempDir& dir, const std::string& ext, const char* kname, const char* dname) {
+  std::string path = dir.file("calib." + ext);
   cv::FileStorage fs(path, cv::FileStorage::WRITE);
   fs << "image_width" << 640 << "image_height" << 480 << kname << cv::Mat(kK) << dname << cv::Mat(kDist).t();
   fs.release();
@@ -43,24 +42,24 @@ TEST_CASE("calibration: OpenCV FileStorage YAML, XML and JSON, snake_case and ca
       CAPTURE(captured_ext);
       std::string captured_k = k;
       CAPTURE(captured_k);
-      std::string path = write_opencv(ext, k, d);
-      check_matches(load_calibration(path));
-      ::unlink(path.c_str());
+      TempDir dir;
+      check_matches(load_calibration(write_opencv(dir, ext, k, d)));
     }
   }
 }
 
 TEST_CASE("calibration: YAML without the %YAML header and plain rows/cols/data matrices (ROS style)") {
-  TempFile f("ros.yaml",
-             "image_width: 640\nimage_height: 480\ncamera_name: front\n"
-             "camera_matrix:\n  rows: 3\n  cols: 3\n  data: [600, 0, 319.5, 0, 602, 241.25, 0, 0, 1]\n"
-             "distortion_model: plumb_bob\n"
-             "distortion_coefficients:\n  rows: 1\n  cols: 5\n  data: [0.1, -0.25, 0.001, -0.002, 0.05]\n");
-  check_matches(load_calibration(f.path));
+  TempDir dir;
+  std::string path = dir.write("ros.yaml",
+                               "image_width: 640\nimage_height: 480\ncamera_name: front\n"
+                               "camera_matrix:\n  rows: 3\n  cols: 3\n  data: [600, 0, 319.5, 0, 602, 241.25, 0, 0, 1]\n"
+                               "distortion_model: plumb_bob\n"
+                               "distortion_coefficients:\n  rows: 1\n  cols: 5\n  data: [0.1, -0.25, 0.001, -0.002, 0.05]\n");
+  check_matches(load_calibration(path));
 }
 
 TEST_CASE("calibration: PhotonVision JSON, current and legacy distortion keys") {
-  auto c = load_calibration(vtest::testdata("photonvision/calibration/lifecam480p.json"));
+  auto c = load_calibration(testutil::testdata("photonvision/calibration/lifecam480p.json"));
   CHECK(c.width == 640);
   CHECK(c.height == 480);
   CHECK(c.fx() == doctest::Approx(699.3778103));
@@ -70,7 +69,7 @@ TEST_CASE("calibration: PhotonVision JSON, current and legacy distortion keys") 
   REQUIRE(c.dist.size() == 5);
   CHECK(c.dist[4] == doctest::Approx(3.0777378558802435));
 
-  auto legacy = load_calibration(vtest::testdata("photonvision/calibration/lifecam_1280.json"));
+  auto legacy = load_calibration(testutil::testdata("photonvision/calibration/lifecam_1280.json"));
   CHECK(legacy.width == 1280);
   CHECK(legacy.height == 720);
   REQUIRE(legacy.dist.size() == 5);  // from "cameraExtrinsics"
@@ -79,14 +78,14 @@ TEST_CASE("calibration: PhotonVision JSON, current and legacy distortion keys") 
   for (const char* f : {"laptop.json", "laptop_1280.json", "limelight_1280_720.json"}) {
     std::string file = f;
     CAPTURE(file);
-    auto l = load_calibration(vtest::testdata(std::string("photonvision/calibration/") + f));
+    auto l = load_calibration(testutil::testdata(std::string("photonvision/calibration/") + f));
     CHECK(l.fx() > 100);
     CHECK(l.dist.size() == 5);
   }
 }
 
 TEST_CASE("calibration: intrinsics scale to another resolution of the same aspect") {
-  auto c = load_calibration(vtest::testdata("photonvision/calibration/limelight_1280_720.json"));
+  auto c = load_calibration(testutil::testdata("photonvision/calibration/limelight_1280_720.json"));
   auto half = c.for_resolution(640, 360);
   CHECK(half.width == 640);
   CHECK(half.fx() == doctest::Approx(c.fx() / 2));
@@ -106,7 +105,7 @@ TEST_CASE("calibration: intrinsics scale to another resolution of the same aspec
 }
 
 TEST_CASE("calibration: another aspect ratio is a clear error") {
-  auto c = load_calibration(vtest::testdata("photonvision/calibration/limelight_1280_720.json"));
+  auto c = load_calibration(testutil::testdata("photonvision/calibration/limelight_1280_720.json"));
   std::string e = error_of([&] { c.for_resolution(640, 480); });
   CHECK(e.find("640x480") != std::string::npos);
   CHECK(e.find("1280x720") != std::string::npos);
@@ -167,10 +166,11 @@ TEST_CASE("calibration: unreadable and invalid files give one clear line") {
   for (const Case& c : cases) {
     std::string captured_c_name = c.name;
     CAPTURE(captured_c_name);
-    TempFile f(c.name, c.text);
-    std::string e = error_of([&] { load_calibration(f.path); });
+    TempDir dir;
+    std::string path = dir.write(c.name, c.text);
+    std::string e = error_of([&] { load_calibration(path); });
     CHECK(e.find(c.expect) != std::string::npos);
-    CHECK(e.find(f.path) != std::string::npos);  // names the file
+    CHECK(e.find(path) != std::string::npos);  // names the file
     CHECK(e.find('\n') == std::string::npos);    // one line
   }
 }

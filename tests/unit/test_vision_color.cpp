@@ -1,15 +1,14 @@
 // Colour targets: HSV threshold, contours, filters and the reported geometry.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
 #include <cmath>
 
 #include <opencv2/imgproc.hpp>
 
 #include "rvkit/vision/color_targets.hpp"
-#include "vision_test_util.hpp"
 
 using namespace rvkit::vision;
-using vtest::error_of;
+using testutil::error_of;
 
 namespace {
 

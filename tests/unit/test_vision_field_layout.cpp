@@ -1,16 +1,15 @@
 // WPILib AprilTagFieldLayout files and the installed official layouts.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "rvkit/vision/field_layout.hpp"
-#include "vision_test_util.hpp"
 
 using namespace rvkit::vision;
-using vtest::error_of;
-using vtest::TempFile;
+using testutil::error_of;
+using testutil::TempDir;
 
 TEST_CASE("field layout: the official layouts are installed and selectable by name") {
   struct Expect {
@@ -33,7 +32,7 @@ TEST_CASE("field layout: the official layouts are installed and selectable by na
     CHECK(f.length == doctest::Approx(e.length));
     CHECK(f.width > 8);
     // The installed copy is the one in ../shared/testdata.
-    FieldLayout g = load_field_layout(vtest::testdata(std::string("fields/") + e.name + ".json"));
+    FieldLayout g = load_field_layout(testutil::testdata(std::string("fields/") + e.name + ".json"));
     REQUIRE(g.tags.size() == f.tags.size());
   }
 }
@@ -55,11 +54,12 @@ TEST_CASE("field layout: tag poses follow WPILib's conventions") {
 }
 
 TEST_CASE("field layout: zero field size, extra keys and unnormalised quaternions are accepted") {
-  TempFile f("zero.json",
-             R"({"tags":[{"ID":3,"pose":{"translation":{"x":1,"y":2,"z":0.5},)"
-             R"("rotation":{"quaternion":{"W":2,"X":0,"Y":0,"Z":0}}},"comment":"x"}],)"
-             R"("field":{"length":0,"width":0}})");
-  FieldLayout l = load_field_layout(f.path);
+  TempDir dir;
+  std::string path = dir.write("zero.json",
+                               R"({"tags":[{"ID":3,"pose":{"translation":{"x":1,"y":2,"z":0.5},)"
+                               R"("rotation":{"quaternion":{"W":2,"X":0,"Y":0,"Z":0}}},"comment":"x"}],)"
+                               R"("field":{"length":0,"width":0}})");
+  FieldLayout l = load_field_layout(path);
   REQUIRE(l.tags.size() == 1);
   CHECK(l.length == 0);
   CHECK(l.width == 0);
@@ -99,10 +99,11 @@ TEST_CASE("field layout: bad files and unknown names give one clear line") {
   for (const Case& c : cases) {
     std::string captured_c_text = c.text;
     CAPTURE(captured_c_text);
-    TempFile f("layout.json", c.text);
-    std::string e = error_of([&] { load_field_layout(f.path); });
+    TempDir dir;
+    std::string path = dir.write("layout.json", c.text);
+    std::string e = error_of([&] { load_field_layout(path); });
     CHECK(e.find(c.expect) != std::string::npos);
-    CHECK(e.find(f.path) != std::string::npos);
+    CHECK(e.find(path) != std::string::npos);
     CHECK(e.find('\n') == std::string::npos);
   }
 }

@@ -1,10 +1,9 @@
 // Rigid transforms, quaternions, WPILib's rotation order and the pose JSON form.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
 #include <cmath>
 
 #include "rvkit/vision/geometry.hpp"
-#include "vision_test_util.hpp"
 
 using namespace rvkit::vision;
 

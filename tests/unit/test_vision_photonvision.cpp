@@ -1,6 +1,6 @@
 // Real photos from PhotonVision's test resources: single-tag distances and field poses on the
 // 2024 field (../shared/testdata/photonvision, see its README).
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
 #include <cmath>
 #include <string>
@@ -9,7 +9,6 @@
 
 #include "rvkit/vision/apriltag_detector.hpp"
 #include "rvkit/vision/pose.hpp"
-#include "vision_test_util.hpp"
 
 using namespace rvkit::vision;
 
@@ -33,9 +32,9 @@ TEST_CASE("photonvision: single-tag distances from its README") {
   for (const Case& c : cases) {
     std::string captured_c_image = c.image;
     CAPTURE(captured_c_image);
-    cv::Mat img = cv::imread(vtest::testdata(std::string("photonvision/apriltag/") + c.image), cv::IMREAD_GRAYSCALE);
+    cv::Mat img = cv::imread(testutil::testdata(std::string("photonvision/apriltag/") + c.image), cv::IMREAD_GRAYSCALE);
     REQUIRE(!img.empty());
-    auto cal = load_calibration(vtest::testdata(std::string("photonvision/calibration/") + c.calib))
+    auto cal = load_calibration(testutil::testdata(std::string("photonvision/calibration/") + c.calib))
                    .for_resolution(img.cols, img.rows);
     for (bool refine : {false, true}) {
       CAPTURE(refine);
@@ -62,8 +61,8 @@ TEST_CASE("photonvision 2024 field: every photo with a known tag puts the camera
                           "GeneralField3", "GeneralField4",      "GeneralField5",     "Loading_83in",   "Podium_103in",
                           "SpeakerCenter_143in", "SpeakerCenter_19in", "SpeakerCenter_63in", "StageLeft_51in",
                           "StageRight_51in"};
-  FieldLayout field = load_field_layout(vtest::testdata("fields/2024-crescendo.json"));
-  CameraCalibration cal = load_calibration(vtest::testdata("photonvision/calibration/lifecam_1280.json"));
+  FieldLayout field = load_field_layout(testutil::testdata("fields/2024-crescendo.json"));
+  CameraCalibration cal = load_calibration(testutil::testdata("photonvision/calibration/lifecam_1280.json"));
   constexpr double kHeight = 29.75 * 0.0254;  // from the photos' README
   for (bool refine : {false, true}) {
     AprilTagOptions o;
@@ -73,7 +72,7 @@ TEST_CASE("photonvision 2024 field: every photo with a known tag puts the camera
     for (const char* name : photos) {
       std::string captured_name = name;
       CAPTURE(captured_name);
-      cv::Mat img = cv::imread(vtest::testdata(std::string("photonvision/2024/") + name + ".jpg"), cv::IMREAD_GRAYSCALE);
+      cv::Mat img = cv::imread(testutil::testdata(std::string("photonvision/2024/") + name + ".jpg"), cv::IMREAD_GRAYSCALE);
       REQUIRE(!img.empty());
       auto dets = det.detect(img);
       std::vector<TagPose> poses;
@@ -112,12 +111,12 @@ TEST_CASE("photonvision 2024 field: distances to the amp and the source match th
   };
   const Case cases[] = {{"Amp_42in", 5, 42}, {"Amp_85in", 5, 85}, {"Loading_83in", 9, 83}};
   FieldLayout field = load_field_layout("2024-crescendo");
-  CameraCalibration cal = load_calibration(vtest::testdata("photonvision/calibration/lifecam_1280.json"));
+  CameraCalibration cal = load_calibration(testutil::testdata("photonvision/calibration/lifecam_1280.json"));
   AprilTagDetector det(AprilTagOptions{});
   for (const Case& c : cases) {
     std::string captured_c_name = c.name;
     CAPTURE(captured_c_name);
-    cv::Mat img = cv::imread(vtest::testdata(std::string("photonvision/2024/") + c.name + ".jpg"), cv::IMREAD_GRAYSCALE);
+    cv::Mat img = cv::imread(testutil::testdata(std::string("photonvision/2024/") + c.name + ".jpg"), cv::IMREAD_GRAYSCALE);
     auto dets = det.detect(img);
     std::vector<TagPose> poses;
     for (const auto& d : dets) poses.push_back(solve_tag_pose(d, cal, kDefaultTagSize));

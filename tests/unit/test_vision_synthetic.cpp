@@ -1,6 +1,6 @@
 // Detection and pose accuracy on synthetic images with exact ground truth (synthetic_tags.hpp):
 // libapriltag's tag image warped to a known 3-D pose, anti-aliased, blurred, with noise.
-#include <doctest/doctest.h>
+#include "test_util.hpp"
 
 #include <cmath>
 #include <string>

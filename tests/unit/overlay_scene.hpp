@@ -1,9 +1,8 @@
-// Helpers for the overlay unit tests: a deterministic synthetic scene with records made from its
-// exact truth, and golden-image comparison with a tolerance.
+// The overlay unit tests' scene, on top of test_util.hpp: the deterministic synthetic scene (the
+// test pattern without noise), records made from its exact truth, and golden-image comparison with
+// a tolerance.
 #pragma once
-#include <doctest/doctest.h>
-
-#include <sys/stat.h>
+#include "test_util.hpp"
 
 #include <cmath>
 #include <string>
@@ -23,14 +22,19 @@ namespace otest {
 constexpr int64_t kT = 1795348800250000;
 constexpr int64_t kNow = kT + 42000;
 
-// The synthetic scene without sensor noise, frame `index`, captured at kT.
-inline cv::Mat scene(int w, int h, uint64_t index = 5, uint64_t seed = 1) {
+// The test pattern of the scene: w x h, without sensor noise.
+inline rvkit::TestPatternOptions scene_options(int w, int h, uint64_t seed) {
   rvkit::TestPatternOptions o;
   o.width = w;
   o.height = h;
   o.noise = 0;
   o.seed = seed;
-  rvkit::TestPattern tp(o);
+  return o;
+}
+
+// The synthetic scene without sensor noise, frame `index`, captured at kT.
+inline cv::Mat scene(int w, int h, uint64_t index = 5, uint64_t seed = 1) {
+  rvkit::TestPattern tp(scene_options(w, h, seed));
   return tp.render(index, kT);
 }
 
@@ -51,12 +55,7 @@ inline rvkit::FrameInfo frame_info(const std::string& cam, int w, int h, int64_t
 // in OpenCV's pixel convention, the best pose per tag, the blob as a colour target, and a fixed
 // field pose.
 inline rvkit::Json truth_record(const std::string& cam, int w, int h, uint64_t index = 5, uint64_t seed = 1) {
-  rvkit::TestPatternOptions o;
-  o.width = w;
-  o.height = h;
-  o.noise = 0;
-  o.seed = seed;
-  rvkit::TestPattern tp(o);
+  rvkit::TestPattern tp(scene_options(w, h, seed));
   using rvkit::Json;
   Json tags = Json::array();
   // WPILib tag frame (X out of the face, Y right, Z up) -> libapriltag's (x right, y down, z into the tag)
@@ -85,15 +84,12 @@ inline rvkit::Json truth_record(const std::string& cam, int w, int h, uint64_t i
   return rec;
 }
 
-// The source tree's tests/golden (beside data/, whose path the library is built with).
-inline std::string golden_dir() { return std::string(RVKIT_SOURCE_DATA_DIR) + "/../tests/golden"; }
-
 // Compares `img` with tests/golden/NAME: at most 0.5% of the pixels may differ by more than 48 grey
 // levels in a channel, and the mean difference must stay under 1.5 levels (room for other libm and
 // OpenCV builds, not for a moved line or text). RVKIT_UPDATE_GOLDEN=1 writes the golden instead.
 inline void check_golden(const cv::Mat& img, const std::string& name) {
-  std::string path = golden_dir() + "/" + name;
-  if (const char* u = std::getenv("RVKIT_UPDATE_GOLDEN"); u && std::string(u) == "1") {
+  std::string path = testutil::golden_dir() + "/" + name;
+  if (testutil::update_golden()) {
     REQUIRE(cv::imwrite(path, img, {cv::IMWRITE_PNG_COMPRESSION, 9}));
     MESSAGE("wrote " << path);
     return;

@@ -1,14 +1,12 @@
-# Shared by tests/pipeline/stream_*.sh (sourced, not a test itself): cameras from
-# `cap --test-pattern` feeding `stream` on a free loopback port.
-source "$(dirname "${BASH_SOURCE[0]}")/../common.bash"
+# Helpers for the stream pipeline tests (sourced, not a test itself), on top of common.bash: cameras
+# from `cap --test-pattern` feeding `stream` on a free loopback port.
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
 HELPERS=${RVKIT_HELPERS:-$RVKIT_BIN/../test-helpers}
 STREAM_ERR=""
 # Failures also show what stream said.
-fail() {
-  echo "FAIL: $*" >&2
-  if [ -n "$STREAM_ERR" ] && [ -f "$STREAM_ERR" ]; then sed 's/^/  stream stderr: /' "$STREAM_ERR" >&2; fi
-  exit 1
+fail_context() {
+  if [ -n "$STREAM_ERR" ] && [ -f "$STREAM_ERR" ]; then sed 's/^/  stream stderr: /' "$STREAM_ERR"; fi
 }
 for t in "$RVKIT_BIN/stream" "$RVKIT_BIN/cap" "$HELPERS/rvkit-mjpeg-client" "$HELPERS/rvkit-imgcheck"; do
   [ -x "$t" ] || fail "$t is missing: build the tools and the test helpers (make rvkit-unit-tests)"
@@ -77,11 +75,6 @@ wait_cameras() {
     sleep 0.1
   done
   fail "/state lists $n camera(s), want $1"
-}
-
-# jpeg_size FILE: WxH of a JPEG as ffprobe reads it.
-jpeg_size() {
-  ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=s=x:p=0 "$1"
 }
 
 # stop_stream: SIGTERM; stream must end with status 0.

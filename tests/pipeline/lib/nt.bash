@@ -1,5 +1,7 @@
-# Shared set-up of the NetworkTables pipeline tests (sourced after tests/pipeline/common.bash).
-NT_DIR="${RVKIT_SOURCE:?}/tests/nt"
+# Helpers for the NetworkTables pipeline tests (sourced, not a test itself), on top of common.bash:
+# the npm packages and scripts of tests/nt/, an ntserver on a free port, and detections records.
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
+NT_DIR="${RVKIT_SOURCE:?run through ctest, which sets RVKIT_SOURCE}/tests/nt"
 
 # Installs the pinned npm packages (package-lock.json) once; a failure fails the test.
 nt_npm_setup() {
@@ -30,16 +32,6 @@ start_ntserver() {
   done
   NT_PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$NT_LOG" | head -n 1)
   [ -n "$NT_PORT" ] || fail "ntserver did not start: $(cat "$NT_LOG")"
-}
-
-# wait_for_line FILE REGEX SECONDS: waits until FILE has a line matching REGEX.
-wait_for_line() {
-  local i
-  for ((i = 0; i < $3 * 20; i++)); do
-    grep -qE "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  fail "no line matching /$2/ in $1 after $3 s: $(tail -n 5 "$1" 2>/dev/null)"
 }
 
 # detections_record SEQ: a detections record as detect writes it (docs/records.md), captured now:

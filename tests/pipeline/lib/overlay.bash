@@ -1,24 +1,9 @@
-# Helpers for the overlay pipeline tests (sourced, not a test itself).
+# Helpers for the overlay pipeline tests (sourced, not a test itself), on top of common.bash: the
+# golden images of tests/golden, a frame's pixels out of a stream, and image comparison.
 source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${RVKIT_SOURCE:?run through ctest, which sets RVKIT_SOURCE}"
 GOLDEN="$RVKIT_SOURCE/tests/golden"
 for t in cap overlay probe; do [ -x "$RVKIT_BIN/$t" ] || fail "$t is not built"; done
-
-# messages FILE: one line per message: "frame CAM SEQ T_CAPTURE WxH FMT BYTES" or the record's JSON.
-messages() {
-  node -e '
-    const fs = require("fs");
-    const b = fs.readFileSync(process.argv[1]);
-    let i = 0;
-    while (i < b.length) {
-      const nl = b.indexOf(10, i);
-      if (nl < 0) { console.log("TRUNCATED"); break; }
-      const h = JSON.parse(b.subarray(i, nl));
-      i = nl + 1 + (h.bytes || 0);
-      if (i > b.length) { console.log("TRUNCATED"); break; }
-      console.log(h.type === "frame" ? `frame ${h.cam} ${h.seq} ${h.t_capture} ${h.w}x${h.h} ${h.fmt} ${h.bytes}` : JSON.stringify(h));
-    }' "$1"
-}
 
 # frame_raw STREAM INDEX OUT: the payload of the INDEX-th frame (from 0); prints "W H FMT".
 frame_raw() {
@@ -56,8 +41,8 @@ frame_png() {
 image_diff() {
   local sa sb pix=rgb24 ch=3
   [ "${3:-}" = gray ] && pix=gray && ch=1
-  sa=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$1")
-  sb=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$2")
+  sa=$(image_size "$1")
+  sb=$(image_size "$2")
   [ "$sa" = "$sb" ] || fail "image sizes differ: $1 is $sa, $2 is $sb"
   ffmpeg -v error -y -i "$1" -f rawvideo -pix_fmt $pix "$TMP/a.raw"
   ffmpeg -v error -y -i "$2" -f rawvideo -pix_fmt $pix "$TMP/b.raw"
@@ -85,16 +70,4 @@ expect_similar() {
   awk -v f="$far" -v m="$mean" 'BEGIN { exit !(f <= 0.5 && m <= 1.5) }' ||
     { cp "$1" "/tmp/rvkit-overlay-actual-$(basename "$2")"; fail "$3: ${far}% of pixels differ by more than 48, mean $mean (actual: /tmp/rvkit-overlay-actual-$(basename "$2"))"; }
   ok "$3 (${far}% far, mean $mean)"
-}
-
-# expect_fails STATUS PATTERN WHAT -- COMMAND...: COMMAND exits with STATUS and prints one line on
-# stderr matching PATTERN. stdin is /dev/null unless redirected by the caller.
-expect_fails() {
-  local status=$1 pattern=$2 what=$3 rc=0
-  shift 4
-  "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-  [ "$rc" -eq "$status" ] || fail "$what: exit status $rc, expected $status (stderr: $(cat "$TMP/err"))"
-  [ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "$what: expected one line on stderr, got: $(cat "$TMP/err")"
-  grep -Eq -- "$pattern" "$TMP/err" || fail "$what: stderr '$(cat "$TMP/err")' does not match /$pattern/"
-  ok "$what: $(cat "$TMP/err")"
 }
