@@ -1,7 +1,7 @@
 # The library's layering holds in what gets linked: tools that move messages or speak
 # NetworkTables link no OpenCV (rvkit_core, rvkit_io, rvkit_cli, rvkit_geometry and rvkit_nt don't
 # depend on it), and the tools that draw or detect do.
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 command -v ldd >/dev/null || fail "ldd is needed"
 opencv_libs() { ldd "$RVKIT_BIN/$1" | grep -c 'libopencv_' || true; }
 for t in probe ntserver ntsub ntpub; do
