@@ -2,24 +2,20 @@
 // for raw frames (cv::imencode), on the frames it reads, and prints JSON: CPU ms per frame and
 // the share of one core that costs at --fps.
 //   cap --test-pattern --size 1280x720 --fps 0 --count 150 | rvkit-encode-bench
-#include <ctime>
 #include <vector>
 
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 
 #include "rvkit/cli/tool.hpp"
+#include "rvkit/core/clock.hpp"
 #include "rvkit/image/frame.hpp"
 #include "rvkit/io/transport.hpp"
 
 using namespace rvkit;
 
 namespace {
-double thread_cpu_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
-}
+double thread_cpu_ms() { return double(thread_cpu_us()) / 1e3; }
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -3,31 +3,18 @@
 //   cap --test-pattern --count 100 | probe --summary
 //   cap --cam 0 --size 1280x720 --fps 30 --fourcc MJPG --fmt jpeg | stream
 //   cap --file match.mp4 --realtime | detect ...
-#include <chrono>
-#include <unistd.h>
-
 #include <cstdio>
-#include <cstdlib>
-
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <fmt/format.h>
 
+#include "rvkit/capture/encoder.hpp"
+#include "rvkit/capture/pump.hpp"
 #include "rvkit/capture/source.hpp"
 #include "rvkit/cli/tool.hpp"
-#include "rvkit/image/frame.hpp"
-#include "rvkit/core/latest.hpp"
-#include "rvkit/core/signals.hpp"
 #include "rvkit/core/stats.hpp"
 #include "rvkit/io/transport.hpp"
 
 namespace {
-
-struct Captured {
-  rvkit::CapturedFrame f;
-  int64_t seq = 0;
-};
 
 struct CapOptions {
   bool test_pattern = false;
@@ -48,71 +35,6 @@ void parse_size(const std::string& s, int& w, int& h) {
       h > 16384)
     throw rvkit::Error(fmt::format("--size {}: expected WxH, e.g. 640x480", s));
 }
-
-// Turns a captured frame into the message to write, in the wanted format.
-class Encoder {
- public:
-  Encoder(const CapOptions& o, std::string name) : o_(o), name_(std::move(name)) {
-    if (o.fmt != "auto") want_ = *rvkit::parse_pixel_format(o.fmt);
-    if (!o.size.empty()) parse_size(o.size, rw_, rh_);
-  }
-
-  // Returns false when the item is a record to pass through without counting as a frame.
-  void encode(Captured& c, rvkit::Message& out) {
-    rvkit::CapturedFrame& f = c.f;
-    if (f.is_message) {
-      if (!name_.empty() && f.message.header.contains("cam")) f.message.header["cam"] = name_;
-      if (!want_ || !f.message.is_frame()) {
-        std::swap(out.header, f.message.header);
-        std::swap(out.payload, f.message.payload);
-        return;
-      }
-      rvkit::FrameInfo info = rvkit::frame_info(f.message.header);
-      if (info.fmt == *want_ && rw_ == 0) {
-        std::swap(out.header, f.message.header);
-        std::swap(out.payload, f.message.payload);
-        return;
-      }
-      cv::Mat img = rvkit::frame_to_mat(f.message, *want_ == rvkit::PixelFormat::Gray8 ? rvkit::PixelFormat::Gray8
-                                                                                          : rvkit::PixelFormat::Bgr8);
-      rvkit::Json keep = f.message.header;
-      rvkit::mat_to_frame(resized(img), *want_, info, out, o_.quality);
-      for (auto& [k, v] : keep.items())
-        if (!out.header.contains(k)) out.header[k] = v;
-      return;
-    }
-    rvkit::FrameInfo info;
-    info.cam = name_;
-    info.seq = c.seq;
-    info.t_capture = f.t_capture;
-    if (!f.jpeg.empty()) {
-      if ((!want_ || *want_ == rvkit::PixelFormat::Jpeg) && rw_ == 0) {
-        rvkit::jpeg_to_frame(f.jpeg.data(), f.jpeg.size(), f.w, f.h, info, out);  // untouched
-      } else {
-        cv::Mat img = cv::imdecode(cv::Mat(1, int(f.jpeg.size()), CV_8UC1, f.jpeg.data()), cv::IMREAD_COLOR);
-        if (img.empty()) throw rvkit::Error(fmt::format("{}: the camera delivered a JPEG that does not decode", name_));
-        rvkit::mat_to_frame(resized(img), want_.value_or(rvkit::PixelFormat::Bgr8), info, out, o_.quality);
-      }
-    } else {
-      rvkit::PixelFormat fmt = want_.value_or(f.image.channels() == 1 ? rvkit::PixelFormat::Gray8 : rvkit::PixelFormat::Bgr8);
-      rvkit::mat_to_frame(resized(f.image), fmt, info, out, o_.quality);
-    }
-    if (f.extra.is_object())
-      for (auto& [k, v] : f.extra.items()) out.header[k] = v;
-  }
-
- private:
-  cv::Mat resized(const cv::Mat& img) {
-    if (rw_ == 0 || (img.cols == rw_ && img.rows == rh_)) return img;
-    cv::Mat r;
-    cv::resize(img, r, cv::Size(rw_, rh_), 0, 0, cv::INTER_AREA);
-    return r;
-  }
-  const CapOptions& o_;
-  std::string name_;
-  std::optional<rvkit::PixelFormat> want_;
-  int rw_ = 0, rh_ = 0;
-};
 
 }  // namespace
 
@@ -174,76 +96,16 @@ int main(int argc, char** argv) {
             }
           }
           std::string name = o.name.empty() ? src->default_name() : o.name;
-          auto out = rvkit::open_output(common.out);
-          Encoder enc(o, name);
+          rvkit::CaptureEncoderOptions eo;
+          eo.cam = name;
+          if (o.fmt != "auto") eo.format = rvkit::parse_pixel_format(o.fmt);
+          eo.quality = o.quality;
+          if (!o.size.empty()) eo.width = o.src.width, eo.height = o.src.height;  // files, IP cameras: resized here
+          rvkit::CaptureEncoder enc(eo);
           rvkit::Stats stats(name.empty() ? o.file : name, common.verbose > 0);
-          rvkit::Message msg;
-          int64_t frames = 0;
-          auto emit = [&](Captured& c) -> bool {
-            enc.encode(c, msg);
-            if (!out->write(msg)) return false;
-            if (msg.is_frame()) {
-              ++frames;
-              stats.add(msg.payload.size() + 1);
-            }
-            stats.report();
-            return o.count < 0 || frames < o.count;
-          };
-
-          if (!src->live()) {
-            Captured c;
-            while (src->grab(c.f)) {
-              if (!emit(c)) break;
-              if (!c.f.is_message) ++c.seq;
-            }
-            return 0;
-          }
-
-          // Live: a capture thread keeps grabbing; we write the newest frame whenever the
-          // consumer is ready for one, and the frames it never took count as dropped.
-          rvkit::LatestSlot<Captured> slot;
-          std::atomic<bool> done{false};
-          std::exception_ptr failure;
-          std::atomic<bool> capture_ended{false};
-          std::thread capture = rvkit::start_worker([&] {
-            Captured c;
-            int64_t seq = 0;
-            try {
-              while (!done && !rvkit::stop_requested() && src->grab(c.f)) {
-                c.seq = seq++;
-                slot.put(c);
-              }
-            } catch (...) {
-              failure = std::current_exception();
-            }
-            slot.close();
-            capture_ended = true;
-          });
-          Captured c;
-          uint64_t reported_drops = 0;
-          while (!rvkit::stop_requested()) {
-            if (!out->wait_consumer_ready()) break;
-            if (!slot.take(c, std::chrono::milliseconds(100))) {
-              if (slot.closed()) break;
-              stats.report();
-              continue;
-            }
-            uint64_t d = slot.dropped();
-            if (d > reported_drops) stats.drop(d - reported_drops), reported_drops = d;
-            if (!emit(c)) break;
-          }
-          done = true;
-          rvkit::request_stop();  // wakes the capture thread out of any retry wait
-          // A device read can block for seconds (a camera that stopped answering): do not
-          // make Ctrl-C wait for it.
-          for (int i = 0; i < 100 && !capture_ended; ++i) usleep(10000);
-          if (!capture_ended) {
-            out.reset();
-            std::fflush(nullptr);
-            std::_Exit(failure ? 1 : 0);
-          }
-          capture.join();
-          if (failure) std::rethrow_exception(failure);
+          rvkit::PumpOptions po;
+          po.count = o.count;
+          rvkit::pump(*src, rvkit::open_output(common.out), enc, stats, po);
           return 0;
         };
       });

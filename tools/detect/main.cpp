@@ -9,6 +9,7 @@
 #include "rvkit/cli/tool.hpp"
 #include "rvkit/core/clock.hpp"
 #include "rvkit/core/error.hpp"
+#include "rvkit/core/log.hpp"
 #include "rvkit/core/signals.hpp"
 #include "rvkit/core/stats.hpp"
 #include "rvkit/io/transport.hpp"
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
           Stats stats("", common.verbose > 0);
           Message m;
           uint64_t tags_seen = 0, bad_frames = 0;
-          int64_t last_warning = 0;
+          ThrottledLog warnings;
           while (!stop_requested() && in->read(m)) {
             if (!m.is_frame()) {  // other records pass through untouched
               if (!out->write(m)) break;
@@ -141,10 +142,7 @@ int main(int argc, char** argv) {
             } catch (const BadFrameError& e) {
               ++bad_frames;
               stats.drop();
-              if (mono_us() - last_warning > 1000000) {
-                log_line(fmt::format("skipping a frame: {}", e.what()));
-                last_warning = mono_us();
-              }
+              warnings.line(fmt::format("skipping a frame: {}", e.what()));
               continue;
             }
             int64_t t_done = now_us();

@@ -1,33 +1,13 @@
 // ntsub: subscribes to NetworkTables 4 topics and writes their values as records (man ntsub).
-#include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <map>
-#include <mutex>
-
-#include <fmt/format.h>
+#include <string>
+#include <vector>
 
 #include "rvkit/cli/tool.hpp"
-#include "rvkit/core/clock.hpp"
-#include "rvkit/nt/client.hpp"
-#include "rvkit/nt/connect_options.hpp"
-#include "rvkit/nt/geometry.hpp"
-#include "rvkit/core/signals.hpp"
 #include "rvkit/core/stats.hpp"
 #include "rvkit/io/transport.hpp"
-
-namespace {
-
-constexpr size_t kMaxQueued = 100000;  // records waiting for a slow output; older ones are dropped
-
-// A value as it goes into a record: structs we know are decoded, other raw data is base64.
-rvkit::Json record_value(const rvkit::nt::TopicInfo& info, const rvkit::nt::Value& v) {
-  if (info.type == "struct:Pose3d" && v.type() == rvkit::nt::NtType::Raw)
-    if (auto p = rvkit::nt::unpack_pose3d(v.get<rvkit::nt::Bytes>())) return rvkit::nt::pose_to_json(*p);
-  return rvkit::nt::value_to_json(v);
-}
-
-}  // namespace
+#include "rvkit/nt/client.hpp"
+#include "rvkit/nt/connect_options.hpp"
+#include "rvkit/nt/subscriber.hpp"
 
 int main(int argc, char** argv) {
   rvkit::nt::ConnectOptions conn;
@@ -56,35 +36,11 @@ int main(int argc, char** argv) {
         app.add_option("--timeout", timeout, "Stop after this many seconds (0: never)")->capture_default_str();
         return [&]() -> int {
           bool verbose = common.verbose > 0;
-          std::mutex mu;
-          std::condition_variable cv;
-          std::deque<rvkit::Json> queue;
-          std::map<std::string, std::pair<rvkit::Json, int64_t>> latest_values;
-          uint64_t dropped = 0;
-
+          rvkit::nt::RecordQueue queue(latest);
           rvkit::nt::ClientOptions co = conn.client_options(verbose);
           rvkit::nt::Client* cp = nullptr;
           co.on_value = [&](const rvkit::nt::TopicInfo& info, const rvkit::nt::Value& v, int64_t ts) {
-            int64_t local = cp->time().to_local(ts);
-            std::lock_guard<std::mutex> lock(mu);
-            if (latest) {
-              latest_values[info.name] = {record_value(info, v), local};
-              return;
-            }
-            rvkit::Json r = rvkit::Json::object();
-            r["type"] = "nt";
-            r["topic"] = info.name;
-            r["ntype"] = info.type;
-            r["value"] = record_value(info, v);
-            r["t"] = local;
-            r["t_server"] = ts;
-            r["t_recv"] = rvkit::now_us();
-            if (queue.size() >= kMaxQueued) {
-              queue.pop_front();
-              ++dropped;
-            }
-            queue.push_back(std::move(r));
-            cv.notify_one();
+            queue.add(info, v, ts, cp->time().to_local(ts));
           };
           rvkit::nt::Client client(co);
           cp = &client;
@@ -106,54 +62,17 @@ int main(int argc, char** argv) {
           client.start();
 
           rvkit::Stats stats("records", verbose);
-          int64_t written = 0;
-          int64_t end = timeout > 0 ? rvkit::mono_us() + int64_t(timeout * 1e6) : 0;
-          int64_t next_snapshot = rvkit::mono_us() + int64_t(period * 1e6);
-          bool done = false;
-          while (!done && !rvkit::stop_requested()) {
-            if (end && rvkit::mono_us() >= end) break;
-            std::deque<rvkit::Json> batch;
-            {
-              std::unique_lock<std::mutex> lock(mu);
-              int wait_ms = 100;
-              if (latest) wait_ms = int(std::max<int64_t>(0, (next_snapshot - rvkit::mono_us()) / 1000));
-              cv.wait_for(lock, std::chrono::milliseconds(std::min(wait_ms, 100)), [&] { return !queue.empty(); });
-              batch.swap(queue);
-              if (latest && rvkit::mono_us() >= next_snapshot) {
-                next_snapshot += int64_t(period * 1e6);
-                if (next_snapshot < rvkit::mono_us()) next_snapshot = rvkit::mono_us() + int64_t(period * 1e6);
-                rvkit::Json snap = rvkit::Json::object();
-                snap["type"] = "nt_snapshot";
-                snap["t"] = rvkit::now_us();
-                rvkit::Json values = rvkit::Json::object(), times = rvkit::Json::object();
-                for (const auto& [name, vt] : latest_values) {
-                  values[name] = vt.first;
-                  times[name] = vt.second;
-                }
-                snap["values"] = std::move(values);
-                snap["times"] = std::move(times);
-                batch.push_back(std::move(snap));
-              }
-            }
-            for (auto& r : batch) {
-              if (!out->write(r, nullptr, 0)) {
-                done = true;  // the reader went away
-                break;
-              }
-              stats.add(0);
-              if (count > 0 && ++written >= count) {
-                done = true;
-                break;
-              }
-            }
-            if (verbose) {
-              std::lock_guard<std::mutex> lock(mu);
-              stats.report(fmt::format("{} dropped by a slow output, {}", dropped,
-                                       client.connected() ? "connected to " + client.server() : "not connected"));
-            }
-          }
+          rvkit::nt::RecordWriterOptions wo;
+          wo.snapshots = latest;
+          wo.period_s = period;
+          wo.count = count;
+          wo.timeout_s = timeout;
+          wo.verbose = verbose;
+          rvkit::nt::write_records(queue, *out, wo, stats, [&] {
+            return client.connected() ? "connected to " + client.server() : std::string("not connected");
+          });
           client.stop();
-          if (dropped) rvkit::log_line(fmt::format("{} values were dropped because the output was slow", dropped));
+          queue.report_drops();
           return 0;
         };
       });

@@ -30,13 +30,6 @@ struct Tally {
   std::vector<double> age_ms;  // arrival time minus t_capture, per frame
 };
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  size_t k = std::min(v.size() - 1, size_t(p * double(v.size())));
-  std::nth_element(v.begin(), v.begin() + long(k), v.end());
-  return v[k];
-}
-
 rvkit::Json summary_record(const std::string& key, const Tally& t, bool frames) {
   rvkit::Json j;
   j["type"] = "summary";
@@ -60,8 +53,8 @@ rvkit::Json summary_record(const std::string& key, const Tally& t, bool frames) 
     j["max_bytes"] = t.max_bytes;
     j["mean_bytes"] = t.messages ? t.bytes / t.messages : 0;
     // How old frames were when they arrived here: capture-to-probe latency.
-    j["age_ms"] = {{"median", percentile(t.age_ms, 0.5)}, {"p99", percentile(t.age_ms, 0.99)},
-                   {"max", percentile(t.age_ms, 1.0)}};
+    j["age_ms"] = {{"median", rvkit::percentile(t.age_ms, 0.5)}, {"p99", rvkit::percentile(t.age_ms, 0.99)},
+                   {"max", rvkit::percentile(t.age_ms, 1.0)}};
   }
   j["total_bytes"] = t.bytes;
   return j;

@@ -7,6 +7,7 @@
 #include <opencv2/core.hpp>
 
 #include "rvkit/core/message.hpp"
+#include "rvkit/core/signals.hpp"
 
 namespace rvkit {
 
@@ -48,6 +49,10 @@ class Source {
   virtual bool grab(CapturedFrame& f) = 0;
   // The default camera name ("cam0", "video", ...).
   virtual std::string default_name() const = 0;
+  // Asks a grab() running in another thread to return soon (the end of a live capture,
+  // rvkit/capture/pump.hpp). The sources here all watch the process-wide stop request, so this
+  // requests the process's stop; a device read that blocks is not interrupted.
+  virtual void cancel() { request_stop(); }
 };
 
 // Silences OpenCV's and FFmpeg's own logging (we print one clear line of our own instead).

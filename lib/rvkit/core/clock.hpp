@@ -22,5 +22,12 @@ inline int64_t mono_us() {
 }
 // Converts a CLOCK_MONOTONIC timestamp (e.g. a V4L2 buffer time) to wall-clock microseconds.
 inline int64_t mono_to_wall_us(int64_t mono) { return now_us() - (mono_us() - mono); }
+// CPU time of the calling thread in microseconds: what a piece of work costs, however busy the
+// machine is (other processes and threads do not count).
+inline int64_t thread_cpu_us() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts_to_us(ts);
+}
 
 }  // namespace rvkit

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "rvkit/core/clock.hpp"
+
 namespace rvkit {
 namespace {
 std::string& name_slot() {
@@ -17,6 +19,18 @@ void log_line(const std::string& text) {
   std::string line = tool_name() + ": " + text + "\n";
   ssize_t r = ::write(STDERR_FILENO, line.data(), line.size());
   (void)r;
+}
+
+bool ThrottledLog::line(const std::string& text) { return line(text, mono_us()); }
+
+bool ThrottledLog::line(const std::string& text, int64_t now_us) {
+  ++total_;
+  if (any_ && now_us - last_us_ < period_us_) return false;
+  log_line(text);
+  any_ = true;
+  last_us_ = now_us;
+  ++printed_;
+  return true;
 }
 
 }  // namespace rvkit

@@ -1,9 +1,10 @@
-// rvkit: the periodic stats line every tool prints on stderr with -v.
+// rvkit: the periodic stats line every tool prints on stderr with -v, and percentiles of samples.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <mutex>
 #include <string>
-
+#include <vector>
 
 namespace rvkit {
 
@@ -28,5 +29,15 @@ class Stats {
   uint64_t total_ = 0, dropped_total_ = 0;
   std::mutex mu_;
 };
+
+// The p-quantile (0..1) of `samples`: the value at rank floor(p * n), the largest for p = 1; 0 for no
+// samples. Takes a copy, as it reorders it.
+template <class T>
+T percentile(std::vector<T> samples, double p) {
+  if (samples.empty()) return T{};
+  size_t k = std::min(samples.size() - 1, size_t(p * double(samples.size())));
+  std::nth_element(samples.begin(), samples.begin() + long(k), samples.end());
+  return samples[k];
+}
 
 }  // namespace rvkit

@@ -138,7 +138,6 @@ void Camera::stop() {
 std::unique_ptr<Message> Camera::push(std::unique_ptr<Message> frame) {
   FrameInfo f = frame_info(frame->header);
   int64_t now = mono_us();
-  std::unique_ptr<Message> out;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stats_.frames++;
@@ -156,16 +155,10 @@ std::unique_ptr<Message> Camera::push(std::unique_ptr<Message> frame) {
       window_frames_ = 0;
       window_start_us_ = now;
     }
-    if (latest_) {
-      if (!subscribers_.empty()) stats_.skipped++;
-      out = std::move(latest_);
-    } else {
-      out = std::move(spare_);
-    }
-    latest_ = std::move(frame);
+    if (latest_.put(frame) && !subscribers_.empty()) stats_.skipped++;
   }
   cv_.notify_one();
-  return out ? std::move(out) : std::make_unique<Message>();
+  return frame ? std::move(frame) : std::make_unique<Message>();  // the replaced or a spare message
 }
 
 bool Camera::subscribe(const VariantKey& key) {
@@ -215,13 +208,10 @@ void Camera::run() {
     std::map<VariantKey, EncodedPtr> reuse;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || latest_ || !requests_.empty(); });
+      cv_.wait(lock, [&] { return stop_ || latest_.full() || !requests_.empty(); });
       if (stop_) return;
-      if (latest_) {
-        if (current_ && !spare_) spare_ = std::move(current_);
-        current_ = std::move(latest_);
+      if (latest_.take(current_))  // the previous frame stays in the cell, to be recycled
         for (const auto& kv : subscribers_) keys.push_back(kv.first);
-      }
       for (const auto& k : requests_)
         if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
       requests_.clear();

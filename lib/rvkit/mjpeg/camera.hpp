@@ -1,11 +1,11 @@
 // rvkit stream: the cameras and their JPEG encodings.
 //
-// The reader thread hands each frame to its Camera (push(): a pointer swap, never blocked by
-// clients). Every camera has its own encoder thread that takes the newest frame and produces
-// one JPEG per *variant* (resolution x quality) that some client asked for: each variant is
-// encoded once per frame and the same bytes go to every client of that variant. JPEG input
-// that needs no change passes through untouched. Finished encodings are handed to a callback
-// (the HTTP server posts them to its event loop).
+// The reader thread hands each frame to its Camera (push(): a pointer swap in a newest-wins cell,
+// rvkit/core/latest.hpp, never blocked by clients). Every camera has its own encoder thread that
+// takes the newest frame and produces one JPEG per *variant* (resolution x quality) that some
+// client asked for: each variant is encoded once per frame and the same bytes go to every client
+// of that variant. JPEG input that needs no change passes through untouched. Finished encodings
+// are handed to a callback (the HTTP server posts them to its event loop).
 #pragma once
 #include <condition_variable>
 #include <cstdint>
@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "rvkit/core/latest.hpp"
 #include "rvkit/core/message.hpp"
 
 namespace rvkit::mjpeg {
@@ -112,8 +113,9 @@ class Camera {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
-  std::unique_ptr<Message> latest_;   // newest frame not yet taken by the encoder
-  std::unique_ptr<Message> spare_;    // a message to recycle
+  // The newest frame not yet taken by the encoder; when empty, it holds the encoder's previous
+  // frame, which push() hands back to the reader for reuse.
+  LatestCell<std::unique_ptr<Message>> latest_;
   std::map<VariantKey, int> subscribers_;
   std::vector<VariantKey> requests_;
   std::map<VariantKey, EncodedPtr> last_;  // newest encoding of each variant in use

@@ -1,0 +1,37 @@
+// rvkit capture: a captured frame turned into the message cap writes, in the wanted format and size.
+//
+// Camera MJPEG passes through untouched when JPEG is wanted (or any format is) at the camera's size:
+// no decode, no re-encode. Anything else is converted once: decoded, resized (INTER_AREA) and
+// encoded (JPEG at `quality`). Messages read from a recorded rvkit stream keep their header fields;
+// a record (no payload) and a frame already in the wanted format and size pass through as they were,
+// only `cam` renamed when a name is given. Not thread-safe: one encoder per writing thread.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "rvkit/capture/source.hpp"
+#include "rvkit/core/message.hpp"
+
+namespace rvkit {
+
+struct CaptureEncoderOptions {
+  std::string cam;                    // the `cam` of every frame; "" keeps a recorded stream's own
+  std::optional<PixelFormat> format;  // none: as captured (bgr8 or gray8 images, JPEG as JPEG)
+  int quality = 85;                   // JPEG quality when encoding
+  int width = 0, height = 0;          // resize to this (0: as captured)
+};
+
+class CaptureEncoder {
+ public:
+  explicit CaptureEncoder(CaptureEncoderOptions o) : o_(std::move(o)) {}
+  // Fills `out` from `f`, the `seq`-th frame of the source (ignored for recorded messages, which
+  // keep theirs). Takes the buffers of `f` where it can (its message, its JPEG stays). Throws
+  // rvkit::Error when a camera's JPEG does not decode.
+  void encode(CapturedFrame& f, int64_t seq, Message& out);
+
+ private:
+  CaptureEncoderOptions o_;
+};
+
+}  // namespace rvkit
