@@ -15,7 +15,7 @@
 #include "rvkit/core/message.hpp"
 #include "rvkit/overlay/records.hpp"
 #include "rvkit/capture/test_pattern.hpp"
-#include "rvkit/vision/geometry.hpp"
+#include "rvkit/vision/cv_geometry.hpp"
 
 namespace otest {
 

@@ -11,7 +11,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "rvkit/vision/geometry.hpp"
+#include "rvkit/vision/cv_geometry.hpp"
 
 namespace synth {
 

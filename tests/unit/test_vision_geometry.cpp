@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "rvkit/vision/geometry.hpp"
+#include "rvkit/vision/cv_geometry.hpp"
 #include "vision_test_util.hpp"
 
 using namespace rvkit::vision;

@@ -18,7 +18,7 @@
 #include <opencv2/core.hpp>
 
 #include "rvkit/core/json.hpp"
-#include "rvkit/vision/geometry.hpp"
+#include "rvkit/vision/cv_geometry.hpp"
 
 namespace rvkit::overlay {
 

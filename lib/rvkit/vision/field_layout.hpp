@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "rvkit/vision/geometry.hpp"
+#include "rvkit/vision/cv_geometry.hpp"
 
 namespace rvkit::vision {
 

@@ -7,7 +7,7 @@
 #include "rvkit/vision/apriltag_detector.hpp"
 #include "rvkit/vision/calibration.hpp"
 #include "rvkit/vision/field_layout.hpp"
-#include "rvkit/vision/geometry.hpp"
+#include "rvkit/vision/cv_geometry.hpp"
 
 namespace rvkit::vision {
 

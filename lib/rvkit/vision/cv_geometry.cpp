@@ -1,4 +1,4 @@
-#include "rvkit/vision/geometry.hpp"
+#include "rvkit/vision/cv_geometry.hpp"
 
 #include <algorithm>
 #include <cmath>
