@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "rvkit/core/error.hpp"
-#include "rvkit/nt/geometry.hpp"
+#include "rvkit/nt/pose3d_struct.hpp"
 #include "rvkit/nt/publisher.hpp"
 #include "rvkit/nt/vision.hpp"
 

@@ -11,7 +11,7 @@
 #include "rvkit/core/clock.hpp"
 #include "rvkit/nt/client.hpp"
 #include "rvkit/nt/connect_options.hpp"
-#include "rvkit/nt/geometry.hpp"
+#include "rvkit/nt/pose3d_struct.hpp"
 #include "rvkit/core/signals.hpp"
 #include "rvkit/core/stats.hpp"
 #include "rvkit/io/transport.hpp"

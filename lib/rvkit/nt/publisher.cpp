@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "rvkit/core/error.hpp"
-#include "rvkit/nt/geometry.hpp"
+#include "rvkit/nt/pose3d_struct.hpp"
 
 namespace rvkit::nt {
 

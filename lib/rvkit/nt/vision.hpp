@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "rvkit/core/json.hpp"
-#include "rvkit/nt/geometry.hpp"
+#include "rvkit/nt/pose3d_struct.hpp"
 
 namespace rvkit::nt {
 

@@ -1,4 +1,4 @@
-#include "rvkit/nt/geometry.hpp"
+#include "rvkit/nt/pose3d_struct.hpp"
 
 #include <algorithm>
 #include <cmath>
