@@ -9,6 +9,7 @@
 #include "vision_test_util.hpp"
 
 using namespace rvkit::vision;
+using rvkit::geometry::Pose3;
 using vtest::error_of;
 using vtest::TempFile;
 

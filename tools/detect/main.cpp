@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
           if (!robot_to_camera.empty()) {
             auto v = parse_numbers(robot_to_camera, 6, "--robot-to-camera");
             constexpr double d = M_PI / 180;
-            opt.robot_to_camera = Pose3::from_xyz_rpy(v[0], v[1], v[2], v[3] * d, v[4] * d, v[5] * d);
+            opt.robot_to_camera = geometry::Pose3::from_xyz_rpy(v[0], v[1], v[2], v[3] * d, v[4] * d, v[5] * d);
           }
           DetectPipeline pipeline(opt);
 

@@ -23,7 +23,7 @@ constexpr size_t kMaxQueued = 100000;  // records waiting for a slow output; old
 // A value as it goes into a record: structs we know are decoded, other raw data is base64.
 rvkit::Json record_value(const rvkit::nt::TopicInfo& info, const rvkit::nt::Value& v) {
   if (info.type == "struct:Pose3d" && v.type() == rvkit::nt::NtType::Raw)
-    if (auto p = rvkit::nt::unpack_pose3d(v.get<rvkit::nt::Bytes>())) return rvkit::nt::pose_to_json(*p);
+    if (auto p = rvkit::nt::unpack_pose3d(v.get<rvkit::nt::Bytes>())) return rvkit::geometry::pose_to_json(*p);
   return rvkit::nt::value_to_json(v);
 }
 

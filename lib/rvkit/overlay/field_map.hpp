@@ -12,7 +12,7 @@
 namespace rvkit::overlay {
 
 struct MapPose {
-  vision::Pose3 pose;  // on the field (WPILib field coordinates)
+  geometry::Pose3 pose;  // on the field (WPILib field coordinates)
   cv::Scalar colour;
 };
 

@@ -31,7 +31,7 @@ struct DetectOptions {
   double fov_deg = 0;                      // without calib: horizontal field of view for tx/ty (0: none)
   double tag_size = kDefaultTagSize;       // m
   std::optional<FieldLayout> field;
-  std::optional<Pose3> robot_to_camera;
+  std::optional<geometry::Pose3> robot_to_camera;
   ColorOptions color;                      // no ranges: no colour targets
 };
 

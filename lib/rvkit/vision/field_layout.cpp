@@ -75,7 +75,7 @@ FieldLayout parse_field_layout(const std::string& text, const std::string& name)
     int tag_id = id->get<int>();
     auto pose = t.find("pose");
     if (pose == t.end()) throw Error(where + ": missing \"pose\"");
-    Pose3 p = pose_from_json(*pose, where + ".pose");
+    geometry::Pose3 p = geometry::pose_from_json(*pose, where + ".pose");
     if (!layout.tags.emplace(tag_id, p).second) throw Error(fmt::format("{}: tag ID {} appears twice", where, tag_id));
   }
   auto field = root.find("field");

@@ -10,16 +10,16 @@
 #include <string>
 #include <vector>
 
-#include "rvkit/vision/cv_geometry.hpp"
+#include "rvkit/geometry/pose.hpp"
 
 namespace rvkit::vision {
 
 struct FieldLayout {
-  std::map<int, Pose3> tags;  // id -> pose of the tag in the field
+  std::map<int, geometry::Pose3> tags;  // id -> pose of the tag in the field
   double length = 0, width = 0;
   std::string source;         // file it came from
 
-  const Pose3* find(int id) const {
+  const geometry::Pose3* find(int id) const {
     auto it = tags.find(id);
     return it == tags.end() ? nullptr : &it->second;
   }
