@@ -13,6 +13,8 @@
 #include "vision_test_util.hpp"
 
 using namespace rvkit::vision;
+using rvkit::geometry::FieldLayout;
+using rvkit::geometry::load_field_layout;
 using rvkit::geometry::Pose3;
 
 namespace {

@@ -6,11 +6,13 @@
 #include <string>
 
 #include "rvkit/vision/apriltag_detector.hpp"
-#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 #include "rvkit/vision/pose.hpp"
 #include "synthetic_tags.hpp"
 
 using namespace rvkit::vision;
+using rvkit::geometry::FieldLayout;
+using rvkit::geometry::load_field_layout;
 using rvkit::geometry::Pose3;
 
 namespace {

@@ -24,7 +24,7 @@
 #include "rvkit/core/stats.hpp"
 #include "rvkit/io/transport.hpp"
 #include "rvkit/vision/calibration.hpp"
-#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 
 using namespace rvkit;
 using namespace rvkit::overlay;
@@ -141,7 +141,7 @@ class OverlayTool {
     ao.hud = option([&] { return parse_hud_items(s.hud); });
     ao.texts = s.texts;
     for (const auto& t : s.texts) option([&] { return TextTemplate::parse(t); });
-    if (!s.field.empty()) ao.field = vision::load_field_layout(s.field);
+    if (!s.field.empty()) ao.field = geometry::load_field_layout(s.field);
     ao.pose_topic = s.pose_topic;
     if (!s.pose_topic.empty() && s.field.empty()) throw BadOption("--pose-topic needs --field (the map it is drawn on)");
     annotator_.emplace(std::move(ao));

@@ -34,7 +34,7 @@ struct AnnotatorOptions {
   std::vector<Crosshair> crosshairs;
   HudItems hud;
   std::vector<std::string> texts;            // --text templates
-  std::optional<vision::FieldLayout> field;  // the field map
+  std::optional<geometry::FieldLayout> field;  // the field map
   std::string pose_topic;                    // NT topic with the robot's pose (e.g. odometry) for the map
 };
 

@@ -9,7 +9,7 @@ namespace {
 constexpr double kRobotSide = 0.9;  // m, a robot with bumpers
 }
 
-FieldMapStage::FieldMapStage(vision::FieldLayout layout) : layout_(std::move(layout)) {
+FieldMapStage::FieldMapStage(geometry::FieldLayout layout) : layout_(std::move(layout)) {
   length_ = layout_.length;
   width_ = layout_.width;
   if (length_ <= 0 || width_ <= 0) {

@@ -91,7 +91,7 @@ std::array<double, 3> vision_std_devs(double reproj_error, double distance, doub
 }
 
 std::optional<FieldPose> solve_field_pose(const std::vector<TagDetection>& dets, const std::vector<TagPose>& tag_poses,
-                                          const FieldLayout& layout, const CameraCalibration& cal, double tag_size,
+                                          const geometry::FieldLayout& layout, const CameraCalibration& cal, double tag_size,
                                           const std::optional<Pose3>& robot_to_camera) {
   std::vector<size_t> known;
   for (size_t i = 0; i < dets.size(); ++i)

@@ -6,7 +6,7 @@
 
 #include "rvkit/vision/apriltag_detector.hpp"
 #include "rvkit/vision/calibration.hpp"
-#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 #include "rvkit/geometry/pose.hpp"
 
 namespace rvkit::vision {
@@ -45,7 +45,7 @@ struct FieldPose {
 // The field pose from the detections of tags in `layout`; nullopt when none is known or the
 // solve fails. `tag_poses` (parallel to `dets`) gives the per-tag solutions for the one-tag case.
 std::optional<FieldPose> solve_field_pose(const std::vector<TagDetection>& dets, const std::vector<TagPose>& tag_poses,
-                                          const FieldLayout& layout, const CameraCalibration& cal, double tag_size,
+                                          const geometry::FieldLayout& layout, const CameraCalibration& cal, double tag_size,
                                           const std::optional<geometry::Pose3>& robot_to_camera);
 
 // The standard-deviation model (docs/records.md "Standard deviations"):

@@ -1,4 +1,4 @@
-// rvkit vision: WPILib AprilTagFieldLayout files.
+// rvkit geometry: WPILib AprilTagFieldLayout files.
 //
 //   {"tags":[{"ID":1,"pose":{"translation":{"x":..,"y":..,"z":..},
 //                            "rotation":{"quaternion":{"W":..,"X":..,"Y":..,"Z":..}}}}, ...],
@@ -12,14 +12,14 @@
 
 #include "rvkit/geometry/pose.hpp"
 
-namespace rvkit::vision {
+namespace rvkit::geometry {
 
 struct FieldLayout {
-  std::map<int, geometry::Pose3> tags;  // id -> pose of the tag in the field
+  std::map<int, Pose3> tags;  // id -> pose of the tag in the field
   double length = 0, width = 0;
   std::string source;         // file it came from
 
-  const geometry::Pose3* find(int id) const {
+  const Pose3* find(int id) const {
     auto it = tags.find(id);
     return it == tags.end() ? nullptr : &it->second;
   }
@@ -36,4 +36,4 @@ std::vector<std::string> field_layout_dirs();
 // Names of the layouts found there (file names without ".json"), sorted.
 std::vector<std::string> field_layout_names();
 
-}  // namespace rvkit::vision
+}  // namespace rvkit::geometry

@@ -1,4 +1,4 @@
-#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 
 #include <sys/stat.h>
 
@@ -12,7 +12,7 @@
 
 #include "rvkit/core/error.hpp"
 
-namespace rvkit::vision {
+namespace rvkit::geometry {
 
 namespace {
 
@@ -75,7 +75,7 @@ FieldLayout parse_field_layout(const std::string& text, const std::string& name)
     int tag_id = id->get<int>();
     auto pose = t.find("pose");
     if (pose == t.end()) throw Error(where + ": missing \"pose\"");
-    geometry::Pose3 p = geometry::pose_from_json(*pose, where + ".pose");
+    Pose3 p = pose_from_json(*pose, where + ".pose");
     if (!layout.tags.emplace(tag_id, p).second) throw Error(fmt::format("{}: tag ID {} appears twice", where, tag_id));
   }
   auto field = root.find("field");
@@ -124,4 +124,4 @@ FieldLayout load_field_layout(const std::string& spec) {
                           known.empty() ? "none installed" : known));
 }
 
-}  // namespace rvkit::vision
+}  // namespace rvkit::geometry

@@ -5,11 +5,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 #include "vision_test_util.hpp"
 
-using namespace rvkit::vision;
-using rvkit::geometry::Pose3;
+using namespace rvkit::geometry;
 using vtest::error_of;
 using vtest::TempFile;
 
