@@ -7,11 +7,13 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "rvkit/core/error.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 #include "rvkit/geometry/pose.hpp"
 #include "rvkit/nt/limelight_axes.hpp"
 #include "rvkit/nt/pose3d_struct.hpp"
@@ -426,11 +428,20 @@ TEST_CASE("ntpub: field sizes from layouts, and bad options are errors") {
   std::string layout = R"({"tags":[],"field":{"length":16.541,"width":8.211}})";
   REQUIRE(write(fd, layout.data(), layout.size()) == ssize_t(layout.size()));
   close(fd);
-  auto [l, w] = field_size_from_layout(path);
+  auto [l, w] = field_size(geometry::load_field_layout(path));
   CHECK(l == doctest::Approx(16.541));
   CHECK(w == doctest::Approx(8.211));
+  // A layout without a size gives no botpose: an error naming the file and the way out.
+  REQUIRE(bool(std::ofstream(path, std::ios::trunc) << R"({"tags":[]})"));
+  try {
+    field_size(geometry::load_field_layout(path));
+    FAIL("a layout without a field size was accepted");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find(path) != std::string::npos);
+    CHECK(std::string(e.what()).find("--field-size") != std::string::npos);
+  }
   unlink(path);
-  CHECK_THROWS_AS(field_size_from_layout("/nonexistent/field.json"), Error);
+  CHECK_THROWS_AS(geometry::load_field_layout("/nonexistent/field.json"), Error);
   Recorder rec;
   PublisherOptions o;
   o.schema = "nosuch";

@@ -141,7 +141,10 @@ class OverlayTool {
     ao.hud = option([&] { return parse_hud_items(s.hud); });
     ao.texts = s.texts;
     for (const auto& t : s.texts) option([&] { return TextTemplate::parse(t); });
-    if (!s.field.empty()) ao.field = geometry::load_field_layout(s.field);
+    if (!s.field.empty()) {
+      ao.field = geometry::load_field_layout(s.field);
+      if (verbose_) log_line("field layout: " + ao.field->describe());
+    }
     ao.pose_topic = s.pose_topic;
     if (!s.pose_topic.empty() && s.field.empty()) throw BadOption("--pose-topic needs --field (the map it is drawn on)");
     annotator_.emplace(std::move(ao));

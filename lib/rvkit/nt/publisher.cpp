@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -94,24 +93,12 @@ int64_t record_int(const Json& rec, const char* k, int64_t dflt) {
 
 }  // namespace
 
-std::pair<double, double> field_size_from_layout(const std::string& spec) {
-  std::vector<std::string> candidates{spec};
-  if (spec.find('/') == std::string::npos && spec.find(".json") == std::string::npos) {
-    candidates.push_back(std::string(RVKIT_DATA_DIR) + "/fields/" + spec + ".json");
-    candidates.push_back(std::string(RVKIT_SOURCE_DATA_DIR) + "/fields/" + spec + ".json");
-  }
-  for (const auto& path : candidates) {
-    std::ifstream in(path);
-    if (!in) continue;
-    Json j = Json::parse(in, nullptr, false);
-    if (j.is_discarded()) throw Error(fmt::format("field layout {}: not valid JSON", path));
-    auto f = j.find("field");
-    if (f == j.end() || !f->is_object() || !f->contains("length") || !f->contains("width") ||
-        !(*f)["length"].is_number() || !(*f)["width"].is_number())
-      throw Error(fmt::format("field layout {}: no \"field\": {{\"length\", \"width\"}}", path));
-    return {(*f)["length"].get<double>(), (*f)["width"].get<double>()};
-  }
-  throw Error(fmt::format("field layout '{}': no such file or installed field", spec));
+std::pair<double, double> field_size(const geometry::FieldLayout& layout) {
+  if (!(layout.length > 0 && layout.width > 0))
+    throw Error(fmt::format("field layout '{}': no field size (\"field\": {{\"length\", \"width\"}} missing or 0); "
+                            "give --field-size LENGTH,WIDTH",
+                            layout.source));
+  return {layout.length, layout.width};
 }
 
 // ====================================================================== Limelight arrays
