@@ -14,7 +14,7 @@
 #include "rvkit/core/message.hpp"
 #include "rvkit/overlay/records.hpp"
 #include "rvkit/capture/test_pattern.hpp"
-#include "rvkit/vision/geometry.hpp"
+#include "rvkit/vision/cv_geometry.hpp"
 
 namespace otest {
 
@@ -64,10 +64,10 @@ inline rvkit::Json truth_record(const std::string& cam, int w, int h, uint64_t i
     Json corners = Json::array();
     for (const auto& c : t.corners) corners.push_back({c[0] - 0.5, c[1] - 0.5});
     cv::Matx33d R(t.R.data());
-    rvkit::vision::Pose3 p(rvkit::vision::cv_from_camera().t() * R * M,
-                           rvkit::vision::cv_from_camera().t() * cv::Vec3d(t.t[0], t.t[1], t.t[2]));
+    rvkit::geometry::Pose3 p = rvkit::vision::pose_from_cv(rvkit::vision::cv_from_camera().t() * R * M,
+                                                           rvkit::vision::cv_from_camera().t() * cv::Vec3d(t.t[0], t.t[1], t.t[2]));
     tags.push_back({{"id", t.id}, {"corners", corners},
-                    {"poses", Json::array({{{"camera_to_tag", rvkit::vision::pose_to_json(p)}, {"error", 0.1}}})}});
+                    {"poses", Json::array({{{"camera_to_tag", rvkit::geometry::pose_to_json(p)}, {"error", 0.1}}})}});
   }
   auto b = tp.blob(index);
   double x0 = b.center[0] - 0.5 - b.axes[0], x1 = b.center[0] - 0.5 + b.axes[0];
@@ -76,10 +76,10 @@ inline rvkit::Json truth_record(const std::string& cam, int w, int h, uint64_t i
                  {"center", {b.center[0] - 0.5, b.center[1] - 0.5}},
                  {"bbox", {std::floor(x0), std::floor(y0), std::ceil(x1) - std::floor(x0) + 1, std::ceil(y1) - std::floor(y0) + 1}},
                  {"corners", Json::array({{x0, y1}, {x0, y0}, {x1, y0}, {x1, y1}})}};
-  auto robot = rvkit::vision::Pose3::from_xyz_rpy(3.2, 5.5, 0, 0, 0, 30 * M_PI / 180);
+  auto robot = rvkit::geometry::Pose3::from_xyz_rpy(3.2, 5.5, 0, 0, 0, 30 * M_PI / 180);
   Json rec = {{"type", "detections"}, {"cam", cam}, {"seq", 5}, {"t_capture", kT}, {"w", w}, {"h", h},
               {"tags", tags},
-              {"field_pose", {{"method", "multi-tag"}, {"tags", {1, 2}}, {"robot", rvkit::vision::pose_to_json(robot)}}},
+              {"field_pose", {{"method", "multi-tag"}, {"tags", {1, 2}}, {"robot", rvkit::geometry::pose_to_json(robot)}}},
               {"targets", Json::array({target})}};
   return rec;
 }

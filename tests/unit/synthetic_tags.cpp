@@ -11,7 +11,7 @@
 #include <apriltag/tag36h11.h>
 #include <opencv2/imgproc.hpp>
 
-using rvkit::vision::Pose3;
+using rvkit::geometry::Pose3;
 
 namespace synth {
 
@@ -50,8 +50,8 @@ cv::Mat tag_bitmap(apriltag_family_t* fam, int id, int pad) {
 
 // Homography from the tag plane (model x, y in metres) to image pixels.
 cv::Matx33d plane_to_image(const Camera& cam, const Tag& tag) {
-  cv::Matx33d r = kOpticalFromCamera * tag.camera_to_tag.R * kModelFromTag.t();
-  cv::Vec3d t = kOpticalFromCamera * tag.camera_to_tag.t;
+  cv::Matx33d r = kOpticalFromCamera * rvkit::vision::to_cv(tag.camera_to_tag.R) * kModelFromTag.t();
+  cv::Vec3d t = kOpticalFromCamera * rvkit::vision::to_cv(tag.camera_to_tag.t);
   cv::Matx33d m(r(0, 0), r(0, 1), t[0], r(1, 0), r(1, 1), t[1], r(2, 0), r(2, 1), t[2]);
   return cam.K * m;
 }
@@ -97,7 +97,7 @@ cv::Mat render(const Camera& cam, const std::vector<Tag>& tags_in, const RenderO
 
   std::vector<Tag> tags = tags_in;  // far to near, so nearer tags cover farther ones
   std::sort(tags.begin(), tags.end(), [](const Tag& a, const Tag& b) {
-    return cv::norm(a.camera_to_tag.t) > cv::norm(b.camera_to_tag.t);
+    return a.camera_to_tag.t.norm() > b.camera_to_tag.t.norm();
   });
   for (const Tag& tag : tags) {
     if (tag.camera_to_tag.t[0] <= 0.05) throw std::runtime_error("synthetic: tag behind the camera");
@@ -152,7 +152,7 @@ std::vector<Tag> visible_tags(const Camera& cam, const Pose3& field_to_camera, c
   Pose3 camera_from_field = field_to_camera.inverse();
   for (const auto& [id, field_to_tag] : layout) {
     Tag t{id, camera_from_field * field_to_tag, tag_size};
-    cv::Vec3d to_camera = field_to_camera.t - field_to_tag.t;
+    cv::Vec3d to_camera = rvkit::vision::to_cv(field_to_camera.t - field_to_tag.t);
     double dist = cv::norm(to_camera);
     cv::Vec3d normal(field_to_tag.R(0, 0), field_to_tag.R(1, 0), field_to_tag.R(2, 0));  // tag X axis
     if (dist > max_distance || t.camera_to_tag.t[0] < 0.3) continue;

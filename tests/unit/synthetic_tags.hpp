@@ -11,7 +11,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "rvkit/vision/geometry.hpp"
+#include "rvkit/vision/cv_geometry.hpp"
 
 namespace synth {
 
@@ -23,7 +23,7 @@ struct Camera {
 
 struct Tag {
   int id = 0;
-  rvkit::vision::Pose3 camera_to_tag;  // pose of the tag in the WPILib camera frame
+  rvkit::geometry::Pose3 camera_to_tag;  // pose of the tag in the WPILib camera frame
   double size = 0.1651;                // black square edge, m
 };
 
@@ -43,7 +43,7 @@ std::array<cv::Point2d, 4> true_corners(const Camera& cam, const Tag& tag);
 
 // The WPILib camera-frame pose of a tag seen from a camera at `distance` m along its axis, offset
 // by (left, up) m, rotated by yaw/pitch (deg) about the tag's own vertical/horizontal axes.
-rvkit::vision::Pose3 tag_in_front(double distance, double left, double up, double yaw_deg, double pitch_deg,
+rvkit::geometry::Pose3 tag_in_front(double distance, double left, double up, double yaw_deg, double pitch_deg,
                                   double roll_deg = 0);
 
 }  // namespace synth
@@ -52,8 +52,8 @@ namespace synth {
 
 // The tags of a field layout that a camera at `field_to_camera` sees whole, facing it within
 // `max_angle_deg`, no farther than `max_distance` m, as Tags for render().
-std::vector<Tag> visible_tags(const Camera& cam, const rvkit::vision::Pose3& field_to_camera,
-                              const std::map<int, rvkit::vision::Pose3>& layout, double tag_size,
+std::vector<Tag> visible_tags(const Camera& cam, const rvkit::geometry::Pose3& field_to_camera,
+                              const std::map<int, rvkit::geometry::Pose3>& layout, double tag_size,
                               double max_angle_deg = 60, double max_distance = 8);
 
 }  // namespace synth

@@ -1,20 +1,27 @@
 // NetworkTables 4: what ntpub publishes for records (rvkit and Limelight schemas, camera
-// announcements, --map), and the geometry behind it.
+// announcements, --map), struct:Pose3d and Limelight's axes (the geometry itself is tested in
+// test_geometry_pose.cpp).
 #include "test_util.hpp"
 
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "rvkit/core/error.hpp"
-#include "rvkit/nt/geometry.hpp"
+#include "rvkit/geometry/field_layout.hpp"
+#include "rvkit/geometry/pose.hpp"
+#include "rvkit/nt/limelight_axes.hpp"
+#include "rvkit/nt/pose3d_struct.hpp"
 #include "rvkit/nt/publisher.hpp"
 #include "rvkit/nt/vision.hpp"
 
 using namespace rvkit;
 using namespace rvkit::nt;
+using rvkit::geometry::Pose3;
+using rvkit::geometry::Quaternion;
 
 namespace {
 
@@ -46,8 +53,13 @@ struct Recorder : TopicSink {
   }
 };
 
+// A pose in WPILib's JSON form, not rounded (geometry::pose_to_json rounds the quaternion to 1e-6,
+// which moves angles by ~1e-5 degrees, more than the checks below allow).
 Json pose_json(double x, double y, double z, double roll, double pitch, double yaw) {
-  return pose_to_json(Pose3{{x, y, z}, from_euler(roll, pitch, yaw)});
+  Quaternion q = Pose3::from_xyz_rpy(x, y, z, roll, pitch, yaw).quaternion();
+  Json t = {{"x", x}, {"y", y}, {"z", z}};
+  Json w = {{"W", q.w}, {"X", q.x}, {"Y", q.y}, {"Z", q.z}};
+  return Json{{"translation", t}, {"rotation", Json{{"quaternion", w}}}};
 }
 
 // A detections record as detect writes it (docs/records.md): two tags, a multi-tag field pose.
@@ -83,40 +95,8 @@ void check_close(double a, double b, const char* what, double tol = 1e-6) {
 
 }  // namespace
 
-TEST_CASE("nt geometry: Euler angles match WPILib's Rotation3d (extrinsic X, Y, Z)") {
-  for (auto [r, p, y] : {std::array<double, 3>{0.1, -0.2, 0.3}, {0, 0, M_PI / 2}, {-1.0, 0.5, -2.5}}) {
-    Vec3 e = to_euler(from_euler(r, p, y));
-    check_close(e.x, r, "roll");
-    check_close(e.y, p, "pitch");
-    check_close(e.z, y, "yaw");
-  }
-  // Yaw 90°: X goes to Y.
-  Vec3 v = mul(to_matrix(from_euler(0, 0, M_PI / 2)), Vec3{1, 0, 0});
-  check_close(v.x, 0, "x");
-  check_close(v.y, 1, "y");
-  // Extrinsic X then Z: roll 90° then yaw 90° sends Y to Z, then Z stays Z.
-  Vec3 w = mul(to_matrix(from_euler(M_PI / 2, 0, M_PI / 2)), Vec3{0, 1, 0});
-  check_close(w.z, 1, "z");
-  // Matrix <-> quaternion round trip.
-  Quat q = from_euler(0.3, -0.4, 2.0);
-  Quat q2 = from_matrix(to_matrix(q));
-  check_close(std::fabs(q.w * q2.w + q.x * q2.x + q.y * q2.y + q.z * q2.z), 1.0, "same rotation");
-}
-
-TEST_CASE("nt geometry: compose and inverse") {
-  Pose3 a{{1, 2, 3}, from_euler(0.1, 0.2, 0.3)};
-  Pose3 id = compose(a, inverse(a));
-  check_close(norm(id.t), 0, "translation");
-  check_close(std::fabs(id.q.w), 1, "rotation");
-  Pose3 b{{0, 0, 1}, from_euler(0, 0, M_PI / 2)};
-  Vec3 p = apply(compose(b, Pose3{{1, 0, 0}, Quat{}}), Vec3{0, 0, 0});
-  check_close(p.x, 0, "x");
-  check_close(p.y, 1, "y");
-  check_close(p.z, 1, "z");
-}
-
 TEST_CASE("nt geometry: struct:Pose3d is 7 little-endian doubles, schemas as WPILib's") {
-  Pose3 p{{1.5, -2, 0.25}, Quat{0.5, 0.5, -0.5, 0.5}};
+  Pose3 p = Pose3::from_quaternion({1.5, -2, 0.25}, Quaternion{0.5, 0.5, -0.5, 0.5});
   Bytes b = pack_pose3d(p);
   REQUIRE(b.size() == 56);
   // 1.5 = 0x3FF8000000000000, little-endian: last byte 0x3F, second-last 0xF8.
@@ -126,7 +106,7 @@ TEST_CASE("nt geometry: struct:Pose3d is 7 little-endian doubles, schemas as WPI
   auto u = unpack_pose3d(b);
   REQUIRE(u);
   CHECK(u->t.x == 1.5);
-  CHECK(u->q.y == -0.5);
+  CHECK(u->quaternion().y == -0.5);
   CHECK_FALSE(unpack_pose3d(Bytes(55)));
   const auto& s = pose3d_schemas();
   CHECK(std::string(s[3].first) == "Pose3d");
@@ -136,23 +116,33 @@ TEST_CASE("nt geometry: struct:Pose3d is 7 little-endian doubles, schemas as WPI
   CHECK(std::string(s[0].second) == "double x;double y;double z");
 }
 
-TEST_CASE("nt geometry: poses from JSON in WPILib's layout form and alternatives") {
-  auto p = pose_from_json(Json::parse(
-      R"({"translation":{"x":1,"y":2,"z":3},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}})"));
+TEST_CASE("ntpub --map struct:Pose3d: a pose in WPILib's JSON form, other forms skipped with a warning") {
+  Recorder rec;
+  PublisherOptions o;
+  o.schema = "none";
+  const char* fields[] = {"a", "b", "c", "d", "e", "f"};
+  for (const char* f : fields) o.maps.push_back(MapRule::parse(std::string(f) + "=/V/" + f + ":struct:Pose3d"));
+  std::vector<std::string> warnings;
+  RecordPublisher pub(rec, o, [&](const std::string& w) { warnings.push_back(w); });
+  pub.handle(Json::parse(R"({"type":"robot",
+      "a":{"translation":{"x":1,"y":2,"z":3},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}},
+      "b":{"translation":{"x":1,"y":2,"z":3},"rotation":{"roll":0,"pitch":0,"yaw":1.0}},
+      "c":[1,2,3,1,0,0,0], "d":{"translation":{"x":1}}, "e":[1,2,3], "f":"x"})"),
+             5);
+  auto p = unpack_pose3d(rec.last("/V/a").get<Bytes>());
   REQUIRE(p);
   CHECK(p->t.y == 2);
-  auto q = pose_from_json(Json::parse(R"({"translation":{"x":1,"y":2,"z":3},"rotation":{"roll":0,"pitch":0,"yaw":1.0}})"));
-  REQUIRE(q);
-  check_close(to_euler(q->q).z, 1.0, "yaw");
-  CHECK(pose_from_json(Json::parse("[1,2,3,1,0,0,0]")));
-  CHECK_FALSE(pose_from_json(Json::parse(R"({"translation":{"x":1}})")));
-  CHECK_FALSE(pose_from_json(Json::parse("[1,2,3]")));
-  CHECK_FALSE(pose_from_json(Json("x")));
+  // Roll/pitch/yaw, 7-number arrays and lower-case keys are not WPILib's JSON form (docs/records.md).
+  for (const char* f : {"b", "c", "d", "e", "f"}) CHECK(rec.topics.count(std::string("/V/") + f) == 0);
+  REQUIRE(warnings.size() == 5);
+  CHECK(warnings[0] == "--map 'b=/V/b:struct:Pose3d': the field is not a pose (b.rotation: missing \"quaternion\"); skipped");
+  CHECK(warnings[1].find("c: expected an object") != std::string::npos);
+  CHECK(warnings[2].find("d: missing \"rotation\"") != std::string::npos);
 }
 
 TEST_CASE("nt geometry: Limelight camera space: a tag straight ahead, facing us, has zero rotation") {
   // WPILib: tag 2 m ahead, 0.5 m left, 0.25 m up, facing the camera.
-  Pose3 tag{{2, 0.5, 0.25}, from_euler(0, 0, M_PI)};
+  Pose3 tag = Pose3::from_xyz_rpy(2, 0.5, 0.25, 0, 0, M_PI);
   Pose3 ll = wpilib_camera_to_limelight(tag);
   check_close(ll.t.x, -0.5, "x right");
   check_close(ll.t.y, -0.25, "y down");
@@ -162,7 +152,7 @@ TEST_CASE("nt geometry: Limelight camera space: a tag straight ahead, facing us,
   check_close(a[4], 0, "pitch");
   check_close(a[5], 0, "yaw");
   // Turning the tag about the vertical axis shows up as Limelight pitch (rotation about its Y, down).
-  Pose3 turned{{2, 0, 0}, from_euler(0, 0, M_PI + 20 * kDeg)};
+  Pose3 turned = Pose3::from_xyz_rpy(2, 0, 0, 0, 0, M_PI + 20 * kDeg);
   auto b = to_xyz_rpy_deg(wpilib_camera_to_limelight(turned));
   check_close(std::fabs(b[4]), 20, "pitch magnitude", 1e-6);
   check_close(b[3], 0, "roll stays 0", 1e-6);
@@ -184,11 +174,12 @@ TEST_CASE("nt vision: detections records are read, tolerant of names") {
   CHECK(r->field->tag_ids == std::vector<int64_t>{7, 8});
   CHECK(r->field->std_devs.size() == 3);
   // Alternative spellings: a single "pose", a list of bare poses, field keys at the top level,
-  // "field_pose": null.
+  // "field_pose": null. (Poses themselves are only WPILib's JSON form.)
   Json alt = Json::parse(R"({"type":"detections","t_capture":5,"tags":[{"id":1,"area":1,"poses":[
       {"translation":{"x":1,"y":0,"z":0},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}},
       {"translation":{"x":9,"y":0,"z":0},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}}]}],
-      "robot_pose":[1,2,0,1,0,0,0], "field_pose": null})");
+      "robot_pose":{"translation":{"x":1,"y":2,"z":0},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}},
+      "field_pose": null})");
   auto a = parse_detections(alt);
   REQUIRE(a);
   CHECK(a->tags[0].pose->t.x == 1);
@@ -430,10 +421,20 @@ TEST_CASE("ntpub: --map rules") {
 
 TEST_CASE("ntpub: field sizes from layouts, and bad options are errors") {
   testutil::TempDir dir;
-  auto [l, w] = field_size_from_layout(dir.write("field.json", R"({"tags":[],"field":{"length":16.541,"width":8.211}})"));
+  std::string path = dir.write("field.json", R"({"tags":[],"field":{"length":16.541,"width":8.211}})");
+  auto [l, w] = field_size(geometry::load_field_layout(path));
   CHECK(l == doctest::Approx(16.541));
   CHECK(w == doctest::Approx(8.211));
-  CHECK_THROWS_AS(field_size_from_layout("/nonexistent/field.json"), Error);
+  // A layout without a size gives no botpose: an error naming the file and the way out.
+  dir.write("field.json", R"({"tags":[]})");
+  try {
+    field_size(geometry::load_field_layout(path));
+    FAIL("a layout without a field size was accepted");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find(path) != std::string::npos);
+    CHECK(std::string(e.what()).find("--field-size") != std::string::npos);
+  }
+  CHECK_THROWS_AS(geometry::load_field_layout("/nonexistent/field.json"), Error);
   Recorder rec;
   PublisherOptions o;
   o.schema = "nosuch";

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "rvkit/core/clock.hpp"
-#include "rvkit/nt/geometry.hpp"
+#include "rvkit/nt/pose3d_struct.hpp"
 #include "rvkit/nt/subscriber.hpp"
 
 using namespace rvkit;
@@ -64,14 +64,14 @@ TEST_CASE("RecordQueue: one nt record per value, in order, stamped with both clo
 
 TEST_CASE("RecordQueue: a Pose3d struct is written as a pose, other raw data as base64") {
   RecordQueue q(false);
-  Pose3 p;
+  rvkit::geometry::Pose3 p;
   p.t = {1, 2, 3};
   q.add(topic("/pose", "struct:Pose3d"), Value::raw(pack_pose3d(p)), 0, 0);
   q.add(topic("/raw", "raw"), Value::raw({1, 2, 3}), 0, 0);
   std::deque<Json> batch;
   q.take(batch, 0);
   REQUIRE(batch.size() == 2);
-  CHECK(batch[0]["value"] == pose_to_json(p));
+  CHECK(batch[0]["value"] == rvkit::geometry::pose_to_json(p));
   CHECK(batch[1]["value"] == value_to_json(Value::raw({1, 2, 3})));
 }
 

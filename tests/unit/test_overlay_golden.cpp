@@ -6,7 +6,7 @@
 #include "rvkit/overlay/annotator.hpp"
 #include "rvkit/overlay/tiler.hpp"
 #include "rvkit/vision/calibration.hpp"
-#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 
 using namespace rvkit;
 using namespace rvkit::overlay;
@@ -23,7 +23,7 @@ AnnotatorOptions full_options() {
   o.crosshairs = {{"", 0, 0}, {"", 0.5, -0.25}};
   o.texts = {"RPM {/SmartDashboard/Shooter/RPM:%.0f}  tags {tags}",
              "tag {detections/tags/0/id} at {detections/tags/0/poses/0/camera_to_tag/translation/x:%.2f} m"};
-  o.field = vision::load_field_layout("2024-crescendo");
+  o.field = geometry::load_field_layout("2024-crescendo");
   o.pose_topic = "/SmartDashboard/Field/Robot";
   return o;
 }

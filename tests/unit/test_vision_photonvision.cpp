@@ -8,9 +8,13 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "rvkit/vision/apriltag_detector.hpp"
+#include "rvkit/vision/cv_geometry.hpp"
 #include "rvkit/vision/pose.hpp"
 
 using namespace rvkit::vision;
+using rvkit::geometry::FieldLayout;
+using rvkit::geometry::load_field_layout;
+using rvkit::geometry::Pose3;
 
 namespace {
 // These two photos show 2023 tags, whose black square was 6 in.
@@ -47,7 +51,7 @@ TEST_CASE("photonvision: single-tag distances from its README") {
       CHECK(dets[0].id == c.id);
       TagPose p = solve_tag_pose(dets[0], cal, k2023TagSize);
       REQUIRE(p.solutions.size() == 2);
-      cv::Vec3d t = p.solutions[0].camera_to_tag.t;
+      cv::Vec3d t = to_cv(p.solutions[0].camera_to_tag.t);
       MESSAGE(std::string(c.image) << (refine ? " (refined)" : "") << ": camera-to-tag x " << t[0] << " y " << t[1] << " z " << t[2]
                       << ", ambiguity " << p.ambiguity);
       CHECK(std::abs(t[0] - c.x) <= 0.2);
@@ -80,7 +84,7 @@ TEST_CASE("photonvision 2024 field: every photo with a known tag puts the camera
       auto fp = solve_field_pose(dets, poses, field, cal, kDefaultTagSize, std::nullopt);
       REQUIRE_MESSAGE(fp, std::string(name) << ": no field pose");  // every photo shows a field tag
       ++posed;
-      const cv::Vec3d& c = fp->camera.t;
+      const cv::Vec3d c = to_cv(fp->camera.t);
       bool ok = std::abs(c[2] - kHeight) <= 0.15;
       within += ok;
       MESSAGE(std::string(refine ? "refined" : "libapriltag") << " " << std::string(name) << ": " << fp->tag_ids.size() << " tag(s), camera at ("
@@ -91,7 +95,7 @@ TEST_CASE("photonvision 2024 field: every photo with a known tag puts the camera
       CHECK(c[0] < field.length);
       CHECK(c[1] > 0);
       CHECK(c[1] < field.width);
-      cv::Vec3d rpy = fp->camera.rpy();
+      cv::Vec3d rpy = to_cv(fp->camera.rpy());
       CHECK(std::abs(rpy[0]) < 5 * M_PI / 180);
       CHECK(rpy[1] < 0);  // nose up is negative pitch
       CHECK(rpy[1] > -30 * M_PI / 180);
@@ -125,7 +129,7 @@ TEST_CASE("photonvision 2024 field: distances to the amp and the source match th
     // Distance from the element's face (the tag's plane), measured square to it.
     const Pose3& tag = *field.find(c.tag);
     cv::Vec3d normal(tag.R(0, 0), tag.R(1, 0), tag.R(2, 0));
-    double d = (fp->camera.t - tag.t).dot(normal);
+    double d = to_cv(fp->camera.t - tag.t).dot(normal);
     MESSAGE(std::string(c.name) << ": " << d << " m from the face");
     CHECK(std::abs(d - c.inches * 0.0254) < 0.15);
   }

@@ -6,11 +6,14 @@
 #include <string>
 
 #include "rvkit/vision/apriltag_detector.hpp"
-#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 #include "rvkit/vision/pose.hpp"
 #include "synthetic_tags.hpp"
 
 using namespace rvkit::vision;
+using rvkit::geometry::FieldLayout;
+using rvkit::geometry::load_field_layout;
+using rvkit::geometry::Pose3;
 
 namespace {
 
@@ -71,8 +74,8 @@ TEST_CASE("synthetic tags: corners within 0.5 px and translation within 2% of th
       CHECK(worst < 0.5);
       TagPose p = solve_tag_pose(dets[0], cal, tag.size);
       REQUIRE(p.solutions.size() == 2);
-      double dist = cv::norm(tag.camera_to_tag.t);
-      double terr = cv::norm(p.solutions[0].camera_to_tag.t - tag.camera_to_tag.t);
+      double dist = tag.camera_to_tag.t.norm();
+      double terr = (p.solutions[0].camera_to_tag.t - tag.camera_to_tag.t).norm();
       MESSAGE(name << ": worst corner " << worst << " px, translation error " << terr * 100 << " cm at " << dist
                    << " m, ambiguity " << p.ambiguity);
       CHECK(terr < 0.02 * dist);
@@ -150,7 +153,7 @@ TEST_CASE("synthetic field: multi-tag camera position within 5 cm up to 5 m away
       REQUIRE(fp);
       if (!fp->multi_tag) continue;  // a nearer tag hid the other
       ++solved;
-      cv::Vec3d e = fp->camera.t - truth.t;
+      cv::Vec3d e = to_cv(fp->camera.t - truth.t);
       double err = cv::norm(e), err_xy = std::hypot(e[0], e[1]);
       worst = std::max(worst, err);
       worst_xy = std::max(worst_xy, err_xy);
@@ -189,10 +192,10 @@ TEST_CASE("synthetic field: one tag gives the lower-error IPPE solution and the 
   CHECK_FALSE(fp->multi_tag);
   CHECK(fp->tag_ids == std::vector<int>{7});
   CHECK(fp->ambiguity == doctest::Approx(poses[0].ambiguity));
-  CHECK(cv::norm(fp->camera.t - camera.t) < 0.05);
+  CHECK((fp->camera.t - camera.t).norm() < 0.05);
   REQUIRE(fp->robot);
   Pose3 robot_truth = camera * robot_to_camera.inverse();
-  CHECK(cv::norm(fp->robot->t - robot_truth.t) < 0.06);
+  CHECK((fp->robot->t - robot_truth.t).norm() < 0.06);
   CHECK(std::abs(fp->robot->t[2]) < 0.06);  // the robot stands on the floor
   CHECK(fp->std_devs[0] > 0);
 }
@@ -217,7 +220,7 @@ TEST_CASE("synthetic field: single-tag errors stay within 3 standard deviations"
     auto fp = solve_field_pose(dets, poses, layout, cal, kDefaultTagSize, std::nullopt);
     REQUIRE(fp);
     ++n;
-    cv::Vec3d e = fp->camera.t - truth.t;
+    cv::Vec3d e = to_cv(fp->camera.t - truth.t);
     double yaw_err = std::remainder(fp->camera.rpy()[2] - truth.rpy()[2], 2 * M_PI);
     CAPTURE(fp->distance);
     CAPTURE(fp->ambiguity);

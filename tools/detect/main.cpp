@@ -117,11 +117,14 @@ int main(int argc, char** argv) {
           if (!fullness.empty()) std::tie(opt.color.min_fullness, opt.color.max_fullness) = parse_range(fullness, "--fullness");
           if (!opt.tags && opt.color.ranges.empty()) throw Error("--no-tags without --color leaves nothing to detect");
           if (!calib_path.empty()) opt.calib = load_calibration(calib_path);
-          if (!field_spec.empty()) opt.field = load_field_layout(field_spec);
+          if (!field_spec.empty()) {
+            opt.field = geometry::load_field_layout(field_spec);
+            if (common.verbose) log_line("field layout: " + opt.field->describe());
+          }
           if (!robot_to_camera.empty()) {
             auto v = parse_numbers(robot_to_camera, 6, "--robot-to-camera");
             constexpr double d = M_PI / 180;
-            opt.robot_to_camera = Pose3::from_xyz_rpy(v[0], v[1], v[2], v[3] * d, v[4] * d, v[5] * d);
+            opt.robot_to_camera = geometry::Pose3::from_xyz_rpy(v[0], v[1], v[2], v[3] * d, v[4] * d, v[5] * d);
           }
           DetectPipeline pipeline(opt);
 

@@ -5,6 +5,7 @@
 #include "rvkit/cli/tool.hpp"
 #include "rvkit/core/clock.hpp"
 #include "rvkit/core/error.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 #include "rvkit/nt/client.hpp"
 #include "rvkit/nt/connect_options.hpp"
 #include "rvkit/nt/publisher.hpp"
@@ -49,7 +50,7 @@ int main(int argc, char** argv) {
                        "with --schema limelight use limelight-NAME)");
         app.add_option("--map", maps, "Publish a record field: 'field.path=/Topic:type' (repeatable)");
         app.add_option("--field", field,
-                       "Field layout (installed name or JSON file) giving the field size for botpose/botpose_wpired");
+                       "Field layout (a name, e.g. 2026-rebuilt-welded, or a JSON file) giving the field size for botpose/botpose_wpired");
         app.add_option("--field-size", field_size, "Field LENGTH,WIDTH in metres (instead of --field)");
         app.add_option("--linger", linger, "At the end of the input, wait this long for unsent values (seconds)")
             ->capture_default_str()
@@ -57,7 +58,9 @@ int main(int argc, char** argv) {
         return [&]() -> int {
           for (const auto& m : maps) popts.maps.push_back(rvkit::nt::MapRule::parse(m));
           if (!field.empty()) {
-            auto [l, w] = rvkit::nt::field_size_from_layout(field);
+            auto layout = rvkit::geometry::load_field_layout(field);
+            if (common.verbose) rvkit::log_line("field layout: " + layout.describe());
+            auto [l, w] = rvkit::nt::field_size(layout);
             popts.field_length = l;
             popts.field_width = w;
           }

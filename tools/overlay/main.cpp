@@ -20,7 +20,7 @@
 #include "rvkit/overlay/session.hpp"
 #include "rvkit/overlay/tiler.hpp"
 #include "rvkit/vision/calibration.hpp"
-#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 
 using namespace rvkit;
 using namespace rvkit::overlay;
@@ -82,7 +82,10 @@ class OverlayTool {
     ao.hud = option([&] { return parse_hud_items(s.hud); });
     ao.texts = s.texts;
     for (const auto& t : s.texts) option([&] { return TextTemplate::parse(t); });
-    if (!s.field.empty()) ao.field = vision::load_field_layout(s.field);
+    if (!s.field.empty()) {
+      ao.field = geometry::load_field_layout(s.field);
+      if (verbose > 0) log_line("field layout: " + ao.field->describe());
+    }
     ao.pose_topic = s.pose_topic;
     if (!s.pose_topic.empty() && s.field.empty()) throw BadOption("--pose-topic needs --field (the map it is drawn on)");
     Annotator annotator(std::move(ao));

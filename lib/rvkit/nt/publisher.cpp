@@ -2,14 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 
 #include <fmt/format.h>
 
 #include "rvkit/core/error.hpp"
-#include "rvkit/nt/geometry.hpp"
+#include "rvkit/nt/limelight_axes.hpp"
+#include "rvkit/nt/pose3d_struct.hpp"
 
 namespace rvkit::nt {
+
+using geometry::Pose3;
 
 // ====================================================================== --map
 
@@ -91,24 +93,12 @@ int64_t record_int(const Json& rec, const char* k, int64_t dflt) {
 
 }  // namespace
 
-std::pair<double, double> field_size_from_layout(const std::string& spec) {
-  std::vector<std::string> candidates{spec};
-  if (spec.find('/') == std::string::npos && spec.find(".json") == std::string::npos) {
-    candidates.push_back(std::string(RVKIT_DATA_DIR) + "/fields/" + spec + ".json");
-    candidates.push_back(std::string(RVKIT_SOURCE_DATA_DIR) + "/fields/" + spec + ".json");
-  }
-  for (const auto& path : candidates) {
-    std::ifstream in(path);
-    if (!in) continue;
-    Json j = Json::parse(in, nullptr, false);
-    if (j.is_discarded()) throw Error(fmt::format("field layout {}: not valid JSON", path));
-    auto f = j.find("field");
-    if (f == j.end() || !f->is_object() || !f->contains("length") || !f->contains("width") ||
-        !(*f)["length"].is_number() || !(*f)["width"].is_number())
-      throw Error(fmt::format("field layout {}: no \"field\": {{\"length\", \"width\"}}", path));
-    return {(*f)["length"].get<double>(), (*f)["width"].get<double>()};
-  }
-  throw Error(fmt::format("field layout '{}': no such file or installed field", spec));
+std::pair<double, double> field_size(const geometry::FieldLayout& layout) {
+  if (!(layout.length > 0 && layout.width > 0))
+    throw Error(fmt::format("field layout '{}': no field size (\"field\": {{\"length\", \"width\"}} missing or 0); "
+                            "give --field-size LENGTH,WIDTH",
+                            layout.source));
+  return {layout.length, layout.width};
 }
 
 // ====================================================================== Limelight arrays
@@ -137,8 +127,7 @@ LimelightArrays limelight_arrays(const VisionResult& r, double latency_ms, doubl
     avg_area += used[i]->area;
     for (size_t j = i + 1; j < used.size(); ++j)
       if (used[i]->pose && used[j]->pose) {
-        Vec3 a = used[i]->pose->t, b = used[j]->pose->t;
-        span = std::max(span, norm(Vec3{a.x - b.x, a.y - b.y, a.z - b.z}));
+        span = std::max(span, (used[i]->pose->t - used[j]->pose->t).norm());
       }
   }
   if (!used.empty()) {
@@ -149,14 +138,14 @@ LimelightArrays limelight_arrays(const VisionResult& r, double latency_ms, doubl
   std::optional<Pose3> robot;
   if (r.field) robot = r.field->robot ? r.field->robot : r.field->camera;
   std::optional<Pose3> robot_to_camera;
-  if (r.field && r.field->robot && r.field->camera) robot_to_camera = compose(inverse(*r.field->robot), *r.field->camera);
+  if (r.field && r.field->robot && r.field->camera) robot_to_camera = r.field->robot->inverse() * *r.field->camera;
 
   // Per tag: id, txnc, tync, ta, distToCamera, distToRobot, ambiguity.
   std::vector<double> raw;
   for (const auto& t : r.tags) {
     double dc = t.distance.value_or(0);
     double dr = dc;
-    if (robot_to_camera && t.pose) dr = norm(apply(*robot_to_camera, t.pose->t));
+    if (robot_to_camera && t.pose) dr = robot_to_camera->apply(t.pose->t).norm();
     for (double v : {double(t.id), t.tx, t.ty, t.area, dc, dr, t.ambiguity.value_or(0)}) raw.push_back(v);
   }
   out.rawfiducials = raw;
@@ -180,8 +169,7 @@ LimelightArrays limelight_arrays(const VisionResult& r, double latency_ms, doubl
       center->t.x -= *field_length / 2;
       center->t.y -= *field_width / 2;
       // Red alliance origin: the field turned half a turn about its centre.
-      Pose3 half{{*field_length, *field_width, 0}, from_euler(0, 0, M_PI)};
-      red = compose(half, *robot);
+      red = Pose3::from_xyz_rpy(*field_length, *field_width, 0, 0, 0, M_PI) * *robot;
     }
     out.botpose = extended(center);
     out.botpose_wpired = extended(red);
@@ -192,7 +180,7 @@ LimelightArrays limelight_arrays(const VisionResult& r, double latency_ms, doubl
   if (r.primary >= 0 && r.tags[size_t(r.primary)].pose) {
     Pose3 tc = wpilib_camera_to_limelight(*r.tags[size_t(r.primary)].pose);
     out.targetpose_cameraspace = arr6(tc);
-    out.camerapose_targetspace = arr6(inverse(tc));
+    out.camerapose_targetspace = arr6(tc.inverse());
   }
 
   // Limelight's JSON results (the fields LimelightHelpers.getLatestResults reads).
@@ -229,7 +217,7 @@ LimelightArrays limelight_arrays(const VisionResult& r, double latency_ms, doubl
     if (t.pose) {
       Pose3 tc = wpilib_camera_to_limelight(*t.pose);
       f["t6t_cs"] = arr6(tc);
-      f["t6c_ts"] = arr6(inverse(tc));
+      f["t6c_ts"] = arr6(tc.inverse());
     }
     if (robot) f["t6r_fs"] = arr6(*robot);
     fid.push_back(std::move(f));
@@ -421,13 +409,15 @@ size_t RecordPublisher::maps(const Json& rec, int64_t now) {
     if (!v) continue;
     std::string topic = replace_all(m.topic, "{cam}", cam.empty() ? "cam" : cam);
     if (m.type == "struct:Pose3d") {
-      auto pose = pose_from_json(*v);
-      if (!pose) {
-        warn_once("map " + m.spec, fmt::format("--map '{}': the field is not a pose; skipped", m.spec));
+      Pose3 pose;
+      try {
+        pose = geometry::pose_from_json(*v, m.spec.substr(0, m.spec.find('=')));
+      } catch (const Error& e) {
+        warn_once("map " + m.spec, fmt::format("--map '{}': the field is not a pose ({}); skipped", m.spec, e.what()));
         continue;
       }
       ensure_pose3d_schemas();
-      set(topic, m.type, Value::raw(pack_pose3d(*pose)), t);
+      set(topic, m.type, Value::raw(pack_pose3d(pose)), t);
       continue;
     }
     auto val = value_from_json(m.type, *v);

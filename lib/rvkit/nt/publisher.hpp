@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "rvkit/core/json.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 #include "rvkit/nt/value.hpp"
 #include "rvkit/nt/vision.hpp"
 
@@ -47,9 +48,10 @@ struct PublisherOptions {
   std::optional<double> field_length, field_width;  // metres, for botpose / botpose_wpired
 };
 
-// The field size from a WPILib AprilTag layout JSON ("field": {"length", "width"}), found as a
-// file path or as a name under the installed data (fields/NAME.json). Throws rvkit::Error.
-std::pair<double, double> field_size_from_layout(const std::string& file_or_name);
+// The field size (length, width) a layout gives, for botpose / botpose_wpired; the layout comes from
+// geometry::load_field_layout (--field), which finds it as every tool does. Throws rvkit::Error
+// naming the file when the layout has no size (no "field", or a zero length or width).
+std::pair<double, double> field_size(const geometry::FieldLayout& layout);
 
 // The Limelight arrays for one detections record (exposed for the unit tests).
 struct LimelightArrays {

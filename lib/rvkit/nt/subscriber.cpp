@@ -8,7 +8,7 @@
 #include "rvkit/core/clock.hpp"
 #include "rvkit/core/log.hpp"
 #include "rvkit/core/signals.hpp"
-#include "rvkit/nt/geometry.hpp"
+#include "rvkit/nt/pose3d_struct.hpp"
 
 namespace rvkit::nt {
 namespace {
@@ -18,7 +18,7 @@ namespace {
 // A value as it goes into a record: structs we know are decoded, other raw data is base64.
 Json record_value(const TopicInfo& info, const Value& v) {
   if (info.type == "struct:Pose3d" && v.type() == NtType::Raw)
-    if (auto p = unpack_pose3d(v.get<Bytes>())) return pose_to_json(*p);
+    if (auto p = unpack_pose3d(v.get<Bytes>())) return geometry::pose_to_json(*p);
   return value_to_json(v);
 }
 

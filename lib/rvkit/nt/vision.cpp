@@ -1,5 +1,7 @@
 #include "rvkit/nt/vision.hpp"
 
+#include "rvkit/core/error.hpp"
+
 namespace rvkit::nt {
 namespace {
 
@@ -25,18 +27,30 @@ std::optional<int64_t> integer(const Json& j, std::initializer_list<const char*>
   return std::nullopt;
 }
 
+using geometry::Pose3;
+
+// A pose in WPILib's JSON form (geometry::pose_from_json), or nullopt.
+std::optional<Pose3> pose_or_none(const Json& j) {
+  if (!j.is_object()) return std::nullopt;  // e.g. a list of poses: no exception in the common case
+  try {
+    return geometry::pose_from_json(j, "pose");
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 // A pose, or the first of a list of poses (best first), or {"best": pose}.
 std::optional<Pose3> pose_at(const Json& j, std::initializer_list<const char*> keys) {
   const Json* v = find_any(j, keys);
   if (!v) return std::nullopt;
-  if (auto p = pose_from_json(*v)) return p;
+  if (auto p = pose_or_none(*v)) return p;
   if (v->is_array() && !v->empty()) {
-    if (auto p = pose_from_json((*v)[0])) return p;
+    if (auto p = pose_or_none((*v)[0])) return p;
     if ((*v)[0].is_object())
-      if (const Json* inner = find_any((*v)[0], {"pose", "camera_to_tag"})) return pose_from_json(*inner);
+      if (const Json* inner = find_any((*v)[0], {"pose", "camera_to_tag"})) return pose_or_none(*inner);
   }
   if (v->is_object())
-    if (const Json* best = find_any(*v, {"best", "pose"})) return pose_from_json(*best);
+    if (const Json* best = find_any(*v, {"best", "pose"})) return pose_or_none(*best);
   return std::nullopt;
 }
 
@@ -104,7 +118,7 @@ std::optional<VisionResult> parse_detections(const Json& rec, std::string* probl
       o.pose = pose_at(t, {"pose", "poses", "camera_to_tag"});
       o.ambiguity = number(t, {"ambiguity"});
       o.distance = number(t, {"distance"});
-      if (!o.distance && o.pose) o.distance = norm(o.pose->t);
+      if (!o.distance && o.pose) o.distance = o.pose->t.norm();
       if (r.family.empty())
         if (const Json* f = find_any(t, {"family"}); f && f->is_string()) r.family = f->get<std::string>();
       r.tags.push_back(std::move(o));

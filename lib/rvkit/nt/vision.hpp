@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "rvkit/core/json.hpp"
-#include "rvkit/nt/geometry.hpp"
+#include "rvkit/geometry/pose.hpp"
 
 namespace rvkit::nt {
 
@@ -19,14 +19,14 @@ struct TagObservation {
   double tx = 0, ty = 0;  // degrees from the principal point, right and up positive
   double area = 0;        // % of the image
   std::optional<double> center_x, center_y;  // pixels
-  std::optional<Pose3> pose;                 // the tag in the camera frame (WPILib axes), best solution
+  std::optional<geometry::Pose3> pose;       // the tag in the camera frame (WPILib axes), best solution
   std::optional<double> ambiguity;
   std::optional<double> distance;  // metres, camera to tag
 };
 
 struct FieldPose {
-  std::optional<Pose3> camera;  // the camera on the field
-  std::optional<Pose3> robot;   // the robot on the field
+  std::optional<geometry::Pose3> camera;  // the camera on the field
+  std::optional<geometry::Pose3> robot;   // the robot on the field
   std::vector<int64_t> tag_ids; // tags used for the solve
   std::optional<double> ambiguity, error;
   std::vector<double> std_devs;  // x, y, theta (as for WPILib's addVisionMeasurement), if given

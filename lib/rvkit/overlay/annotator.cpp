@@ -114,7 +114,7 @@ void Annotator::draw_camera(Canvas& c, const FrameInfo& f, const Record* rec, in
   hud_.draw_status(c, context(f, rec, now_us));
 }
 
-std::optional<vision::Pose3> Annotator::topic_pose() const {
+std::optional<geometry::Pose3> Annotator::topic_pose() const {
   if (o_.pose_topic.empty()) return std::nullopt;
   const Json* v = store_.nt_value(o_.pose_topic);
   if (!v) return std::nullopt;
@@ -122,11 +122,11 @@ std::optional<vision::Pose3> Annotator::topic_pose() const {
     // Field2d's layout: x (m), y (m), heading (degrees)
     double x = (*v)[0].get<double>(), y = (*v)[1].get<double>(), deg = (*v)[2].get<double>();
     if (!std::isfinite(x) || !std::isfinite(y) || !std::isfinite(deg)) return std::nullopt;
-    return vision::Pose3::from_xyz_rpy(x, y, 0, 0, 0, deg * M_PI / 180);
+    return geometry::Pose3::from_xyz_rpy(x, y, 0, 0, 0, deg * M_PI / 180);
   }
   if (v->is_object()) {
     try {
-      return vision::pose_from_json(*v, o_.pose_topic);
+      return geometry::pose_from_json(*v, o_.pose_topic);
     } catch (const Error&) {
     }
   }

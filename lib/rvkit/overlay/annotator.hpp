@@ -34,7 +34,7 @@ struct AnnotatorOptions {
   std::vector<Crosshair> crosshairs;
   HudItems hud;
   std::vector<std::string> texts;            // --text templates
-  std::optional<vision::FieldLayout> field;  // the field map
+  std::optional<geometry::FieldLayout> field;  // the field map
   std::string pose_topic;                    // NT topic with the robot's pose (e.g. odometry) for the map
 };
 
@@ -68,7 +68,7 @@ class Annotator {
   CamState& cam_state(const std::string& cam);
   const vision::CameraCalibration* calibration(const std::string& cam, int w, int h);
   TemplateContext context(const FrameInfo& f, const Record* rec, int64_t now_us) const;
-  std::optional<vision::Pose3> topic_pose() const;
+  std::optional<geometry::Pose3> topic_pose() const;
   int texts_width(const Canvas& c) const;
 
   AnnotatorOptions o_;
@@ -80,7 +80,7 @@ class Annotator {
   RecordStore store_;
   std::map<std::string, CamState> cams_;
   int64_t uses_ = 0;
-  std::optional<vision::Pose3> last_vision_pose_;
+  std::optional<geometry::Pose3> last_vision_pose_;
   int64_t last_vision_t_ = 0;
 };
 

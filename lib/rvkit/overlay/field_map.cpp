@@ -9,7 +9,7 @@ namespace {
 constexpr double kRobotSide = 0.9;  // m, a robot with bumpers
 }
 
-FieldMapStage::FieldMapStage(vision::FieldLayout layout) : layout_(std::move(layout)) {
+FieldMapStage::FieldMapStage(geometry::FieldLayout layout) : layout_(std::move(layout)) {
   length_ = layout_.length;
   width_ = layout_.width;
   if (length_ <= 0 || width_ <= 0) {
@@ -50,7 +50,7 @@ void FieldMapStage::draw(Canvas& c, const std::vector<MapPose>& poses) const {
   double dot = std::max(1.0, s.unit * 1.5);
   for (const auto& [id, p] : layout_.tags) {
     cv::Point2d a = to_px(p.t[0], p.t[1]);
-    cv::Vec3d face = p.R * cv::Vec3d(1, 0, 0);  // the tag's X axis points out of its face
+    geometry::Vec3 face = p.R * geometry::Vec3{1, 0, 0};  // the tag's X axis points out of its face
     double n = std::hypot(face[0], face[1]);
     if (n > 1e-6) {
       cv::Point2d b = to_px(p.t[0] + face[0] / n * 0.5, p.t[1] + face[1] / n * 0.5);

@@ -7,19 +7,19 @@
 #include <vector>
 
 #include "rvkit/overlay/canvas.hpp"
-#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 
 namespace rvkit::overlay {
 
 struct MapPose {
-  vision::Pose3 pose;  // on the field (WPILib field coordinates)
+  geometry::Pose3 pose;  // on the field (WPILib field coordinates)
   cv::Scalar colour;
 };
 
 class FieldMapStage {
  public:
   // Field size: the layout's, or (when it gives none) the extent of its tags.
-  explicit FieldMapStage(vision::FieldLayout layout);
+  explicit FieldMapStage(geometry::FieldLayout layout);
   // The map's rectangle for an image of w x h (bottom-right, about a third of the width).
   cv::Rect map_rect(int w, int h, const Style& s) const;
   void draw(Canvas& c, const std::vector<MapPose>& poses) const;
@@ -27,7 +27,7 @@ class FieldMapStage {
   double width() const { return width_; }
 
  private:
-  vision::FieldLayout layout_;
+  geometry::FieldLayout layout_;
   double length_ = 0, width_ = 0;
 };
 

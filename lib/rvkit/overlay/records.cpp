@@ -73,7 +73,7 @@ void parse_tags(const Json& tags, Parser& p) {
         p.problem(where + ".poses: expected an array of {camera_to_tag, error}");
       } else {
         try {
-          d.camera_to_tag = vision::pose_from_json(
+          d.camera_to_tag = geometry::pose_from_json(
               (*poses)[0].contains("camera_to_tag") ? (*poses)[0]["camera_to_tag"] : Json(),
               where + ".poses[0].camera_to_tag");
         } catch (const Error& e) {
@@ -139,10 +139,10 @@ void parse_field_pose(const Json& fp, Parser& p) {
   FieldPoseDraw d;
   try {
     if (fp.contains("robot")) {
-      d.pose = vision::pose_from_json(fp["robot"], "field_pose.robot");
+      d.pose = geometry::pose_from_json(fp["robot"], "field_pose.robot");
       d.is_robot = true;
     } else if (fp.contains("camera")) {
-      d.pose = vision::pose_from_json(fp["camera"], "field_pose.camera");
+      d.pose = geometry::pose_from_json(fp["camera"], "field_pose.camera");
     } else {
       return p.problem("field_pose: no 'robot' or 'camera' pose");
     }

@@ -18,7 +18,7 @@
 #include <opencv2/core.hpp>
 
 #include "rvkit/core/json.hpp"
-#include "rvkit/vision/geometry.hpp"
+#include "rvkit/geometry/pose.hpp"
 
 namespace rvkit::overlay {
 
@@ -26,7 +26,7 @@ struct TagDraw {
   int id = 0;
   std::array<cv::Point2d, 4> corners;                 // libapriltag's order, frame pixels
   cv::Point2d center;
-  std::optional<vision::Pose3> camera_to_tag;         // best pose, WPILib camera frame
+  std::optional<geometry::Pose3> camera_to_tag;       // best pose, WPILib camera frame
 };
 
 struct TargetDraw {
@@ -37,7 +37,7 @@ struct TargetDraw {
 };
 
 struct FieldPoseDraw {
-  vision::Pose3 pose;    // the robot's pose on the field (the camera's when the record has no robot)
+  geometry::Pose3 pose;  // the robot's pose on the field (the camera's when the record has no robot)
   bool is_robot = false;
   std::vector<int> tags;
 };

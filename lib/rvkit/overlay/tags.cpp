@@ -5,6 +5,8 @@
 
 #include <opencv2/calib3d.hpp>
 
+#include "rvkit/vision/cv_geometry.hpp"
+
 namespace rvkit::overlay {
 
 RecordToCanvas::RecordToCanvas(const Canvas& c, const FrameDetections& d) : canvas(c) {
@@ -43,12 +45,12 @@ void TagStage::draw(Canvas& c, const FrameDetections& d, const vision::CameraCal
   }
 }
 
-void TagStage::draw_axes(Canvas& c, const vision::Pose3& camera_to_tag, const vision::CameraCalibration& calib) const {
+void TagStage::draw_axes(Canvas& c, const geometry::Pose3& camera_to_tag, const vision::CameraCalibration& calib) const {
   const double L = axis_length_;
   const cv::Vec3d pts[4] = {{0, 0, 0}, {L, 0, 0}, {0, L, 0}, {0, 0, L}};
   std::vector<cv::Point3d> optical;
   for (const auto& p : pts) {
-    cv::Vec3d q = vision::cv_from_camera() * camera_to_tag.apply(p);
+    cv::Vec3d q = vision::cv_from_camera() * vision::to_cv(camera_to_tag.apply(vision::from_cv(p)));
     if (!(q[2] > 0.01)) return;  // behind (or at) the camera: nothing sensible to draw
     optical.emplace_back(q[0], q[1], q[2]);
   }

@@ -24,7 +24,7 @@ class TagStage {
   void draw(Canvas& c, const FrameDetections& d, const vision::CameraCalibration* calib) const;
 
  private:
-  void draw_axes(Canvas& c, const vision::Pose3& camera_to_tag, const vision::CameraCalibration& calib) const;
+  void draw_axes(Canvas& c, const geometry::Pose3& camera_to_tag, const vision::CameraCalibration& calib) const;
   double axis_length_;
 };
 

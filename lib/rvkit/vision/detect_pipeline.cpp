@@ -10,6 +10,9 @@
 
 namespace rvkit::vision {
 
+using geometry::pose_to_json;
+using geometry::round_to;
+
 namespace {
 
 Json point_json(cv::Point2d p) { return Json::array({round_to(p.x, 3), round_to(p.y, 3)}); }

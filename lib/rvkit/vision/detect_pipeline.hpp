@@ -12,7 +12,7 @@
 #include "rvkit/vision/apriltag_detector.hpp"
 #include "rvkit/vision/calibration.hpp"
 #include "rvkit/vision/color_targets.hpp"
-#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 #include "rvkit/vision/pose.hpp"
 
 namespace rvkit::vision {
@@ -30,8 +30,8 @@ struct DetectOptions {
   std::optional<CameraCalibration> calib;  // enables tx/ty from it, tag poses and the field pose
   double fov_deg = 0;                      // without calib: horizontal field of view for tx/ty (0: none)
   double tag_size = kDefaultTagSize;       // m
-  std::optional<FieldLayout> field;
-  std::optional<Pose3> robot_to_camera;
+  std::optional<geometry::FieldLayout> field;
+  std::optional<geometry::Pose3> robot_to_camera;
   ColorOptions color;                      // no ranges: no colour targets
 };
 

@@ -5,7 +5,11 @@
 
 #include <opencv2/calib3d.hpp>
 
+#include "rvkit/vision/cv_geometry.hpp"
+
 namespace rvkit::vision {
+
+using geometry::Pose3;
 
 namespace {
 
@@ -66,7 +70,7 @@ TagPose solve_tag_pose(const TagDetection& d, const CameraCalibration& cal, doub
     double best = out.solutions[0].error, alt = out.solutions[1].error;
     out.ambiguity = alt > 0 ? best / alt : 1.0;
   }
-  out.distance = cv::norm(out.solutions[0].camera_to_tag.t);
+  out.distance = out.solutions[0].camera_to_tag.t.norm();
   return out;
 }
 
@@ -87,7 +91,7 @@ std::array<double, 3> vision_std_devs(double reproj_error, double distance, doub
 }
 
 std::optional<FieldPose> solve_field_pose(const std::vector<TagDetection>& dets, const std::vector<TagPose>& tag_poses,
-                                          const FieldLayout& layout, const CameraCalibration& cal, double tag_size,
+                                          const geometry::FieldLayout& layout, const CameraCalibration& cal, double tag_size,
                                           const std::optional<Pose3>& robot_to_camera) {
   std::vector<size_t> known;
   for (size_t i = 0; i < dets.size(); ++i)
@@ -101,8 +105,8 @@ std::optional<FieldPose> solve_field_pose(const std::vector<TagDetection>& dets,
   for (size_t i : known) {
     const Pose3& field_to_tag = *layout.find(dets[i].id);
     for (size_t k = 0; k < 4; ++k) {
-      cv::Vec3d p = field_to_tag.apply(corners[k]);
-      obj.emplace_back(p[0], p[1], p[2]);
+      geometry::Vec3 p = field_to_tag.apply(from_cv(corners[k]));
+      obj.emplace_back(p.x, p.y, p.z);
       img.push_back(dets[i].corners[k]);
     }
     fp.tag_ids.push_back(dets[i].id);
@@ -125,7 +129,7 @@ std::optional<FieldPose> solve_field_pose(const std::vector<TagDetection>& dets,
     fp.camera = camera_pose_from_cv(r, t).inverse();
     fp.error = rms_error(obj, img, r, t, cal);
     double dsum = 0;
-    for (size_t i : known) dsum += cv::norm(fp.camera.inverse().apply(layout.find(dets[i].id)->t));
+    for (size_t i : known) dsum += fp.camera.inverse().apply(layout.find(dets[i].id)->t).norm();
     fp.distance = dsum / double(known.size());
   } else {
     size_t i = known[0];

@@ -6,8 +6,8 @@
 
 #include "rvkit/vision/apriltag_detector.hpp"
 #include "rvkit/vision/calibration.hpp"
-#include "rvkit/vision/field_layout.hpp"
-#include "rvkit/vision/geometry.hpp"
+#include "rvkit/geometry/field_layout.hpp"
+#include "rvkit/geometry/pose.hpp"
 
 namespace rvkit::vision {
 
@@ -18,7 +18,7 @@ constexpr double kDefaultTagSize = 0.1651;  // m, black square edge of an FRC 36
 std::array<cv::Vec3d, 4> tag_corners(double size);
 
 struct TagPoseSolution {
-  Pose3 camera_to_tag;  // the tag's pose in the camera frame
+  geometry::Pose3 camera_to_tag;  // the tag's pose in the camera frame
   double error = 0;     // RMS reprojection error of the 4 corners, pixels
 };
 
@@ -34,8 +34,8 @@ TagPose solve_tag_pose(const TagDetection& d, const CameraCalibration& cal, doub
 struct FieldPose {
   bool multi_tag = false;          // true: one SQPnP solve over all corners of >= 2 known tags
   std::vector<int> tag_ids;        // the tags used
-  Pose3 camera;                    // the camera's pose on the field
-  std::optional<Pose3> robot;      // the robot's, when the robot-to-camera transform is known
+  geometry::Pose3 camera;          // the camera's pose on the field
+  std::optional<geometry::Pose3> robot;  // the robot's, when the robot-to-camera transform is known
   double error = 0;                // RMS reprojection error of the corners used, pixels
   double ambiguity = 0;            // single tag only: that tag's ambiguity (0 for multi-tag)
   double distance = 0;             // mean camera-to-tag distance of the tags used, m
@@ -45,8 +45,8 @@ struct FieldPose {
 // The field pose from the detections of tags in `layout`; nullopt when none is known or the
 // solve fails. `tag_poses` (parallel to `dets`) gives the per-tag solutions for the one-tag case.
 std::optional<FieldPose> solve_field_pose(const std::vector<TagDetection>& dets, const std::vector<TagPose>& tag_poses,
-                                          const FieldLayout& layout, const CameraCalibration& cal, double tag_size,
-                                          const std::optional<Pose3>& robot_to_camera);
+                                          const geometry::FieldLayout& layout, const CameraCalibration& cal, double tag_size,
+                                          const std::optional<geometry::Pose3>& robot_to_camera);
 
 // The standard-deviation model (docs/records.md "Standard deviations"):
 //   e  = max(reprojection RMS error, 1.0) px     s = span of the tag corners used, m

@@ -2,12 +2,13 @@
 #include "test_util.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 
-using namespace rvkit::vision;
+using namespace rvkit::geometry;
 using testutil::error_of;
 using testutil::TempDir;
 
@@ -67,11 +68,32 @@ TEST_CASE("field layout: zero field size, extra keys and unnormalised quaternion
   CHECK(l.find(3)->t[1] == doctest::Approx(2));
 }
 
+TEST_CASE("field layout: names are looked up beside the executable, then in the source tree, then the prefix") {
+  namespace fs = std::filesystem;
+  auto dirs = field_layout_dirs();
+  REQUIRE(dirs.size() >= 2);
+  fs::path exe = fs::read_symlink("/proc/self/exe");
+  CHECK(dirs[0] == (exe.parent_path() / "../share/rvkit/fields").lexically_normal().string());
+  CHECK(dirs[1] == (fs::path(RVKIT_SOURCE_DATA_DIR) / "fields").lexically_normal().string());
+  CHECK(dirs.back() == (fs::path(RVKIT_DATA_DIR) / "fields").lexically_normal().string());
+  // This test runs from the build tree, which has no share/: names come from the source tree,
+  // whatever is installed.
+  CHECK(load_field_layout("2024-crescendo").source == dirs[1] + "/2024-crescendo.json");
+  // An explicit path wins even when it is named like a layout.
+  TempDir dir;
+  std::string own_path = dir.write("2024-crescendo.json", R"({"tags":[],"field":{"length":3,"width":2}})");
+  FieldLayout own = load_field_layout(own_path);
+  CHECK(own.source == own_path);
+  CHECK(own.length == 3);
+  CHECK(own.describe() == own_path + " (0 tags, field 3 x 2 m)");
+}
+
 TEST_CASE("field layout: bad files and unknown names give one clear line") {
   CHECK(error_of([] { load_field_layout("/nonexistent/field.json"); }).find("cannot open") != std::string::npos);
   std::string unknown = error_of([] { load_field_layout("2031-mystery"); });
   CHECK(unknown.find("2031-mystery") != std::string::npos);
   CHECK(unknown.find("2026-rebuilt-welded") != std::string::npos);  // lists the known names
+  for (const auto& d : field_layout_dirs()) CHECK(unknown.find(d) != std::string::npos);  // and where it looked
   struct Case {
     const char* text;
     const char* expect;

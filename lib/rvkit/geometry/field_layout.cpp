@@ -1,4 +1,4 @@
-#include "rvkit/vision/field_layout.hpp"
+#include "rvkit/geometry/field_layout.hpp"
 
 #include <sys/stat.h>
 
@@ -12,7 +12,7 @@
 
 #include "rvkit/core/error.hpp"
 
-namespace rvkit::vision {
+namespace rvkit::geometry {
 
 namespace {
 
@@ -93,8 +93,29 @@ FieldLayout parse_field_layout(const std::string& text, const std::string& name)
   return layout;
 }
 
+std::string FieldLayout::describe() const {
+  return fmt::format("{} ({} tag{}, field {:g} x {:g} m)", source, tags.size(), tags.size() == 1 ? "" : "s", length,
+                     width);
+}
+
 std::vector<std::string> field_layout_dirs() {
-  return {std::string(RVKIT_SOURCE_DATA_DIR) + "/fields", std::string(RVKIT_DATA_DIR) + "/fields"};
+  namespace fs = std::filesystem;
+  std::vector<fs::path> dirs;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && exe.has_parent_path())
+    dirs.push_back((exe.parent_path() / ".." / "share" / "rvkit" / "fields").lexically_normal());
+  dirs.push_back(fs::path(RVKIT_SOURCE_DATA_DIR "/fields").lexically_normal());
+  dirs.push_back(fs::path(RVKIT_DATA_DIR "/fields").lexically_normal());
+  std::vector<std::string> out;
+  for (const auto& d : dirs) {
+    // The same folder twice (an installed tool in the configured prefix) is searched once; compared
+    // through symlinks when it exists.
+    bool seen = false;
+    for (const auto& o : out) seen = seen || o == d.string() || fs::equivalent(o, d, ec);
+    if (!seen) out.push_back(d.string());
+  }
+  return out;
 }
 
 std::vector<std::string> field_layout_names() {
@@ -114,14 +135,16 @@ FieldLayout load_field_layout(const std::string& spec) {
   if (spec.empty()) throw Error("field layout: empty name");
   if (is_regular_file(spec)) return parse_field_layout(read_file(spec), spec);
   if (looks_like_path(spec)) return parse_field_layout(read_file(spec), spec);  // reports why it cannot open
-  for (const auto& dir : field_layout_dirs()) {
+  const auto dirs = field_layout_dirs();
+  for (const auto& dir : dirs) {
     std::string p = dir + "/" + spec + ".json";
     if (is_regular_file(p)) return parse_field_layout(read_file(p), p);
   }
-  std::string known;
+  std::string known, looked;
   for (const auto& n : field_layout_names()) known += (known.empty() ? "" : ", ") + n;
-  throw Error(fmt::format("field layout '{}': no such file, and not a known field name (known: {})", spec,
-                          known.empty() ? "none installed" : known));
+  for (const auto& d : dirs) looked += (looked.empty() ? "" : ", ") + d;
+  throw Error(fmt::format("field layout '{}': no such file, and not a known field name (known: {}; looked in {})",
+                          spec, known.empty() ? "none installed" : known, looked));
 }
 
-}  // namespace rvkit::vision
+}  // namespace rvkit::geometry
