@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bad input gives one clear line on stderr and a non-zero status: unreadable or invalid calibration
-# and layout files, a frame size of another aspect ratio, an unknown field name or tag family,
-# malformed streams. Nothing hangs or crashes.
+# and layout files, a frame size of another aspect ratio, an unknown field name, malformed streams
+# (status 1); bad option values and options that do not go together (status 2, as CLI11's own errors).
+# Nothing hangs or crashes.
 source "$(dirname "$0")/lib/detect.bash"
 
 calib="$TD/photonvision/calibration/lifecam_1280.json"
@@ -29,12 +30,21 @@ expect_fails 1 "field layout '.*badfield.json': tags\[0\].pose: missing \"rotati
   "$DETECT" --calib "$calib" --field "$TMP/badfield.json" </dev/null
 expect_fails 1 "field layout '.*cutfield.json': invalid JSON" "truncated field layout" -- \
   "$DETECT" --calib "$calib" --field "$TMP/cutfield.json" </dev/null
-expect_fails 1 "--field needs --calib" "field without calibration" -- "$DETECT" --field 2024-crescendo </dev/null
-expect_fails 1 "unknown tag family '25h9' \(known: 36h11, 16h5\)" "unknown family" -- "$DETECT" --family 25h9 </dev/null
-expect_fails 1 "--decimate must be between 1 and 16" "bad decimate" -- "$DETECT" --decimate 0 </dev/null
-expect_fails 1 "--robot-to-camera '1,2,3': expected 6 comma-separated numbers" "bad --robot-to-camera" -- \
+expect_fails 2 "^detect: --field needs --calib .* \(see --help\)$" "field without calibration" -- "$DETECT" --field 2024-crescendo </dev/null
+expect_fails 2 "^detect: --family '25h9': unknown tag family \(known: 36h11, 16h5\) \(see --help\)$" "unknown family" -- \
+  "$DETECT" --family 25h9 </dev/null
+expect_fails 2 "^detect: --decimate must be between 1 and 16, got 0 \(see --help\)$" "bad decimate" -- "$DETECT" --decimate 0 </dev/null
+expect_fails 2 "^detect: --robot-to-camera '1,2,3': expected 6 comma-separated numbers x,y,z,roll,pitch,yaw, got 3 \(see --help\)$" "bad --robot-to-camera" -- \
   "$DETECT" --calib "$calib" --field 2024-crescendo --robot-to-camera 1,2,3 </dev/null
-expect_fails 1 "--color '1-2,3': expected H1-H2,S1-S2,V1-V2" "bad --color" -- "$DETECT" --color 1-2,3 </dev/null
+expect_fails 2 "^detect: --robot-to-camera '1,2,3,4,5,x': 'x' is not a number \(see --help\)$" "--robot-to-camera not numbers" -- \
+  "$DETECT" --calib "$calib" --field 2024-crescendo --robot-to-camera 1,2,3,4,5,x </dev/null
+expect_fails 2 "--color '1-2,3': expected H1-H2,S1-S2,V1-V2" "bad --color" -- "$DETECT" --color 1-2,3 </dev/null
+expect_fails 2 "^detect: --aspect '4-1': MIN must not be larger than MAX \(see --help\)$" "bad --aspect" -- \
+  "$DETECT" --no-tags --color 50-70,200-255,200-255 --aspect 4-1 </dev/null
+expect_fails 2 "^detect: --no-tags without --color leaves nothing to detect \(see --help\)$" "nothing to detect" -- \
+  "$DETECT" --no-tags </dev/null
+expect_fails 2 "^detect: --tag-size: Value 0 not in range 0\.001[0-9]* to 10(\.0*)? \(see --help\)$" "bad --tag-size" -- \
+  "$DETECT" --tag-size 0 </dev/null
 expect_fails 2 "--bogus" "unknown option" -- "$DETECT" --bogus </dev/null
 
 # Malformed streams: garbage, a truncated payload, a header that lies about its size.

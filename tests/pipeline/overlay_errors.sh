@@ -11,7 +11,11 @@ expect_fails 2 "unmatched '\}'" "lone closing brace" -- overlay --text 'a}'
 expect_fails 2 "--tile 'front': expected 2 to 16 camera names" "--tile with one camera" -- overlay --tile front
 expect_fails 2 "--tile 'a,a': camera 'a' is listed twice" "--tile with a camera twice" -- overlay --tile a,a
 expect_fails 2 "--tile 'a,,b': empty camera name" "--tile with an empty name" -- overlay --tile a,,b
-expect_fails 2 "--size '640': expected WIDTHxHEIGHT" "bad --size" -- overlay --tile a,b --size 640
+expect_fails 2 "^overlay: --size '640': expected WxH, e.g. 1280x720 \(see --help\)$" "bad --size" -- overlay --tile a,b --size 640
+expect_fails 2 "^overlay: --size '5x5': width and height must be from 32 to 8192 \(see --help\)$" "--size too small" -- \
+  overlay --tile a,b --size 5x5
+expect_fails 2 "^overlay: --calib '=c.yaml': no camera name before '=' \(see --help\)$" "--calib without a camera name" -- \
+  overlay --calib =c.yaml
 expect_fails 2 "--size is only for --tile" "--size without --tile" -- overlay --size 640x480
 expect_fails 2 "--crosshair '2,0': X and Y must be from -1 to 1" "crosshair off the image" -- overlay --crosshair 2,0
 expect_fails 2 "--crosshair 'x': expected \[CAM=\]X,Y" "crosshair not numbers" -- overlay --crosshair x

@@ -11,6 +11,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "rvkit/geometry/tag_size.hpp"
 #include "rvkit/vision/cv_geometry.hpp"
 
 namespace synth {
@@ -24,7 +25,7 @@ struct Camera {
 struct Tag {
   int id = 0;
   rvkit::geometry::Pose3 camera_to_tag;  // pose of the tag in the WPILib camera frame
-  double size = 0.1651;                // black square edge, m
+  double size = rvkit::geometry::kDefaultTagSize;  // black square edge, m
 };
 
 struct RenderOptions {

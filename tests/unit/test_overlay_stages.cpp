@@ -86,7 +86,7 @@ TEST_CASE("overlay records: the store keeps only what is asked for") {
   CHECK_FALSE(s.latest("other", "cam0"));
 }
 
-TEST_CASE("overlay options: crosshair, hud, tile list and size") {
+TEST_CASE("overlay options: crosshair, hud and tile list") {
   Crosshair c = parse_crosshair("0.5,-1");
   CHECK(c.cam.empty());
   CHECK(c.x == 0.5);
@@ -112,10 +112,7 @@ TEST_CASE("overlay options: crosshair, hud, tile list and size") {
   CHECK(error_of([] { parse_tile_list("a,b,"); }) == "--tile 'a,b,': empty camera name");
   CHECK(error_of([] { parse_tile_list("a,b,a"); }) == "--tile 'a,b,a': camera 'a' is listed twice");
   CHECK(error_of([] { parse_tile_list("a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q"); }).find("got 17") != std::string::npos);
-  CHECK(parse_size("1280x480", "--size") == cv::Size(1280, 480));
-  CHECK(error_of([] { parse_size("1280", "--size"); }) == "--size '1280': expected WIDTHxHEIGHT, e.g. 1280x480");
-  CHECK(error_of([] { parse_size("10x10", "--size"); }) == "--size '10x10': width and height must be from 16 to 8192");
-  CHECK(error_of([] { parse_size("640x480x", "--size"); }).find("expected WIDTHxHEIGHT") != std::string::npos);
+  // The tile's --size is the shared WxH option: tests/unit/test_cli_options.cpp.
 }
 
 TEST_CASE("overlay style: sizes scale with the image and stay legible when small") {

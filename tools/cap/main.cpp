@@ -10,6 +10,7 @@
 #include "rvkit/capture/encoder.hpp"
 #include "rvkit/capture/pump.hpp"
 #include "rvkit/capture/source.hpp"
+#include "rvkit/cli/shared_options.hpp"
 #include "rvkit/cli/tool.hpp"
 #include "rvkit/core/stats.hpp"
 #include "rvkit/io/transport.hpp"
@@ -20,21 +21,14 @@ struct CapOptions {
   bool test_pattern = false;
   std::string file, cam, url;
   std::string name;
-  int64_t count = -1;
+  int64_t count = 0;  // 0: no limit
   std::string fmt = "auto";
-  int quality = 85;
-  std::string size;
+  int quality = rvkit::kDefaultJpegQuality;
+  rvkit::FrameSize size;
   double fps = -1;
   std::string write_calib;
   rvkit::SourceOptions src;
 };
-
-void parse_size(const std::string& s, int& w, int& h) {
-  int n = 0;
-  if (std::sscanf(s.c_str(), "%dx%d%n", &w, &h, &n) != 2 || n != int(s.size()) || w < 16 || h < 16 || w > 16384 ||
-      h > 16384)
-    throw rvkit::Error(fmt::format("--size {}: expected WxH, e.g. 640x480", s));
-}
 
 }  // namespace
 
@@ -53,12 +47,12 @@ int main(int argc, char** argv) {
         g->require_option(1);
         common.add_output(app);
         app.add_option("--name", o.name, "Camera name written as 'cam' (default: cam0 for /dev/video0, the file name, 'test', 'ipcam')");
-        app.add_option("--count", o.count, "Stop after N frames");
+        rvkit::add_count_option(app, o.count, "Frames");
         app.add_option("--fmt", o.fmt, "Output format: gray8, bgr8, jpeg, or auto (bgr8; JPEG cameras' frames and recorded streams as they are)")
             ->check(CLI::IsMember({"auto", "gray8", "bgr8", "jpeg"}))
             ->capture_default_str();
-        app.add_option("--quality", o.quality, "JPEG quality when encoding")->check(CLI::Range(1, 100))->capture_default_str();
-        app.add_option("--size", o.size, "Frame size WxH (camera mode, test-pattern size, or resize for files)");
+        rvkit::add_quality_option(app, o.quality);
+        rvkit::add_size_option(app, o.size, "Frame size (camera mode, test-pattern size, or resize for files)");
         app.add_option("--fps", o.fps, "Frame rate: camera mode; test pattern (default 30; 0 = as fast as the consumer takes); image files with --realtime");
         app.add_option("--fourcc", o.src.fourcc, "Camera pixel format: MJPG or YUYV");
         app.add_option("--exposure", o.src.exposure, "Camera exposure: auto, or a V4L2 exposure value")->capture_default_str();
@@ -75,20 +69,21 @@ int main(int argc, char** argv) {
         return [&]() -> int {
           o.src.verbose = common.verbose > 0;
           o.src.want_jpeg = o.fmt == "jpeg" || o.fmt == "auto";
-          if (!o.size.empty()) parse_size(o.size, o.src.width, o.src.height);
+          o.src.width = o.size.width;
+          o.src.height = o.size.height;
           std::unique_ptr<rvkit::Source> src;
           if (!o.write_calib.empty() && !o.test_pattern)
-            throw rvkit::Error("--write-calib: only the test pattern's camera is known exactly; use it with --test-pattern");
+            throw rvkit::OptionError("--write-calib: only the test pattern's camera is known exactly; use it with --test-pattern");
           if (o.test_pattern) {
             if (!o.write_calib.empty()) rvkit::write_test_pattern_calibration(o.src, o.write_calib);
             o.src.fps = o.fps < 0 ? 30 : o.fps;
-            if (!o.size.empty()) o.size.clear();  // rendered at that size already
+            o.size = {};  // rendered at that size already
             src = rvkit::open_test_pattern(o.src);
           } else {
             o.src.fps = std::max(0.0, o.fps);
             if (!o.cam.empty()) {
               src = rvkit::open_camera(o.cam, o.src);
-              o.size.clear();  // asked of the camera
+              o.size = {};  // asked of the camera
             } else if (!o.url.empty()) {
               src = rvkit::open_url(o.url, o.src);
             } else {
@@ -100,11 +95,11 @@ int main(int argc, char** argv) {
           eo.cam = name;
           if (o.fmt != "auto") eo.format = rvkit::parse_pixel_format(o.fmt);
           eo.quality = o.quality;
-          if (!o.size.empty()) eo.width = o.src.width, eo.height = o.src.height;  // files, IP cameras: resized here
+          if (!o.size.empty()) eo.width = o.size.width, eo.height = o.size.height;  // files, IP cameras: resized here
           rvkit::CaptureEncoder enc(eo);
           rvkit::Stats stats(name.empty() ? o.file : name, common.verbose > 0);
           rvkit::PumpOptions po;
-          po.count = o.count;
+          po.count = o.count > 0 ? o.count : -1;  // --count 0: no limit
           rvkit::pump(*src, rvkit::open_output(common.out), enc, stats, po);
           return 0;
         };

@@ -2,10 +2,11 @@
 //
 //   cap --cam 0 | detect --calib cam.yaml --field 2026-rebuilt-welded | ntpub --team 1234
 #include <cmath>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "rvkit/cli/option_parsers.hpp"
+#include "rvkit/cli/shared_options.hpp"
 #include "rvkit/cli/tool.hpp"
 #include "rvkit/core/clock.hpp"
 #include "rvkit/core/error.hpp"
@@ -17,42 +18,6 @@
 
 using namespace rvkit;
 using namespace rvkit::vision;
-
-namespace {
-
-std::vector<double> parse_numbers(const std::string& s, size_t n, const char* option) {
-  std::vector<double> v;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      size_t used = 0;
-      double x = std::stod(item, &used);
-      if (item.find_first_not_of(" \t", used) != std::string::npos || !std::isfinite(x)) throw std::invalid_argument("");
-      v.push_back(x);
-    } catch (const std::exception&) {
-      throw Error(fmt::format("{} '{}': '{}' is not a number", option, s, item));
-    }
-  }
-  if (v.size() != n) throw Error(fmt::format("{} '{}': expected {} comma-separated numbers, got {}", option, s, n, v.size()));
-  return v;
-}
-
-std::pair<double, double> parse_range(const std::string& s, const char* option) {
-  size_t dash = s.find('-', 1);
-  if (dash == std::string::npos) throw Error(fmt::format("{} '{}': expected MIN-MAX", option, s));
-  std::string a = s.substr(0, dash), b = s.substr(dash + 1);
-  try {
-    size_t ua, ub;
-    double lo = std::stod(a, &ua), hi = std::stod(b, &ub);
-    if (ua != a.size() || ub != b.size() || !(lo <= hi)) throw std::invalid_argument("");
-    return {lo, hi};
-  } catch (const std::exception&) {
-    throw Error(fmt::format("{} '{}': expected MIN-MAX with MIN <= MAX", option, s));
-  }
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   DetectOptions opt;
@@ -91,11 +56,10 @@ int main(int argc, char** argv) {
         app.add_option("--ids", ids, "Only these tag ids (comma-separated)")->delimiter(',')->group(g);
         app.add_flag("--no-tags", no_tags, "Do not look for AprilTags (colour targets only)")->group(g);
         g = "Camera and pose";
-        app.add_option("--calib", calib_path, "Camera calibration: OpenCV YAML/XML/JSON or PhotonVision JSON")->group(g);
+        add_calib_option(app, calib_path, "Camera calibration, for tag and field poses")->group(g);
         app.add_option("--fov", opt.fov_deg, "Without --calib: horizontal field of view in degrees, for tx/ty")->group(g);
-        app.add_option("--tag-size", opt.tag_size, "Tag size (black square edge) in metres")->capture_default_str()->group(g);
-        app.add_option("--field", field_spec, "Field layout: a WPILib AprilTagFieldLayout JSON file or a name, e.g. 2026-rebuilt-welded")
-            ->group(g);
+        add_tag_size_option(app, opt.tag_size)->group(g);
+        add_field_option(app, field_spec, "Field layout, for the camera's and robot's pose on the field")->group(g);
         app.add_option("--robot-to-camera", robot_to_camera,
                        "Camera pose on the robot: x,y,z,roll,pitch,yaw (metres, degrees; WPILib axes)")->group(g);
         g = "Colour targets";
@@ -113,16 +77,24 @@ int main(int argc, char** argv) {
           opt.apriltag.refine_corners = refine_corners || (!calib_path.empty() && !no_refine_corners);
           opt.apriltag.ids.insert(ids.begin(), ids.end());
           for (const auto& c : colors) opt.color.ranges.push_back(parse_hsv_range(c));
-          if (!aspect.empty()) std::tie(opt.color.min_aspect, opt.color.max_aspect) = parse_range(aspect, "--aspect");
-          if (!fullness.empty()) std::tie(opt.color.min_fullness, opt.color.max_fullness) = parse_range(fullness, "--fullness");
-          if (!opt.tags && opt.color.ranges.empty()) throw Error("--no-tags without --color leaves nothing to detect");
+          if (!aspect.empty()) {
+            auto r = parse_number_range("--aspect", aspect);
+            opt.color.min_aspect = r.min;
+            opt.color.max_aspect = r.max;
+          }
+          if (!fullness.empty()) {
+            auto r = parse_number_range("--fullness", fullness);
+            opt.color.min_fullness = r.min;
+            opt.color.max_fullness = r.max;
+          }
+          if (!opt.tags && opt.color.ranges.empty()) throw OptionError("--no-tags without --color leaves nothing to detect");
           if (!calib_path.empty()) opt.calib = load_calibration(calib_path);
           if (!field_spec.empty()) {
             opt.field = geometry::load_field_layout(field_spec);
             if (common.verbose) log_line("field layout: " + opt.field->describe());
           }
           if (!robot_to_camera.empty()) {
-            auto v = parse_numbers(robot_to_camera, 6, "--robot-to-camera");
+            auto v = parse_number_list("--robot-to-camera", robot_to_camera, "x,y,z,roll,pitch,yaw");
             constexpr double d = M_PI / 180;
             opt.robot_to_camera = geometry::Pose3::from_xyz_rpy(v[0], v[1], v[2], v[3] * d, v[4] * d, v[5] * d);
           }

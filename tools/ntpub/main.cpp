@@ -2,6 +2,8 @@
 // NetworkTables 4 (man ntpub, docs/nt.md).
 #include <fmt/format.h>
 
+#include "rvkit/cli/option_parsers.hpp"
+#include "rvkit/cli/shared_options.hpp"
 #include "rvkit/cli/tool.hpp"
 #include "rvkit/core/clock.hpp"
 #include "rvkit/core/error.hpp"
@@ -49,8 +51,7 @@ int main(int argc, char** argv) {
                        "Table of the detections topics (default /rvkit/<cam>, or limelight; {cam} is replaced; "
                        "with --schema limelight use limelight-NAME)");
         app.add_option("--map", maps, "Publish a record field: 'field.path=/Topic:type' (repeatable)");
-        app.add_option("--field", field,
-                       "Field layout (a name, e.g. 2026-rebuilt-welded, or a JSON file) giving the field size for botpose/botpose_wpired");
+        rvkit::add_field_option(app, field, "Field layout, whose size gives botpose and botpose_wpired");
         app.add_option("--field-size", field_size, "Field LENGTH,WIDTH in metres (instead of --field)");
         app.add_option("--linger", linger, "At the end of the input, wait this long for unsent values (seconds)")
             ->capture_default_str()
@@ -65,12 +66,10 @@ int main(int argc, char** argv) {
             popts.field_width = w;
           }
           if (!field_size.empty()) {
-            double l = 0, w = 0;
-            char extra = 0;
-            if (std::sscanf(field_size.c_str(), "%lf,%lf%c", &l, &w, &extra) != 2 || !(l > 0) || !(w > 0))
-              throw rvkit::Error(fmt::format("bad --field-size '{}': expected LENGTH,WIDTH in metres", field_size));
-            popts.field_length = l;
-            popts.field_width = w;
+            auto v = rvkit::parse_number_list("--field-size", field_size, "LENGTH,WIDTH");
+            if (!(v[0] > 0 && v[1] > 0)) throw rvkit::OptionError("--field-size", field_size, "LENGTH and WIDTH must be positive (metres)");
+            popts.field_length = v[0];
+            popts.field_width = v[1];
           }
           bool verbose = common.verbose > 0;
           rvkit::nt::Client client(conn.client_options(verbose));

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "rvkit/cli/shared_options.hpp"
 #include "rvkit/cli/tool.hpp"
 #include "rvkit/nt/server.hpp"
 #include "rvkit/core/signals.hpp"
@@ -15,9 +16,7 @@ int main(int argc, char** argv) {
       "ntserver", argc, argv,
       "A NetworkTables 4 server (like a robot's), so pipelines and dashboards can be tested on a bench.",
       [&](CLI::App& app, rvkit::CommonOptions& common) {
-        app.add_option("--port", o.port, "TCP port (0: any free port, printed on stderr)")
-            ->capture_default_str()
-            ->check(CLI::Range(0, 65535));
+        rvkit::add_listen_port_option(app, o.port);
         app.add_option("--bind", o.bind, "Address to listen on ('::' is every IPv6 and IPv4 address)")
             ->capture_default_str();
         app.add_option("--persist", o.persist_file,

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "rvkit/cli/shared_options.hpp"
 #include "rvkit/cli/tool.hpp"
 #include "rvkit/core/stats.hpp"
 #include "rvkit/io/transport.hpp"
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
                                                "changes closer together than this")
             ->capture_default_str()
             ->check(CLI::Range(0.001, 10.0));
-        app.add_option("--count", count, "Stop after this many records (0: never)")->capture_default_str();
+        rvkit::add_count_option(app, count, "Records");
         app.add_option("--timeout", timeout, "Stop after this many seconds (0: never)")->capture_default_str();
         return [&]() -> int {
           bool verbose = common.verbose > 0;

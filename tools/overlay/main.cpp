@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "rvkit/cli/shared_options.hpp"
 #include "rvkit/cli/tool.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/core/signals.hpp"
@@ -34,30 +35,13 @@ struct Settings {
   uint64_t max_bytes = kDefaultMaxPayloadBytes;
   int max_wait_ms = 100;
   std::string fmt = "bgr8";
-  int quality = 85;
+  int quality = kDefaultJpegQuality;
   std::vector<std::string> calibs, crosshairs, texts;
-  std::string hud = "cam,fps,latency", field, pose_topic, tile, name = "tile", size;
-  double tag_size = 0.1651;
+  std::string hud = "cam,fps,latency", field, pose_topic, tile, name = "tile";
+  FrameSize size;
+  double tag_size = geometry::kDefaultTagSize;
   bool no_tags = false, no_targets = false;
 };
-
-// A bad option value (exit status 2, like the option errors run_tool reports).
-class BadOption : public Error {
- public:
-  using Error::Error;
-};
-
-// Runs an option parser, turning its error into a BadOption.
-template <class F>
-auto option(F&& f) {
-  try {
-    return f();
-  } catch (const BadOption&) {
-    throw;
-  } catch (const Error& e) {
-    throw BadOption(e.what());
-  }
-}
 
 class OverlayTool {
  public:
@@ -73,46 +57,45 @@ class OverlayTool {
       if (size_t eq = c.find('='); eq != std::string::npos && access(c.c_str(), F_OK) != 0) {
         cf.cam = c.substr(0, eq);
         path = c.substr(eq + 1);
-        if (cf.cam.empty()) throw BadOption(fmt::format("--calib '{}': no camera name before '='", c));
+        if (cf.cam.empty()) throw OptionError("--calib", c, "no camera name before '='");
       }
       cf.calib = vision::load_calibration(path);
       ao.calibs.push_back(std::move(cf));
     }
-    for (const auto& c : s.crosshairs) ao.crosshairs.push_back(option([&] { return parse_crosshair(c); }));
-    ao.hud = option([&] { return parse_hud_items(s.hud); });
+    for (const auto& c : s.crosshairs) ao.crosshairs.push_back(parse_crosshair(c));
+    ao.hud = parse_hud_items(s.hud);
     ao.texts = s.texts;
-    for (const auto& t : s.texts) option([&] { return TextTemplate::parse(t); });
+    for (const auto& t : s.texts) TextTemplate::parse(t);  // a bad one is reported now, before any input is read
     if (!s.field.empty()) {
       ao.field = geometry::load_field_layout(s.field);
       if (verbose > 0) log_line("field layout: " + ao.field->describe());
     }
     ao.pose_topic = s.pose_topic;
-    if (!s.pose_topic.empty() && s.field.empty()) throw BadOption("--pose-topic needs --field (the map it is drawn on)");
+    if (!s.pose_topic.empty() && s.field.empty()) throw OptionError("--pose-topic needs --field (the map it is drawn on)");
     Annotator annotator(std::move(ao));
     std::optional<Tiler> tiler;
     if (!s.tile.empty()) {
-      cv::Size size = s.size.empty() ? cv::Size() : option([&] { return parse_size(s.size, "--size"); });
-      if (s.name.empty()) throw BadOption("--name: the tile's camera name must not be empty");
-      tiler.emplace(option([&] { return parse_tile_list(s.tile); }), s.name, size);
+      if (s.name.empty()) throw OptionError("--name: the tile's camera name must not be empty");
+      tiler.emplace(parse_tile_list(s.tile), s.name, cv::Size(s.size.width, s.size.height));
     } else if (!s.size.empty() || s.name != "tile") {
-      throw BadOption(fmt::format("{} is only for --tile", s.size.empty() ? "--name" : "--size"));
+      throw OptionError(fmt::format("{} is only for --tile", s.size.empty() ? "--name" : "--size"));
     }
     auto f = parse_pixel_format(s.fmt);
-    if (!f || *f == PixelFormat::Gray8) throw BadOption(fmt::format("--fmt '{}': expected bgr8 or jpeg", s.fmt));
-    if (s.max_wait_ms < 0) throw BadOption("--max-wait must be 0 or more milliseconds");
+    if (!f || *f == PixelFormat::Gray8) throw OptionError("--fmt", s.fmt, "expected bgr8 or jpeg");
+    if (s.max_wait_ms < 0) throw OptionError("--max-wait must be 0 or more milliseconds");
     MatcherOptions mo;
     mo.max_wait_us = int64_t(s.max_wait_ms) * 1000;
     session_.emplace(std::move(annotator), std::move(tiler), mo, SessionOptions{*f, s.quality, verbose});
 
     // Inputs: stdin unless --no-stdin or it is a terminal (then only when named with --in -).
     bool explicit_stdin = std::count(s.ins.begin(), s.ins.end(), "-") > 0;
-    if (explicit_stdin && s.no_stdin) throw BadOption("--in - and --no-stdin contradict each other");
+    if (explicit_stdin && s.no_stdin) throw OptionError("--in - and --no-stdin contradict each other");
     if (explicit_stdin || (!s.no_stdin && !isatty(STDIN_FILENO))) specs_.push_back("-");
     for (const auto& in : s.ins)
       if (in != "-" && std::find(specs_.begin(), specs_.end(), in) == specs_.end()) specs_.push_back(in);
     if (specs_.empty())
-      throw BadOption(s.no_stdin ? "--no-stdin without any --in: no input"
-                                 : "no input: stdin is a terminal; pipe frames in or give --in");
+      throw OptionError(s.no_stdin ? "--no-stdin without any --in: no input"
+                                   : "no input: stdin is a terminal; pipe frames in or give --in");
   }
 
   int run() {
@@ -140,25 +123,16 @@ int main(int argc, char** argv) {
       "Reads frames and records from stdin and --in, writes annotated bgr8 frames (--out); see overlay(1).",
       [&](CLI::App& app, CommonOptions& common) -> ToolBody {
         auto* g = "Inputs and output";
-        app.add_option("--in", s.ins,
-                       "Another input (repeatable): a file or FIFO, or a ZeroMQ endpoint (tcp://HOST:PORT, "
-                       "ipc://PATH[?topic=PREFIX]); stdin is read too")
-            ->group(g);
+        common.add_inputs(app, s.ins, g);
         app.add_flag("--no-stdin", s.no_stdin, "Do not read stdin (only the --in inputs)")->group(g);
-        app.add_option("--out", s.out, "Output: '-' (stdout), a file or FIFO, or a ZeroMQ endpoint to publish on")
-            ->capture_default_str()->group(g);
-        app.add_option("--max-bytes", s.max_bytes, "Largest payload accepted, in bytes")->capture_default_str()->group(g);
+        common.add_output(app, g);
         app.add_option("--max-wait", s.max_wait_ms, "Longest a frame waits for its record, ms (0: never wait)")
             ->capture_default_str()->group(g);
         app.add_option("--fmt", s.fmt, "Output format: bgr8 or jpeg")->capture_default_str()->group(g);
-        app.add_option("--quality", s.quality, "JPEG quality with --fmt jpeg")->check(CLI::Range(1, 100))
-            ->capture_default_str()->group(g);
+        add_quality_option(app, s.quality)->group(g);  // with --fmt jpeg
         g = "Drawing";
-        app.add_option("--calib", s.calibs,
-                       "[CAM=]FILE: camera calibration (OpenCV or PhotonVision) for the tags' 3-D axes; repeatable")
-            ->group(g);
-        app.add_option("--tag-size", s.tag_size, "Tag size in metres (the axes are half as long)")
-            ->capture_default_str()->check(CLI::Range(0.001, 10.0))->group(g);
+        add_calib_option(app, s.calibs, "Camera calibration, for the 3-D axes of the tags")->group(g);
+        add_tag_size_option(app, s.tag_size)->group(g);  // the axes are half as long
         app.add_flag("--no-tags", s.no_tags, "Do not draw AprilTags")->group(g);
         app.add_flag("--no-targets", s.no_targets, "Do not draw colour targets")->group(g);
         app.add_option("--crosshair", s.crosshairs,
@@ -169,23 +143,18 @@ int main(int argc, char** argv) {
         app.add_option("--text", s.texts,
                        "A line of text with fields from records, e.g. 'RPM {/SmartDashboard/Shooter/RPM:%.0f}' or "
                        "'{detections/field_pose/distance:%.2f} m'; repeatable (see overlay(1))")->group(g);
-        app.add_option("--field", s.field, "Draw a field map with the robot's pose: a layout file or name, e.g. 2024-crescendo")
-            ->group(g);
+        add_field_option(app, s.field, "Draw a field map with the robot's pose on it")->group(g);
         app.add_option("--pose-topic", s.pose_topic,
                        "NT topic with the robot's pose for the map: [x, y, degrees] (Field2d) or a Pose3d")->group(g);
         g = "Tiling";
         app.add_option("--tile", s.tile, "CAM1,CAM2[,...]: compose these cameras into one output camera")->group(g);
         app.add_option("--name", s.name, "The tile's camera name")->capture_default_str()->group(g);
-        app.add_option("--size", s.size, "The tile's size WxH (default: cells the size of the first frame)")->group(g);
+        add_size_option(app, s.size, "The tile's size (default: cells the size of the first frame)")->group(g);
         return [&]() -> int {
-          std::optional<OverlayTool> tool;
-          try {
-            tool.emplace(s, common.verbose);
-          } catch (const BadOption& e) {
-            log_line(e.what());
-            return 2;
-          }
-          return tool->run();
+          s.out = common.out;
+          s.max_bytes = common.max_bytes;
+          OverlayTool tool(s, common.verbose);
+          return tool.run();
         };
       });
 }

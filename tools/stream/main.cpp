@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 
+#include "rvkit/cli/shared_options.hpp"
 #include "rvkit/cli/tool.hpp"
 #include "rvkit/core/clock.hpp"
 #include "rvkit/image/frame.hpp"
@@ -51,7 +52,7 @@ class Running {
 
 int main(int argc, char** argv) {
   ServerOptions opts;
-  int quality = 80, max_cameras = 16, max_variants = 8;
+  int quality = kDefaultJpegQuality, max_cameras = 16, max_variants = 8;
   bool quiet = false;
   return run_tool(
       "stream", argc, argv,
@@ -59,7 +60,7 @@ int main(int argc, char** argv) {
       "cscore MjpegServer): /stream.mjpg, /CAM/stream.mjpg, /snapshot.jpg, / (all cameras live) and /state.",
       [&](CLI::App& app, CommonOptions& common) {
         common.add_input(app);
-        app.add_option("--port", opts.port, "TCP port to listen on (0: any free port)")->capture_default_str();
+        add_listen_port_option(app, opts.port);
         app.add_option("--bind", opts.bind, "Address or host name to listen on (default: every interface)");
         app.add_option("--max-clients", opts.max_clients, "Simultaneous streams; more get 503 Service Unavailable")
             ->capture_default_str()
@@ -68,9 +69,7 @@ int main(int argc, char** argv) {
                        "Bandwidth cap per client in kbit/s: lowers JPEG quality, then frame rate (0: none)")
             ->capture_default_str()
             ->check(CLI::Range(0.0, 1e7));
-        app.add_option("--quality", quality, "JPEG quality for raw frames when the client asks for none")
-            ->capture_default_str()
-            ->check(CLI::Range(1, 100));
+        add_quality_option(app, quality);  // for raw frames, when the client asks for no quality
         app.add_option("--timeout", opts.timeout_s,
                        "Seconds to receive a request, or for a client to take a frame, before hanging up")
             ->capture_default_str()

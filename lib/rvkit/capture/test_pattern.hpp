@@ -27,13 +27,15 @@
 
 #include <opencv2/core.hpp>
 
+#include "rvkit/geometry/tag_size.hpp"
+
 namespace rvkit {
 
 struct TestPatternOptions {
   int width = 640, height = 480;  // 32..8192 each
   uint64_t seed = 1;              // different seeds give different (but each deterministic) scenes
   int tags = 4;                   // how many 36h11 tags are in the scene, 0..kMaxTestPatternTags
-  double tag_size = 0.1651;       // metres, black-square edge, as FRC
+  double tag_size = geometry::kDefaultTagSize;  // metres, black-square edge
   double hfov_deg = 70;           // horizontal field of view of the virtual pinhole camera, 10..160
   std::vector<int> ids;           // the tag ids to use (distinct, 0..586, exactly `tags` of them);
                                   // empty: `tags` distinct ids chosen by the seed

@@ -15,6 +15,7 @@
 #include "rvkit/capture/source.hpp"
 #include "rvkit/core/log.hpp"
 #include "rvkit/core/clock.hpp"
+#include "rvkit/cli/option_error.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/core/signals.hpp"
 
@@ -118,11 +119,11 @@ class CameraSource final : public VideoCaptureSource {
  public:
   CameraSource(const std::string& device, const SourceOptions& o) : VideoCaptureSource(device_path(device), o) {
     if (!o.fourcc.empty() && o.fourcc != "MJPG" && o.fourcc != "YUYV")
-      throw Error(fmt::format("--fourcc {}: must be MJPG or YUYV", o.fourcc));
+      throw OptionError("--fourcc", o.fourcc, "must be MJPG or YUYV");
     if (o.exposure != "auto") {
       char* end = nullptr;
       exposure_ = std::strtod(o.exposure.c_str(), &end);
-      if (!end || *end || o.exposure.empty()) throw Error(fmt::format("--exposure {}: must be auto or a number", o.exposure));
+      if (!end || *end || o.exposure.empty()) throw OptionError("--exposure", o.exposure, "must be auto or a number");
     }
   }
   std::string default_name() const override {

@@ -10,15 +10,33 @@
 
 namespace rvkit {
 
-void CommonOptions::add_input(CLI::App& app) {
-  app.add_option("--in", in, "Input: '-' (stdin), a file or FIFO, or a ZeroMQ endpoint (tcp://HOST:PORT, ipc://PATH[?topic=PREFIX])")
-      ->capture_default_str();
-  app.add_option("--max-bytes", max_bytes, "Largest payload accepted, in bytes")->capture_default_str();
+namespace {
+
+constexpr const char* kInputs =
+    "'-' (stdin), a file or FIFO, or a ZeroMQ endpoint (tcp://HOST:PORT, ipc://PATH[?topic=PREFIX])";
+
+// The one line and status of a bad command line, whoever found it.
+int bad_command_line(const std::string& message) {
+  log_line(message + " (see --help)");
+  return 2;
 }
 
-void CommonOptions::add_output(CLI::App& app) {
+}  // namespace
+
+void CommonOptions::add_input(CLI::App& app, const std::string& group) {
+  app.add_option("--in", in, fmt::format("Input: {}", kInputs))->capture_default_str()->group(group);
+  app.add_option("--max-bytes", max_bytes, "Largest payload accepted, in bytes")->capture_default_str()->group(group);
+}
+
+void CommonOptions::add_inputs(CLI::App& app, std::vector<std::string>& ins, const std::string& group) {
+  app.add_option("--in", ins, fmt::format("Input (repeatable; stdin is read too): {}", kInputs))->group(group);
+  app.add_option("--max-bytes", max_bytes, "Largest payload accepted, in bytes")->capture_default_str()->group(group);
+}
+
+void CommonOptions::add_output(CLI::App& app, const std::string& group) {
   app.add_option("--out", out, "Output: '-' (stdout), a file or FIFO, or a ZeroMQ endpoint to publish on (tcp://*:PORT, ipc://PATH)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(group);
 }
 
 int run_tool(const char* tool, int argc, char** argv, const std::string& description, const ToolSetup& setup) {
@@ -34,8 +52,9 @@ int run_tool(const char* tool, int argc, char** argv, const std::string& descrip
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    log_line(e.what() + std::string(" (see --help)"));
-    return 2;
+    return bad_command_line(e.what());
+  } catch (const OptionError& e) {  // from a shared parser, while parsing
+    return bad_command_line(e.what());
   } catch (const std::exception& e) {
     log_line(e.what());
     return 2;
@@ -43,6 +62,8 @@ int run_tool(const char* tool, int argc, char** argv, const std::string& descrip
   install_signal_handlers();
   try {
     return body();
+  } catch (const OptionError& e) {  // the body, or a library it called, found an option value bad
+    return bad_command_line(e.what());
   } catch (const std::exception& e) {
     log_line(e.what());
     return 1;

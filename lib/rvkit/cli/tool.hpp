@@ -10,14 +10,21 @@
 //   }
 //
 // run_tool() sets the process-wide tool name (rvkit/core/log.hpp), adds --help, --version and -v/--verbose, installs the signal handlers, parses,
-// runs the tool, and turns any rvkit::Error (or other exception) into one line
-// "TOOL: message" on stderr and exit status 1. Bad options exit with status 2.
+// and runs the tool. Exit statuses, each failure one line on stderr:
+//   2  a bad command line: CLI11's parse errors and rvkit::OptionError (rvkit/cli/option_error.hpp),
+//      wherever thrown (parsing, the tool body, a library checking the values it was given):
+//      "TOOL: message (see --help)"
+//   1  any other rvkit::Error (or exception) from the tool body: "TOOL: message"
+// The options several tools share are declared in rvkit/cli/shared_options.hpp, their values
+// parsed by rvkit/cli/option_parsers.hpp.
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "rvkit/cli/option_error.hpp"
 #include "rvkit/core/log.hpp"
 #include "rvkit/core/message.hpp"
 #include "rvkit/io/transport.hpp"
@@ -30,8 +37,11 @@ struct CommonOptions {
   int verbose = 0;
   uint64_t max_bytes = kDefaultMaxPayloadBytes;
 
-  void add_input(CLI::App& app);   // --in, --max-bytes
-  void add_output(CLI::App& app);  // --out
+  // --in (one input) and --max-bytes.
+  void add_input(CLI::App& app, const std::string& group = "Options");
+  // --in, repeatable, into `ins` (for a tool that reads several inputs besides stdin), and --max-bytes.
+  void add_inputs(CLI::App& app, std::vector<std::string>& ins, const std::string& group = "Options");
+  void add_output(CLI::App& app, const std::string& group = "Options");  // --out
   InputOptions input_options() const { return InputOptions{max_bytes}; }
 };
 

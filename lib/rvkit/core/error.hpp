@@ -5,8 +5,9 @@
 
 namespace rvkit {
 
-// A fatal, user-facing problem: bad input, bad options, an unreadable file.
-// Tools catch it in main(), print "TOOL: what()" and exit 1.
+// A fatal, user-facing problem: bad input, an unreadable file, a device that fails.
+// run_tool() prints "TOOL: what()" and exits 1. A bad option value is its subclass
+// rvkit::OptionError (rvkit/cli/option_error.hpp): exit status 2.
 class Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "rvkit/core/log.hpp"
+#include "rvkit/cli/option_error.hpp"
 #include "rvkit/core/error.hpp"
 
 namespace rvkit::nt {
@@ -26,7 +27,7 @@ ClientOptions ConnectOptions::client_options(bool verbose) const {
   o.verbose = verbose;
   o.name = name;
   if (o.name.find('@') != std::string::npos)
-    throw Error(fmt::format("bad --client-name '{}': it must not contain '@'", name));
+    throw OptionError("--client-name", name, "must not contain '@'");
   if (team > 0) {
     o.servers = team_addresses(team, port);
   } else if (!server.empty()) {

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "rvkit/cli/option_error.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/nt/limelight_axes.hpp"
 #include "rvkit/nt/pose3d_struct.hpp"
@@ -20,23 +21,24 @@ MapRule MapRule::parse(const std::string& spec) {
   r.spec = spec;
   auto eq = spec.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw Error(fmt::format("bad --map '{}': expected FIELD.PATH=/Topic:type", spec));
+    throw OptionError("--map", spec, "expected FIELD.PATH=/Topic:type");
   std::string path = spec.substr(0, eq), rest = spec.substr(eq + 1);
   // The type follows the first ':' after the topic's last '/' (types like struct:Pose3d have one too).
   auto slash = rest.rfind('/');
   auto colon = rest.find(':', slash == std::string::npos ? 0 : slash);
   if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size())
-    throw Error(fmt::format("bad --map '{}': expected FIELD.PATH=/Topic:type", spec));
+    throw OptionError("--map", spec, "expected FIELD.PATH=/Topic:type");
   r.topic = rest.substr(0, colon);
   r.type = rest.substr(colon + 1);
   static const std::set<std::string> known = {"boolean", "int", "double", "float", "string", "json", "raw",
                                               "boolean[]", "int[]", "double[]", "float[]", "string[]",
                                               "struct:Pose3d"};
   if (!known.count(r.type))
-    throw Error(fmt::format("bad --map '{}': unknown type '{}' (use boolean, int, double, float, string, json, "
-                            "raw, boolean[], int[], double[], float[], string[] or struct:Pose3d)",
-                            spec, r.type));
-  if (r.topic.empty() || r.topic[0] != '/') throw Error(fmt::format("bad --map '{}': the topic must start with '/'", spec));
+    throw OptionError("--map", spec,
+                      fmt::format("unknown type '{}' (use boolean, int, double, float, string, json, raw, boolean[], "
+                                  "int[], double[], float[], string[] or struct:Pose3d)",
+                                  r.type));
+  if (r.topic.empty() || r.topic[0] != '/') throw OptionError("--map", spec, "the topic must start with '/'");
   // Path: a.b.0.c or a.b[0].c
   std::string cur;
   auto flush = [&] {
@@ -49,7 +51,7 @@ MapRule MapRule::parse(const std::string& spec) {
     else cur += c;
   }
   flush();
-  if (r.path.empty()) throw Error(fmt::format("bad --map '{}': empty field path", spec));
+  if (r.path.empty()) throw OptionError("--map", spec, "empty field path");
   return r;
 }
 
@@ -236,7 +238,7 @@ LimelightArrays limelight_arrays(const VisionResult& r, double latency_ms, doubl
 RecordPublisher::RecordPublisher(TopicSink& sink, PublisherOptions opts, std::function<void(const std::string&)> warn)
     : sink_(sink), opts_(std::move(opts)), warn_(std::move(warn)) {
   if (opts_.schema != "rvkit" && opts_.schema != "limelight" && opts_.schema != "none")
-    throw Error(fmt::format("unknown --schema '{}' (use rvkit, limelight or none)", opts_.schema));
+    throw OptionError("--schema", opts_.schema, "unknown schema (use rvkit, limelight or none)");
 }
 
 void RecordPublisher::warn_once(const std::string& key, const std::string& text) {

@@ -38,7 +38,7 @@ class TopicSink {
 struct MapRule {
   std::vector<std::string> path;
   std::string spec, topic, type;
-  static MapRule parse(const std::string& spec);  // throws rvkit::Error
+  static MapRule parse(const std::string& spec);  // throws rvkit::OptionError (--map)
 };
 
 struct PublisherOptions {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "rvkit/core/message.hpp"
+#include "rvkit/geometry/tag_size.hpp"
 #include "rvkit/overlay/canvas.hpp"
 #include "rvkit/overlay/crosshair.hpp"
 #include "rvkit/overlay/field_map.hpp"
@@ -29,7 +30,7 @@ struct CameraCalibrationFor {
 
 struct AnnotatorOptions {
   bool tags = true, targets = true;
-  double tag_size = 0.1651;                  // m; the 3-D axes are half as long
+  double tag_size = geometry::kDefaultTagSize;  // m; the 3-D axes are half as long
   std::vector<CameraCalibrationFor> calibs;  // for the axes
   std::vector<Crosshair> crosshairs;
   HudItems hud;
@@ -40,7 +41,7 @@ struct AnnotatorOptions {
 
 class Annotator {
  public:
-  // Parses the templates; throws rvkit::Error for a bad one.
+  // Parses the templates; throws rvkit::OptionError for a bad one.
   explicit Annotator(AnnotatorOptions o);
 
   // Every record, in arrival order (NT values, latest records, poses for the map).

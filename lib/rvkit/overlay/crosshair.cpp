@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/core/error.hpp"
+#include "rvkit/cli/option_error.hpp"
 
 namespace rvkit::overlay {
 
@@ -15,7 +15,7 @@ Crosshair parse_crosshair(const std::string& spec) {
   if (size_t eq = spec.find('='); eq != std::string::npos) {
     c.cam = spec.substr(0, eq);
     xy = spec.substr(eq + 1);
-    if (c.cam.empty()) throw Error(fmt::format("--crosshair '{}': no camera name before '='", spec));
+    if (c.cam.empty()) throw OptionError("--crosshair", spec, "no camera name before '='");
   }
   size_t comma = xy.find(',');
   auto number = [&](const std::string& s, double& v) {
@@ -28,9 +28,9 @@ Crosshair parse_crosshair(const std::string& spec) {
     }
   };
   if (comma == std::string::npos || !number(xy.substr(0, comma), c.x) || !number(xy.substr(comma + 1), c.y))
-    throw Error(fmt::format("--crosshair '{}': expected [CAM=]X,Y, two numbers from -1 to 1", spec));
+    throw OptionError("--crosshair", spec, "expected [CAM=]X,Y, two numbers from -1 to 1");
   if (std::fabs(c.x) > 1 || std::fabs(c.y) > 1)
-    throw Error(fmt::format("--crosshair '{}': X and Y must be from -1 to 1 (normalised, right and up positive)", spec));
+    throw OptionError("--crosshair", spec, "X and Y must be from -1 to 1 (normalised, right and up positive)");
   return c;
 }
 

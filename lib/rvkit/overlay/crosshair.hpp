@@ -15,7 +15,7 @@ struct Crosshair {
   double x = 0, y = 0;
 };
 
-// Parses "[CAM=]X,Y"; throws rvkit::Error naming the option and the problem.
+// Parses "[CAM=]X,Y"; throws rvkit::OptionError naming the option and the problem.
 Crosshair parse_crosshair(const std::string& spec);
 
 class CrosshairStage {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "rvkit/cli/option_error.hpp"
 #include "rvkit/core/error.hpp"
 
 namespace rvkit::overlay {
@@ -19,9 +20,9 @@ HudItems parse_hud_items(const std::string& spec) {
     if (item == "cam") h.cam = true;
     else if (item == "fps") h.fps = true;
     else if (item == "latency") h.latency = true;
-    else throw Error(fmt::format("--hud '{}': unknown item '{}' (use cam, fps, latency, or none)", spec, item));
+    else throw OptionError("--hud", spec, fmt::format("unknown item '{}' (use cam, fps, latency, or none)", item));
   }
-  if (n == 0) throw Error(fmt::format("--hud '{}': expected cam, fps, latency (comma-separated) or none", spec));
+  if (n == 0) throw OptionError("--hud", spec, "expected cam, fps, latency (comma-separated) or none");
   return h;
 }
 

@@ -13,7 +13,7 @@ struct HudItems {
   bool cam = true, fps = true, latency = true;
   bool any() const { return cam || fps || latency; }
 };
-// Parses --hud: a comma-separated list of cam, fps, latency; or "none". Throws rvkit::Error.
+// Parses --hud: a comma-separated list of cam, fps, latency; or "none". Throws rvkit::OptionError.
 HudItems parse_hud_items(const std::string& spec);
 
 class HudStage {

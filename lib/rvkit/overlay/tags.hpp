@@ -1,5 +1,6 @@
 // rvkit overlay: AprilTags: outlines, ids and, with a calibration, the 3-D axes of each tag's pose.
 #pragma once
+#include "rvkit/geometry/tag_size.hpp"
 #include "rvkit/overlay/canvas.hpp"
 #include "rvkit/overlay/records.hpp"
 #include "rvkit/vision/calibration.hpp"
@@ -19,7 +20,7 @@ class TagStage {
  public:
   // `axis_length`: metres along each axis (X red out of the tag's face, Y green to the viewer's right,
   // Z blue up; WPILib's tag frame), e.g. half the tag size.
-  explicit TagStage(double axis_length = 0.1651 / 2) : axis_length_(axis_length) {}
+  explicit TagStage(double axis_length = geometry::kDefaultTagSize / 2) : axis_length_(axis_length) {}
   // `calib`: the intrinsics at the frame's size; null: outlines and ids only.
   void draw(Canvas& c, const FrameDetections& d, const vision::CameraCalibration* calib) const;
 

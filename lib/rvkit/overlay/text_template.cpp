@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "rvkit/cli/option_error.hpp"
 #include "rvkit/core/error.hpp"
 
 namespace rvkit::overlay {
@@ -79,9 +80,7 @@ std::string clip(std::string s) {
   return s;
 }
 
-std::string bad(const std::string& text, const std::string& problem) {
-  return fmt::format("--text '{}': {}", text, problem);
-}
+OptionError bad(const std::string& text, const std::string& problem) { return OptionError("--text", text, problem); }
 
 std::string utc_time(int64_t t_us) {
   time_t secs = time_t(t_us / 1000000);
@@ -133,7 +132,7 @@ TextTemplate TextTemplate::parse(const std::string& text) {
         ++i;
         continue;
       }
-      throw Error(bad(text, fmt::format("unmatched '}}' at column {} (write '}}}}' for a brace)", i + 1)));
+      throw bad(text, fmt::format("unmatched '}}' at column {} (write '}}}}' for a brace)", i + 1));
     }
     if (c != '{') {
       literal += c;
@@ -146,10 +145,10 @@ TextTemplate TextTemplate::parse(const std::string& text) {
     }
     size_t close = text.find('}', i + 1);
     if (close == std::string::npos)
-      throw Error(bad(text, fmt::format("unclosed '{{' at column {} (write '{{{{' for a brace)", i + 1)));
+      throw bad(text, fmt::format("unclosed '{{' at column {} (write '{{{{' for a brace)", i + 1));
     std::string field = text.substr(i + 1, close - i - 1);
     if (field.find('{') != std::string::npos)
-      throw Error(bad(text, fmt::format("'{{' inside the field at column {}", i + 1)));
+      throw bad(text, fmt::format("'{{' inside the field at column {}", i + 1));
     flush();
     Part p;
     size_t colon = field.rfind(":%");
@@ -157,14 +156,14 @@ TextTemplate TextTemplate::parse(const std::string& text) {
       p.format = field.substr(colon + 1);
       field.resize(colon);
       if (!valid_format(p.format))
-        throw Error(bad(text, fmt::format("'{}' is not a printf format for one value (e.g. %.2f, %5.1f, %d, %s)",
-                                          p.format)));
+        throw bad(text, fmt::format("'{}' is not a printf format for one value (e.g. %.2f, %5.1f, %d, %s)",
+                                          p.format));
     }
     if (!field.empty() && field[0] == '#') {
       p.count = true;
       field.erase(0, 1);
     }
-    if (field.empty()) throw Error(bad(text, fmt::format("empty field at column {}", i + 1)));
+    if (field.empty()) throw bad(text, fmt::format("empty field at column {}", i + 1));
     if (field[0] == '/') {
       p.kind = Kind::Topic;
       p.text = field;
@@ -175,24 +174,24 @@ TextTemplate TextTemplate::parse(const std::string& text) {
       if (size_t at = type.find('@'); at != std::string::npos) {
         p.cam = type.substr(at + 1);
         type.resize(at);
-        if (p.cam.empty()) throw Error(bad(text, fmt::format("'{}': no camera after '@'", field)));
+        if (p.cam.empty()) throw bad(text, fmt::format("'{}': no camera after '@'", field));
       }
-      if (type.empty()) throw Error(bad(text, fmt::format("'{}': no record type before '/'", field)));
+      if (type.empty()) throw bad(text, fmt::format("'{}': no record type before '/'", field));
       p.text = type;
       try {
         p.pointer = Json::json_pointer(field.substr(slash));
       } catch (const Json::exception&) {
-        throw Error(bad(text, fmt::format("'{}': '{}' is not a JSON Pointer ('~' must be ~0 or ~1)", field,
-                                          field.substr(slash + 1))));
+        throw bad(text, fmt::format("'{}': '{}' is not a JSON Pointer ('~' must be ~0 or ~1)", field,
+                                          field.substr(slash + 1)));
       }
       t.types_.insert(type);
     } else if (kBuiltins.count(field) && !p.count) {
       p.kind = Kind::Builtin;
       p.text = field;
     } else {
-      throw Error(bad(text, fmt::format("unknown name '{}': use a built-in (cam, seq, w, h, fps, latency, time, tags, "
+      throw bad(text, fmt::format("unknown name '{}': use a built-in (cam, seq, w, h, fps, latency, time, tags, "
                                         "targets), an NT topic (/Table/key) or a record field (TYPE/field, e.g. "
-                                        "detections/tags/0/id)", (p.count ? "#" : "") + field)));
+                                        "detections/tags/0/id)", (p.count ? "#" : "") + field));
     }
     t.parts_.push_back(std::move(p));
     i = close;

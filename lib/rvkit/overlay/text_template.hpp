@@ -42,7 +42,7 @@ struct TemplateContext {
 
 class TextTemplate {
  public:
-  // Throws rvkit::Error naming the template and the problem, e.g.
+  // Throws rvkit::OptionError naming the template and the problem, e.g.
   //   --text 'RPM {/x:%q}': '%q' is not a printf format for one value (e.g. %.2f, %d, %s)
   static TextTemplate parse(const std::string& text);
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
+#include "rvkit/cli/option_error.hpp"
 #include "rvkit/core/error.hpp"
 
 namespace rvkit::overlay {
@@ -23,25 +24,15 @@ std::vector<std::string> parse_tile_list(const std::string& spec) {
   std::stringstream ss(spec);
   std::string cam;
   while (std::getline(ss, cam, ',')) {
-    if (cam.empty()) throw Error(fmt::format("--tile '{}': empty camera name", spec));
-    if (!seen.insert(cam).second) throw Error(fmt::format("--tile '{}': camera '{}' is listed twice", spec, cam));
+    if (cam.empty()) throw OptionError("--tile", spec, "empty camera name");
+    if (!seen.insert(cam).second) throw OptionError("--tile", spec, fmt::format("camera '{}' is listed twice", cam));
     cams.push_back(cam);
   }
-  if (!spec.empty() && spec.back() == ',') throw Error(fmt::format("--tile '{}': empty camera name", spec));
+  if (!spec.empty() && spec.back() == ',') throw OptionError("--tile", spec, "empty camera name");
   if (cams.size() < 2 || cams.size() > size_t(kMaxTileCams))
-    throw Error(fmt::format("--tile '{}': expected 2 to {} camera names, comma-separated (got {})", spec,
-                            kMaxTileCams, cams.size()));
+    throw OptionError("--tile", spec,
+                      fmt::format("expected 2 to {} camera names, comma-separated (got {})", kMaxTileCams, cams.size()));
   return cams;
-}
-
-cv::Size parse_size(const std::string& spec, const char* option) {
-  int w = 0, h = 0;
-  char x = 0, extra = 0;
-  if (std::sscanf(spec.c_str(), "%d%c%d%c", &w, &x, &h, &extra) != 3 || (x != 'x' && x != 'X'))
-    throw Error(fmt::format("{} '{}': expected WIDTHxHEIGHT, e.g. 1280x480", option, spec));
-  if (w < 16 || h < 16 || w > 8192 || h > 8192)
-    throw Error(fmt::format("{} '{}': width and height must be from 16 to 8192", option, spec));
-  return {w, h};
 }
 
 Tiler::Tiler(std::vector<std::string> cams, std::string name, cv::Size size)

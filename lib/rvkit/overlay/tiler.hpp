@@ -24,10 +24,8 @@ namespace rvkit::overlay {
 
 constexpr int kMaxTileCams = 16;
 
-// Parses "CAM1,CAM2[,...]": 2..16 distinct non-empty names. Throws rvkit::Error.
+// Parses "CAM1,CAM2[,...]": 2..16 distinct non-empty names. Throws rvkit::OptionError.
 std::vector<std::string> parse_tile_list(const std::string& spec);
-// Parses "WxH" (16..8192 each). Throws rvkit::Error naming `option`.
-cv::Size parse_size(const std::string& spec, const char* option);
 
 class Tiler {
  public:

@@ -14,6 +14,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
 
+#include "rvkit/cli/option_error.hpp"
 #include "rvkit/core/error.hpp"
 
 namespace rvkit::vision {
@@ -21,7 +22,7 @@ namespace rvkit::vision {
 std::string normalize_family(const std::string& name) {
   std::string n = name.rfind("tag", 0) == 0 ? name.substr(3) : name;
   if (n == "36h11" || n == "16h5") return n;
-  throw Error(fmt::format("unknown tag family '{}' (known: 36h11, 16h5)", name));
+  throw OptionError("--family", name, "unknown tag family (known: 36h11, 16h5)");
 }
 
 struct AprilTagDetector::Impl {
@@ -48,11 +49,11 @@ struct AprilTagDetector::Impl {
 AprilTagDetector::AprilTagDetector(const AprilTagOptions& opt) : impl_(std::make_unique<Impl>()), opt_(opt) {
   opt_.family = normalize_family(opt.family);
   if (!(opt_.decimate >= 1 && opt_.decimate <= 16))
-    throw Error(fmt::format("--decimate must be between 1 and 16, got {}", opt_.decimate));
-  if (!(std::abs(opt_.blur) <= 20)) throw Error(fmt::format("--blur must be between -20 and 20, got {}", opt_.blur));
+    throw OptionError(fmt::format("--decimate must be between 1 and 16, got {}", opt_.decimate));
+  if (!(std::abs(opt_.blur) <= 20)) throw OptionError(fmt::format("--blur must be between -20 and 20, got {}", opt_.blur));
   if (opt_.max_hamming < 0 || opt_.max_hamming > 3)
-    throw Error(fmt::format("--max-hamming must be 0..3, got {}", opt_.max_hamming));
-  if (opt_.threads < 0 || opt_.threads > 256) throw Error(fmt::format("--threads must be 0..256, got {}", opt_.threads));
+    throw OptionError(fmt::format("--max-hamming must be 0..3, got {}", opt_.max_hamming));
+  if (opt_.threads < 0 || opt_.threads > 256) throw OptionError(fmt::format("--threads must be 0..256, got {}", opt_.threads));
   if (opt_.threads == 0) opt_.threads = int(std::max(1u, std::thread::hardware_concurrency()));
 
   if (opt_.family == "36h11") {

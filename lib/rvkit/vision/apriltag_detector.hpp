@@ -38,7 +38,7 @@ struct TagDetection {
 
 class AprilTagDetector {
  public:
-  // Throws rvkit::Error for an unknown family or an option out of range.
+  // Throws rvkit::OptionError for an unknown family or an option out of range.
   explicit AprilTagDetector(const AprilTagOptions& opt);
   ~AprilTagDetector();
   AprilTagDetector(const AprilTagDetector&) = delete;
@@ -64,7 +64,7 @@ class AprilTagDetector {
   AprilTagOptions opt_;
 };
 
-// Normalises a family name ("36h11", "tag36h11" -> "36h11"); throws rvkit::Error if unknown.
+// Normalises a family name ("36h11", "tag36h11" -> "36h11"); throws rvkit::OptionError (--family) if unknown.
 std::string normalize_family(const std::string& name);
 
 }  // namespace rvkit::vision

@@ -7,12 +7,13 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
+#include "rvkit/cli/option_error.hpp"
 #include "rvkit/core/error.hpp"
 
 namespace rvkit::vision {
 
 HsvRange parse_hsv_range(const std::string& text) {
-  auto fail = [&](const char* why) { return Error(fmt::format("--color '{}': {}", text, why)); };
+  auto fail = [&](const char* why) { return OptionError("--color", text, why); };
   const char* kForm = "expected H1-H2,S1-S2,V1-V2 (e.g. 50-90,100-255,80-255)";
   std::string s;
   for (char c : text)
@@ -43,11 +44,11 @@ HsvRange parse_hsv_range(const std::string& text) {
 
 ColorTargetFinder::ColorTargetFinder(ColorOptions opt) : opt_(std::move(opt)) {
   if (!(opt_.min_area >= 0 && opt_.max_area <= 100 && opt_.min_area <= opt_.max_area))
-    throw Error("--min-area/--max-area must satisfy 0 <= min <= max <= 100 (% of the image)");
-  if (!(opt_.min_aspect >= 0 && opt_.min_aspect <= opt_.max_aspect)) throw Error("--aspect must be MIN-MAX with MIN <= MAX");
+    throw OptionError("--min-area/--max-area must satisfy 0 <= min <= max <= 100 (% of the image)");
+  if (!(opt_.min_aspect >= 0 && opt_.min_aspect <= opt_.max_aspect)) throw OptionError("--aspect must be MIN-MAX with 0 <= MIN <= MAX");
   if (!(opt_.min_fullness >= 0 && opt_.max_fullness <= 100 && opt_.min_fullness <= opt_.max_fullness))
-    throw Error("--fullness must be MIN-MAX within 0..100 (%)");
-  if (opt_.max_targets < 1) throw Error("--max-targets must be at least 1");
+    throw OptionError("--fullness must be MIN-MAX within 0..100 (%)");
+  if (opt_.max_targets < 1) throw OptionError("--max-targets must be at least 1");
 }
 
 std::vector<ColorTarget> ColorTargetFinder::find(const cv::Mat& bgr) {

@@ -14,7 +14,7 @@ namespace rvkit::vision {
 struct HsvRange {
   int h_lo = 0, h_hi = 179, s_lo = 0, s_hi = 255, v_lo = 0, v_hi = 255;
 };
-// Parses "H1-H2,S1-S2,V1-V2"; throws rvkit::Error naming the problem.
+// Parses "H1-H2,S1-S2,V1-V2"; throws rvkit::OptionError (--color) naming the problem.
 HsvRange parse_hsv_range(const std::string& s);
 
 struct ColorOptions {

@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
+#include "rvkit/cli/option_error.hpp"
 #include "rvkit/core/error.hpp"
+#include "rvkit/geometry/tag_size.hpp"
 #include "rvkit/image/frame.hpp"
 
 namespace rvkit::vision {
@@ -32,11 +34,13 @@ double polygon_area(const std::array<cv::Point2d, 4>& p) {
 DetectPipeline::DetectPipeline(DetectOptions opt) : opt_(std::move(opt)) {
   if (opt_.tags) detector_ = std::make_unique<AprilTagDetector>(opt_.apriltag);
   if (!opt_.color.ranges.empty()) colors_ = std::make_unique<ColorTargetFinder>(opt_.color);
-  if (!(opt_.tag_size > 0 && opt_.tag_size < 10)) throw Error(fmt::format("--tag-size must be in metres, 0 < size < 10, got {}", opt_.tag_size));
-  if (!(opt_.fov_deg >= 0 && opt_.fov_deg < 180)) throw Error(fmt::format("--fov must be 0 < degrees < 180, got {}", opt_.fov_deg));
-  if (opt_.field && !opt_.calib) throw Error("--field needs --calib (a field pose needs the camera's intrinsics)");
-  if (opt_.field && !opt_.tags) throw Error("--field needs AprilTags (drop --no-tags)");
-  if (opt_.robot_to_camera && !opt_.field) throw Error("--robot-to-camera needs --field");
+  if (!(opt_.tag_size >= geometry::kMinTagSize && opt_.tag_size <= geometry::kMaxTagSize))
+    throw OptionError(fmt::format("--tag-size must be from {} to {} metres, got {}", geometry::kMinTagSize,
+                                  geometry::kMaxTagSize, opt_.tag_size));
+  if (!(opt_.fov_deg >= 0 && opt_.fov_deg < 180)) throw OptionError(fmt::format("--fov must be 0 < degrees < 180, got {}", opt_.fov_deg));
+  if (opt_.field && !opt_.calib) throw OptionError("--field needs --calib (a field pose needs the camera's intrinsics)");
+  if (opt_.field && !opt_.tags) throw OptionError("--field needs AprilTags (drop --no-tags)");
+  if (opt_.robot_to_camera && !opt_.field) throw OptionError("--robot-to-camera needs --field");
 }
 
 const CameraCalibration* DetectPipeline::calibration_for(int w, int h) {

@@ -37,7 +37,7 @@ struct DetectOptions {
 
 class DetectPipeline {
  public:
-  explicit DetectPipeline(DetectOptions opt);  // throws rvkit::Error on bad options
+  explicit DetectPipeline(DetectOptions opt);  // throws rvkit::OptionError on bad options
   // The detections record for a frame message (cam, seq, t_capture copied; t_done not yet set).
   // Throws BadFrameError for a frame that cannot be used, rvkit::Error when the frame size does
   // not fit the calibration (another aspect ratio).

@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "rvkit/geometry/tag_size.hpp"
 #include "rvkit/vision/apriltag_detector.hpp"
 #include "rvkit/vision/calibration.hpp"
 #include "rvkit/geometry/field_layout.hpp"
@@ -11,7 +12,7 @@
 
 namespace rvkit::vision {
 
-constexpr double kDefaultTagSize = 0.1651;  // m, black square edge of an FRC 36h11 tag (6.5 in)
+using geometry::kDefaultTagSize;  // defined in rvkit/geometry/tag_size.hpp
 
 // The 3-D corners of a tag of edge `size` in the tag's own frame (X out of the face, Y to the
 // viewer's right, Z up), in libapriltag's corner order.
