@@ -5,7 +5,7 @@
 # holding a different 2024-crescendo.json), they read the layout installed with them, although the
 # source tree has one of the same name; a name only the source tree has is still found there. An
 # explicit path always wins, and an unknown name fails alike in every tool, naming the same folders.
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 : "${RVKIT_SOURCE:?run through ctest, which sets RVKIT_SOURCE}" "${RVKIT_TESTDATA:?}"
 calib="$RVKIT_TESTDATA/photonvision/calibration/lifecam_1280.json"
 tools=(detect ntpub overlay)

@@ -1,7 +1,7 @@
 # One option convention across the tools: an option that several tools take has the same value form,
 # range, default and description in each tool's --help (rvkit/cli/shared_options.hpp declares them
 # once), and a bad value of it exits with status 2 and one line naming the option, in every tool.
-source "$(dirname "$0")/common.bash"
+source "$(dirname "$0")/lib/common.bash"
 tools=$(cd "$RVKIT_BIN" && ls)
 [ -n "$tools" ] || fail "no tools built in $RVKIT_BIN"
 
