@@ -82,13 +82,7 @@ void Server::Impl::on_client_closed(Conn& c) {
   drop_meta("$clientsub$" + c.name);
   drop_meta("$clientpub$" + c.name);
   update_clients_meta();
-  std::vector<int64_t> ids;
-  for (const auto& [id, t] : topics)
-    if (!t.hidden()) ids.push_back(id);
-  for (int64_t id : ids) {
-    auto it = topics.find(id);
-    if (it != topics.end()) update_topic_meta(it->second);
-  }
+  update_topics_meta();
 }
 
 // ====================================================================== Server

@@ -1,5 +1,6 @@
 // rvkit ntserver: what clients send: text frames of control messages (publish, unpublish,
-// setproperties, subscribe, unsubscribe) and binary frames of values and RTT pings.
+// setproperties, subscribe, unsubscribe; one handler each, found by method name in
+// kControlHandlers) and binary frames of values and RTT pings.
 #include <optional>
 
 #include <fmt/format.h>
@@ -72,135 +73,157 @@ void Server::Impl::on_value(const std::shared_ptr<Conn>& c, const BinaryMessage&
   set_value(t, std::move(*v), m.timestamp, c.get());
 }
 
-void Server::Impl::on_control(const std::shared_ptr<Conn>& cp, const std::string& method, const Json& params) {
-  Conn& c = *cp;
-  auto str = [&](const char* k) -> std::optional<std::string> {
-    auto it = params.find(k);
-    if (it != params.end() && it->is_string()) return it->get<std::string>();
+namespace {
+
+// The params of one control message. Absent or mistyped fields read as nothing; whole doubles
+// count as integers (JavaScript peers send ids as doubles).
+struct Params {
+  const Json& j;
+
+  std::optional<std::string> str(const char* k) const {
+    auto it = j.find(k);
+    if (it != j.end() && it->is_string()) return it->get<std::string>();
     return std::nullopt;
-  };
-  auto integer = [&](const char* k) -> std::optional<int64_t> {
-    auto it = params.find(k);
-    if (it != params.end() && it->is_number_integer()) return it->get<int64_t>();
-    if (it != params.end() && it->is_number_float()) {  // JavaScript peers
+  }
+  std::optional<int64_t> integer(const char* k) const {
+    auto it = j.find(k);
+    if (it != j.end() && it->is_number_integer()) return it->get<int64_t>();
+    if (it != j.end() && it->is_number_float()) {  // JavaScript peers
       double d = it->get<double>();
       if (d == double(int64_t(d))) return int64_t(d);
     }
     return std::nullopt;
-  };
-  auto object = [&](const char* k) -> Json {
-    auto it = params.find(k);
-    if (it != params.end() && it->is_object()) return *it;
-    return Json::object();
-  };
-
-  if (method == "publish") {
-    auto name = str("name");
-    auto type = str("type");
-    auto uid = integer("pubuid");
-    if (!name || !type || !uid) return bad(c, "publish without name, type and pubuid");
-    if (!name->empty() && (*name)[0] == '$') return bad(c, fmt::format("publish of reserved name {}", *name));
-    if (c.pubs.count(*uid)) return bad(c, fmt::format("publish with pubuid {} already in use", *uid));
-    Topic* t = find_topic(*name);
-    if (!t) t = &create_topic(*name, *type, object("properties"), false);
-    else if (t->type != *type && opts.verbose)
-      log(fmt::format("client {} publishes {} as {}, but it is {}", c.name, *name, *type, t->type));
-    t->publishers++;
-    c.pubs[*uid] = t->id;
-    announce(c, *t, *uid);  // always, even if announced before (the spec)
-    refresh_client_topic(c, *t, false);
-    update_client_meta(c);
-    update_topic_meta(*t);
-  } else if (method == "unpublish") {
-    auto uid = integer("pubuid");
-    if (!uid) return bad(c, "unpublish without pubuid");
-    auto it = c.pubs.find(*uid);
-    if (it == c.pubs.end()) return;
-    int64_t tid = it->second;
-    c.pubs.erase(it);
-    auto ti = topics.find(tid);
-    if (ti != topics.end()) {
-      ti->second.publishers--;
-      update_topic_meta(ti->second);
-      maybe_delete(tid);
-    }
-    update_client_meta(c);
-  } else if (method == "setproperties") {
-    auto name = str("name");
-    auto up = params.find("update");
-    if (!name || up == params.end() || !up->is_object()) return bad(c, "setproperties without name and update");
-    Topic* t = find_topic(*name);
-    if (!t || t->server_owned) return;  // the spec: ignored if the topic is not published
-    bool was_persistent = t->persistent();
-    for (auto it = up->begin(); it != up->end(); ++it) {
-      if (it->is_null()) t->props.erase(it.key());
-      else t->props[it.key()] = *it;
-    }
-    if (!t->cached()) {
-      t->value.reset();
-      t->last_msg.clear();
-    }
-    if (was_persistent || t->persistent()) persist_dirty = true;
-    Json others = control_message("properties", Json{{"name", t->name}, {"update", *up}});
-    for (auto& [cid, o] : conns) {
-      if (o.get() == &c || !o->registered) continue;
-      auto st = o->state.find(t->id);
-      if (st != o->state.end() && st->second.announced) o->queue_text(others);
-    }
-    c.queue_text(control_message("properties", Json{{"name", t->name}, {"ack", true}, {"update", *up}}));
-    maybe_delete(t->id);
-  } else if (method == "subscribe") {
-    auto uid = integer("subuid");
-    auto ti = params.find("topics");
-    if (!uid || ti == params.end() || !ti->is_array()) return bad(c, "subscribe without subuid and topics");
-    ClientSub s;
-    for (const auto& e : *ti) {
-      if (!e.is_string()) return bad(c, "subscribe with a topic that is not a string");
-      s.topics.push_back(e.get<std::string>());
-    }
-    s.options = object("options");
-    auto flag = [&](const char* k) {
-      auto it = s.options.find(k);
-      return it != s.options.end() && it->is_boolean() && it->get<bool>();
-    };
-    s.prefix = flag("prefix");
-    s.all = flag("all");
-    s.topicsonly = flag("topicsonly");
-    if (auto it = s.options.find("periodic"); it != s.options.end() && it->is_number()) s.periodic = it->get<double>();
-    if (!(s.periodic > 0) || s.periodic != s.periodic) s.periodic = 0.1;
-    c.subs[*uid] = s;
-    c.recompute_period();
-    // Announce what is newly matched; send the current values of the topics this subscription
-    // matches (not again those of the client's other subscriptions).
-    for (auto& [id, t] : topics) {
-      refresh_client_topic(c, t, false);
-      if (!s.topicsonly && t.value && t.cached() && sub_matches(s, t)) c.queue_value(t.id, t.last_msg, c.state[t.id].all);
-    }
-    update_client_meta(c);
-    std::vector<int64_t> ids;
-    for (const auto& [id, t] : topics)
-      if (!t.hidden()) ids.push_back(id);
-    for (int64_t id : ids) {
-      auto it = topics.find(id);
-      if (it != topics.end()) update_topic_meta(it->second);
-    }
-  } else if (method == "unsubscribe") {
-    auto uid = integer("subuid");
-    if (!uid) return bad(c, "unsubscribe without subuid");
-    if (!c.subs.erase(*uid)) return;
-    c.recompute_period();
-    for (auto& [id, t] : topics) refresh_client_topic(c, t, false);
-    update_client_meta(c);
-    std::vector<int64_t> ids;
-    for (const auto& [id, t] : topics)
-      if (!t.hidden()) ids.push_back(id);
-    for (int64_t id : ids) {
-      auto it = topics.find(id);
-      if (it != topics.end()) update_topic_meta(it->second);
-    }
-  } else {
-    bad(c, fmt::format("unknown method '{}'", method.substr(0, 40)));
   }
+  Json object(const char* k) const {
+    auto it = j.find(k);
+    if (it != j.end() && it->is_object()) return *it;
+    return Json::object();
+  }
+};
+
+void on_publish(Server::Impl& s, Conn& c, const Params& params) {
+  auto name = params.str("name");
+  auto type = params.str("type");
+  auto uid = params.integer("pubuid");
+  if (!name || !type || !uid) return s.bad(c, "publish without name, type and pubuid");
+  if (!name->empty() && (*name)[0] == '$') return s.bad(c, fmt::format("publish of reserved name {}", *name));
+  if (c.pubs.count(*uid)) return s.bad(c, fmt::format("publish with pubuid {} already in use", *uid));
+  Topic* t = s.find_topic(*name);
+  if (!t) t = &s.create_topic(*name, *type, params.object("properties"), false);
+  else if (t->type != *type && s.opts.verbose)
+    s.log(fmt::format("client {} publishes {} as {}, but it is {}", c.name, *name, *type, t->type));
+  t->publishers++;
+  c.pubs[*uid] = t->id;
+  s.announce(c, *t, *uid);  // always, even if announced before (the spec)
+  s.refresh_client_topic(c, *t, false);
+  s.update_client_meta(c);
+  s.update_topic_meta(*t);
+}
+
+void on_unpublish(Server::Impl& s, Conn& c, const Params& params) {
+  auto uid = params.integer("pubuid");
+  if (!uid) return s.bad(c, "unpublish without pubuid");
+  auto it = c.pubs.find(*uid);
+  if (it == c.pubs.end()) return;
+  int64_t tid = it->second;
+  c.pubs.erase(it);
+  auto ti = s.topics.find(tid);
+  if (ti != s.topics.end()) {
+    ti->second.publishers--;
+    s.update_topic_meta(ti->second);
+    s.maybe_delete(tid);
+  }
+  s.update_client_meta(c);
+}
+
+void on_setproperties(Server::Impl& s, Conn& c, const Params& params) {
+  auto name = params.str("name");
+  auto up = params.j.find("update");
+  if (!name || up == params.j.end() || !up->is_object()) return s.bad(c, "setproperties without name and update");
+  Topic* t = s.find_topic(*name);
+  if (!t || t->server_owned) return;  // the spec: ignored if the topic is not published
+  bool was_persistent = t->persistent();
+  for (auto it = up->begin(); it != up->end(); ++it) {
+    if (it->is_null()) t->props.erase(it.key());
+    else t->props[it.key()] = *it;
+  }
+  if (!t->cached()) {
+    t->value.reset();
+    t->last_msg.clear();
+  }
+  if (was_persistent || t->persistent()) s.persist_dirty = true;
+  Json others = control_message("properties", Json{{"name", t->name}, {"update", *up}});
+  for (auto& [cid, o] : s.conns) {
+    if (o.get() == &c || !o->registered) continue;
+    auto st = o->state.find(t->id);
+    if (st != o->state.end() && st->second.announced) o->queue_text(others);
+  }
+  c.queue_text(control_message("properties", Json{{"name", t->name}, {"ack", true}, {"update", *up}}));
+  s.maybe_delete(t->id);
+}
+
+void on_subscribe(Server::Impl& s, Conn& c, const Params& params) {
+  auto uid = params.integer("subuid");
+  auto ti = params.j.find("topics");
+  if (!uid || ti == params.j.end() || !ti->is_array()) return s.bad(c, "subscribe without subuid and topics");
+  ClientSub sub;
+  for (const auto& e : *ti) {
+    if (!e.is_string()) return s.bad(c, "subscribe with a topic that is not a string");
+    sub.topics.push_back(e.get<std::string>());
+  }
+  sub.options = params.object("options");
+  auto flag = [&](const char* k) {
+    auto it = sub.options.find(k);
+    return it != sub.options.end() && it->is_boolean() && it->get<bool>();
+  };
+  sub.prefix = flag("prefix");
+  sub.all = flag("all");
+  sub.topicsonly = flag("topicsonly");
+  if (auto it = sub.options.find("periodic"); it != sub.options.end() && it->is_number())
+    sub.periodic = it->get<double>();
+  if (!(sub.periodic > 0) || sub.periodic != sub.periodic) sub.periodic = 0.1;
+  c.subs[*uid] = sub;
+  c.recompute_period();
+  // Announce what is newly matched; send the current values of the topics this subscription
+  // matches (not again those of the client's other subscriptions).
+  for (auto& [id, t] : s.topics) {
+    s.refresh_client_topic(c, t, false);
+    if (!sub.topicsonly && t.value && t.cached() && sub_matches(sub, t))
+      c.queue_value(t.id, t.last_msg, c.state[t.id].all);
+  }
+  s.update_client_meta(c);
+  s.update_topics_meta();
+}
+
+void on_unsubscribe(Server::Impl& s, Conn& c, const Params& params) {
+  auto uid = params.integer("subuid");
+  if (!uid) return s.bad(c, "unsubscribe without subuid");
+  if (!c.subs.erase(*uid)) return;
+  c.recompute_period();
+  for (auto& [id, t] : s.topics) s.refresh_client_topic(c, t, false);
+  s.update_client_meta(c);
+  s.update_topics_meta();
+}
+
+// The control messages a client may send (the NT4 spec, "Client-to-Server Messages").
+struct ControlHandler {
+  const char* method;
+  void (*handle)(Server::Impl&, Conn&, const Params&);
+};
+constexpr ControlHandler kControlHandlers[] = {
+    {"publish", on_publish},
+    {"unpublish", on_unpublish},
+    {"setproperties", on_setproperties},
+    {"subscribe", on_subscribe},
+    {"unsubscribe", on_unsubscribe},
+};
+
+}  // namespace
+
+void Server::Impl::on_control(const std::shared_ptr<Conn>& c, const std::string& method, const Json& params) {
+  for (const auto& h : kControlHandlers)
+    if (method == h.method) return h.handle(*this, *c, Params{params});
+  bad(*c, fmt::format("unknown method '{}'", method.substr(0, 40)));
 }
 
 }  // namespace rvkit::nt

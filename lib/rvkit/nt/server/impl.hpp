@@ -81,6 +81,7 @@ struct Server::Impl {
   void update_clients_meta();
   void update_client_meta(Conn& c);
   void update_topic_meta(const Topic& t);
+  void update_topics_meta();  // of every topic
 
   // server/persistence.cpp: the --persist file
   void load_persistent();

@@ -90,4 +90,17 @@ void Server::Impl::update_topic_meta(const Topic& t) {
   set_meta("$pub$" + t.name, pubs);
 }
 
+
+// update_topic_meta() of every topic but the meta topics. Their ids are taken first: updating
+// creates and deletes meta topics, which would disturb a walk over `topics`.
+void Server::Impl::update_topics_meta() {
+  std::vector<int64_t> ids;
+  for (const auto& [id, t] : topics)
+    if (!t.hidden()) ids.push_back(id);
+  for (int64_t id : ids) {
+    auto it = topics.find(id);
+    if (it != topics.end()) update_topic_meta(it->second);
+  }
+}
+
 }  // namespace rvkit::nt
