@@ -15,9 +15,6 @@ namespace rvkit::nt::server {
 
 namespace {
 
-constexpr size_t kFrameTarget = 1400;            // combine messages up to about one MTU
-constexpr size_t kMaxQueuedAllBytes = 4u << 20;  // per client, for `all` subscriptions
-constexpr size_t kMaxQueuedText = 100000;        // control messages waiting for one client
 constexpr const char* kRttSubprotocol = "rtt.networktables.first.wpi.edu";
 
 std::string trim(std::string s) {
@@ -29,7 +26,7 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-Conn::Conn(Server::Impl& s, tcp::socket sock) : srv(s), http_stream(std::move(sock)), flush_timer(s.io) {}
+Conn::Conn(Server::Impl& s, tcp::socket sock) : srv(s), http_stream(std::move(sock)), out(s.n_out), flush_timer(s.io) {}
 
 // ---------------------------------------------------------------- HTTP upgrade
 
@@ -181,74 +178,24 @@ void Conn::teardown(const std::string& why) {
 // ---------------------------------------------------------------- sending
 void Conn::queue_text(Json m) {
   if (closed) return;
-  if (n_text_queued >= kMaxQueuedText) {
+  if (!out.push_text(std::move(m))) {
     // Not torn down here: callers may be walking the connection list.
     auto self = shared_from_this();
     net::post(srv.io, [self] { self->teardown("too slow: too many control messages waiting"); });
     return;
   }
-  // Values produced before an unannounce go out before it (the client would drop them after).
-  if (values_pending() && m.value("method", "") == "unannounce") compose_value_frames();
-  OutItem it;
-  it.text = true;
-  it.msg = std::move(m);
-  out_q.push_back(std::move(it));
-  ++n_text_queued;
   schedule();
 }
 
 void Conn::queue_value(int64_t topic_id, const std::string& msg, bool all) {
   if (closed) return;
-  if (all) {
-    all_out.push_back(msg);
-    all_bytes += msg.size();
-    while (all_bytes > kMaxQueuedAllBytes && !all_out.empty()) {
-      all_bytes -= all_out.front().size();
-      all_out.pop_front();
-      ++n_dropped;
-    }
-    latest.erase(topic_id);  // the queued ones supersede a pending latest value
-  } else {
-    auto [it, fresh] = latest.emplace(topic_id, msg);
-    if (fresh) latest_order.push_back(topic_id);
-    else it->second = msg;
-  }
+  out.push_value(topic_id, msg, all);
   schedule();
 }
 
 void Conn::forget_topic(int64_t topic_id) {
-  latest.erase(topic_id);
+  out.forget(topic_id);
   state.erase(topic_id);
-}
-
-bool Conn::values_pending() const { return !latest.empty() || !all_out.empty(); }
-
-void Conn::compose_value_frames() {
-  std::string frame;
-  auto add = [&](const std::string& m) {
-    if (!frame.empty() && frame.size() + m.size() > kFrameTarget) {
-      OutItem it;
-      it.bin = std::move(frame);
-      out_q.push_back(std::move(it));
-      frame.clear();
-    }
-    frame += m;
-    srv.n_out++;
-  };
-  for (auto& m : all_out) add(m);
-  all_out.clear();
-  all_bytes = 0;
-  for (int64_t id : latest_order) {
-    auto it = latest.find(id);
-    if (it != latest.end()) add(it->second);
-  }
-  latest.clear();
-  latest_order.clear();
-  if (!frame.empty()) {
-    OutItem it;
-    it.bin = std::move(frame);
-    out_q.push_back(std::move(it));
-  }
 }
 
 void Conn::schedule() {
@@ -258,7 +205,7 @@ void Conn::schedule() {
     rtt_out.clear();
     return write(false);
   }
-  if (out_q.empty() && values_pending()) {
+  if (out.empty() && out.values_pending()) {
     int64_t now = mono_us();
     int64_t due = last_flush + period_us;
     if (now < due) {
@@ -274,27 +221,12 @@ void Conn::schedule() {
       return;
     }
     last_flush = now;
-    compose_value_frames();
+    out.compose_value_frames();
   }
-  if (out_q.empty()) return;
-  if (out_q.front().text) {
-    // Consecutive control messages share a frame, up to about one MTU.
-    Json batch = Json::array();
-    size_t bytes = 2;
-    while (!out_q.empty() && out_q.front().text) {
-      size_t n = out_q.front().msg.dump().size() + 1;
-      if (!batch.empty() && bytes + n > kFrameTarget) break;
-      bytes += n;
-      batch.push_back(std::move(out_q.front().msg));
-      out_q.pop_front();
-      --n_text_queued;
-    }
-    write_buf = batch.dump();
-    return write(true);
-  }
-  write_buf = std::move(out_q.front().bin);
-  out_q.pop_front();
-  write(false);
+  if (out.empty()) return;
+  auto frame = out.pop_frame();
+  write_buf = std::move(frame.data);
+  write(frame.text);
 }
 
 void Conn::write(bool text) {

@@ -2,9 +2,9 @@
 // "Server Behavior"): the HTTP upgrade request and subprotocol choice, then the WebSocket, its
 // text and binary frames, and what the client has subscribed to and publishes.
 //
-// What the server sends a client is queued here, in order; values wait until the client's
-// subscription period allows and are then combined into frames of about one MTU. A slow client
-// only grows its own bounded queues. What the client sends goes to Server::Impl (on_text,
+// What the server sends a client waits in its SendQueue (server/send_queue.hpp); the connection
+// flushes pending values at most once per the client's shortest subscription period (the first
+// change after a quiet period at once). What the client sends goes to Server::Impl (on_text,
 // on_binary). Threading: a Conn is touched only on the network thread; handlers hold a
 // shared_ptr to it, so it lives until the last one has run after teardown().
 #pragma once
@@ -24,6 +24,7 @@
 
 #include "rvkit/core/json.hpp"
 #include "rvkit/nt/server.hpp"
+#include "rvkit/nt/server/send_queue.hpp"
 #include "rvkit/nt/server/topics.hpp"
 
 namespace rvkit::nt {
@@ -61,27 +62,14 @@ struct Conn : std::enable_shared_from_this<Conn> {
   std::map<int64_t, int64_t> pubs;  // pubuid -> topic id
   std::unordered_map<int64_t, TopicState> state;
 
-  // What goes out, in order: control messages and composed value frames. Values wait in
-  // `latest`/`all_out` until the subscription period allows and are then appended as frames.
-  struct OutItem {
-    bool text = false;
-    Json msg;         // text
-    std::string bin;  // binary frame
-  };
-  std::deque<OutItem> out_q;
-  size_t n_text_queued = 0;
-  std::string rtt_out;
-  std::vector<int64_t> latest_order;
-  std::unordered_map<int64_t, std::string> latest;  // topic id -> encoded value message
-  std::deque<std::string> all_out;
-  size_t all_bytes = 0;
+  SendQueue out;        // what goes out, in order
+  std::string rtt_out;  // RTT answers: they go ahead of everything in `out`
   std::string write_buf;
   int64_t period_us = 100000;
   int64_t last_flush = 0;
   bool timer_armed = false;
   net::steady_timer flush_timer;
-  uint64_t n_bad = 0, n_dropped = 0;
-
+  uint64_t n_bad = 0;
 
   // HTTP upgrade
   void start();
@@ -96,8 +84,6 @@ struct Conn : std::enable_shared_from_this<Conn> {
   void queue_text(Json m);
   void queue_value(int64_t topic_id, const std::string& msg, bool all);
   void forget_topic(int64_t topic_id);
-  bool values_pending() const;
-  void compose_value_frames();
   void schedule();
   void write(bool text);
   void recompute_period();
