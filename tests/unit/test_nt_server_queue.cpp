@@ -116,3 +116,17 @@ TEST_CASE("nt server queue: a slow client's queues are bounded") {
   while (q.push_text(Json{{"method", "announce"}}) && n <= SendQueue::kMaxQueuedText) ++n;
   CHECK(n == SendQueue::kMaxQueuedText);
 }
+
+TEST_CASE("nt server queue: a value goes out once after its topic moved from `all` back to newest-only") {
+  // A client subscribes to /a, then also with all=true (its cached value goes to the `all`
+  // queue), drops that subscription, and /a changes, all within one period.
+  std::atomic<uint64_t> out{0};
+  SendQueue q(out);
+  q.push_value(1, "a", false);
+  q.push_value(1, "b", true);
+  q.push_value(1, "c", false);
+  auto frames = drain(q);
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].data == "bc");
+  CHECK(out == 2);
+}

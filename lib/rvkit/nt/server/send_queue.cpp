@@ -48,9 +48,13 @@ void SendQueue::compose_value_frames() {
   for (auto& m : all_out_) add(m);
   all_out_.clear();
   all_bytes_ = 0;
+  // An id can be listed twice: an `all` value erases the topic's newest value but not its place
+  // in the order, and a later newest value adds the id again. Each value goes out once.
   for (int64_t id : latest_order_) {
     auto it = latest_.find(id);
-    if (it != latest_.end()) add(it->second);
+    if (it == latest_.end()) continue;
+    add(it->second);
+    latest_.erase(it);
   }
   latest_.clear();
   latest_order_.clear();
