@@ -1,48 +1,13 @@
 // rvkit ntserver: the meta topics of the NT4 spec ($clients, $serversub, $serverpub, $clientsub$NAME,
 // $clientpub$NAME, $sub$TOPIC, $pub$TOPIC), kept up to date as clients subscribe and publish.
-#include <msgpack.hpp>
-
 #include "rvkit/core/clock.hpp"
 #include "rvkit/nt/server/connection.hpp"
 #include "rvkit/nt/server/impl.hpp"
+#include "rvkit/nt/value.hpp"
 
 namespace rvkit::nt {
 
 using namespace server;
-
-namespace {
-
-void pack_json(msgpack::packer<msgpack::sbuffer>& pk, const Json& j) {
-  switch (j.type()) {
-    case Json::value_t::object:
-      pk.pack_map(uint32_t(j.size()));
-      for (auto it = j.begin(); it != j.end(); ++it) {
-        pk.pack(it.key());
-        pack_json(pk, *it);
-      }
-      break;
-    case Json::value_t::array:
-      pk.pack_array(uint32_t(j.size()));
-      for (const auto& e : j) pack_json(pk, e);
-      break;
-    case Json::value_t::string: pk.pack(j.get<std::string>()); break;
-    case Json::value_t::boolean: pk.pack(j.get<bool>()); break;
-    case Json::value_t::number_integer: pk.pack_int64(j.get<int64_t>()); break;
-    case Json::value_t::number_unsigned: pk.pack_uint64(j.get<uint64_t>()); break;
-    case Json::value_t::number_float: pk.pack_double(j.get<double>()); break;
-    default: pk.pack_nil(); break;
-  }
-}
-
-Bytes json_to_msgpack(const Json& j) {
-  msgpack::sbuffer buf;
-  msgpack::packer<msgpack::sbuffer> pk(buf);
-  pack_json(pk, j);
-  const auto* p = reinterpret_cast<const uint8_t*>(buf.data());
-  return Bytes(p, p + buf.size());
-}
-
-}  // namespace
 
 void Server::Impl::set_meta(const std::string& name, const Json& content) {
   auto mc = meta_cache.find(name);
