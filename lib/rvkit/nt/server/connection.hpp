@@ -25,7 +25,7 @@
 #include "rvkit/core/json.hpp"
 #include "rvkit/nt/server.hpp"
 #include "rvkit/nt/server/send_queue.hpp"
-#include "rvkit/nt/server/topics.hpp"
+#include "rvkit/nt/server/topic_store.hpp"
 
 namespace rvkit::nt {
 

@@ -22,7 +22,7 @@
 #include "rvkit/core/log.hpp"
 #include "rvkit/nt/server.hpp"
 #include "rvkit/nt/server/connection.hpp"
-#include "rvkit/nt/server/topics.hpp"
+#include "rvkit/nt/server/topic_store.hpp"
 #include "rvkit/nt/wire.hpp"
 
 namespace rvkit::nt {

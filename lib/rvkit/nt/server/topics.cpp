@@ -1,5 +1,5 @@
 // rvkit ntserver: the topic store: topics, their properties and cached values, and which client
-// gets what (server/topics.hpp, server/impl.hpp).
+// gets what (server/topic_store.hpp, server/impl.hpp).
 #include <msgpack.hpp>
 
 #include "rvkit/nt/server/connection.hpp"
