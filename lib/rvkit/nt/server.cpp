@@ -73,9 +73,9 @@ void Server::Impl::on_client_closed(Conn& c) {
   c.pubs.clear();
   c.subs.clear();
   for (int64_t tid : tids) {
-    auto it = topics.find(tid);
-    if (it == topics.end()) continue;
-    it->second.publishers--;
+    Topic* t = topics.find(tid);
+    if (!t) continue;
+    t->publishers--;
     maybe_delete(tid);
   }
   if (stopping) return;

@@ -56,9 +56,9 @@ void Server::Impl::on_binary(const std::shared_ptr<Conn>& c, const uint8_t* p, s
 void Server::Impl::on_value(const std::shared_ptr<Conn>& c, const BinaryMessage& m) {
   auto pi = c->pubs.find(m.id);
   if (pi == c->pubs.end()) return;  // the spec: ignore unknown publisher ids
-  auto ti = topics.find(pi->second);
-  if (ti == topics.end()) return;
-  Topic& t = ti->second;
+  Topic* tp = topics.find(pi->second);
+  if (!tp) return;
+  Topic& t = *tp;
   NtType want = type_of(t.type);
   if (m.type_id != int64_t(want)) {
     bool numeric = (want == NtType::Double || want == NtType::Int || want == NtType::Float) &&
@@ -108,7 +108,7 @@ void on_publish(Server::Impl& s, Conn& c, const Params& params) {
   if (!name || !type || !uid) return s.bad(c, "publish without name, type and pubuid");
   if (!name->empty() && (*name)[0] == '$') return s.bad(c, fmt::format("publish of reserved name {}", *name));
   if (c.pubs.count(*uid)) return s.bad(c, fmt::format("publish with pubuid {} already in use", *uid));
-  Topic* t = s.find_topic(*name);
+  Topic* t = s.topics.find(*name);
   if (!t) t = &s.create_topic(*name, *type, params.object("properties"), false);
   else if (t->type != *type && s.opts.verbose)
     s.log(fmt::format("client {} publishes {} as {}, but it is {}", c.name, *name, *type, t->type));
@@ -127,10 +127,9 @@ void on_unpublish(Server::Impl& s, Conn& c, const Params& params) {
   if (it == c.pubs.end()) return;
   int64_t tid = it->second;
   c.pubs.erase(it);
-  auto ti = s.topics.find(tid);
-  if (ti != s.topics.end()) {
-    ti->second.publishers--;
-    s.update_topic_meta(ti->second);
+  if (Topic* t = s.topics.find(tid)) {
+    t->publishers--;
+    s.update_topic_meta(*t);
     s.maybe_delete(tid);
   }
   s.update_client_meta(c);
@@ -140,7 +139,7 @@ void on_setproperties(Server::Impl& s, Conn& c, const Params& params) {
   auto name = params.str("name");
   auto up = params.j.find("update");
   if (!name || up == params.j.end() || !up->is_object()) return s.bad(c, "setproperties without name and update");
-  Topic* t = s.find_topic(*name);
+  Topic* t = s.topics.find(*name);
   if (!t || t->server_owned) return;  // the spec: ignored if the topic is not published
   bool was_persistent = t->persistent();
   for (auto it = up->begin(); it != up->end(); ++it) {
@@ -151,7 +150,7 @@ void on_setproperties(Server::Impl& s, Conn& c, const Params& params) {
     t->value.reset();
     t->last_msg.clear();
   }
-  if (was_persistent || t->persistent()) s.persist_dirty = true;
+  if (was_persistent || t->persistent()) s.topics.persist_dirty = true;
   Json others = control_message("properties", Json{{"name", t->name}, {"update", *up}});
   for (auto& [cid, o] : s.conns) {
     if (o.get() == &c || !o->registered) continue;

@@ -14,7 +14,6 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 
 #include <boost/asio.hpp>
 
@@ -41,14 +40,11 @@ struct Server::Impl {
   int port = 0;
   bool stopping = false;
 
-  int64_t next_topic_id = 1;
-  std::map<int64_t, Topic> topics;
-  std::unordered_map<std::string, int64_t> topic_by_name;
+  server::TopicStore topics;
   int64_t next_conn_id = 1;
   std::map<int64_t, std::shared_ptr<Conn>> conns;  // every accepted connection
   std::set<std::string> client_names;
   std::map<std::string, Json> meta_cache;  // last content of each meta topic
-  bool persist_dirty = false;
 
   std::atomic<uint64_t> n_clients{0}, n_topics{0}, n_in{0}, n_out{0}, n_bad{0}, n_conns{0};
 
@@ -66,8 +62,7 @@ struct Server::Impl {
   void on_value(const std::shared_ptr<Conn>& c, const BinaryMessage& m);
   void bad(Conn& c, const std::string& what);
 
-  // server/topics.cpp: the topic store, and which client gets what
-  Topic* find_topic(const std::string& name);
+  // server/topics.cpp: changes to the topic store, told to the clients; which client gets what
   Topic& create_topic(const std::string& name, const std::string& type, const Json& props, bool server_owned);
   void delete_topic(int64_t id);
   void maybe_delete(int64_t id);

@@ -13,14 +13,14 @@ void Server::Impl::set_meta(const std::string& name, const Json& content) {
   auto mc = meta_cache.find(name);
   if (mc != meta_cache.end() && mc->second == content) return;
   meta_cache[name] = content;
-  Topic* t = find_topic(name);
+  Topic* t = topics.find(name);
   if (!t) t = &create_topic(name, "msgpack", Json::object(), true);
   set_value(*t, Value::raw(json_to_msgpack(content)), mono_us(), nullptr);
 }
 
 void Server::Impl::drop_meta(const std::string& name) {
   meta_cache.erase(name);
-  if (Topic* t = find_topic(name)) delete_topic(t->id);
+  if (Topic* t = topics.find(name)) delete_topic(t->id);
 }
 
 void Server::Impl::update_clients_meta() {
@@ -36,8 +36,7 @@ void Server::Impl::update_client_meta(Conn& c) {
   set_meta("$clientsub$" + c.name, subs);
   Json pubs = Json::array();
   for (const auto& [uid, tid] : c.pubs) {
-    auto it = topics.find(tid);
-    if (it != topics.end()) pubs.push_back(Json{{"uid", uid}, {"topic", it->second.name}});
+    if (const Topic* t = topics.find(tid)) pubs.push_back(Json{{"uid", uid}, {"topic", t->name}});
   }
   set_meta("$clientpub$" + c.name, pubs);
 }
@@ -59,13 +58,8 @@ void Server::Impl::update_topic_meta(const Topic& t) {
 // update_topic_meta() of every topic but the meta topics. Their ids are taken first: updating
 // creates and deletes meta topics, which would disturb a walk over `topics`.
 void Server::Impl::update_topics_meta() {
-  std::vector<int64_t> ids;
-  for (const auto& [id, t] : topics)
-    if (!t.hidden()) ids.push_back(id);
-  for (int64_t id : ids) {
-    auto it = topics.find(id);
-    if (it != topics.end()) update_topic_meta(it->second);
-  }
+  for (int64_t id : topics.visible_ids())
+    if (const Topic* t = topics.find(id)) update_topic_meta(*t);
 }
 
 }  // namespace rvkit::nt

@@ -38,7 +38,7 @@ void Server::Impl::load_persistent() {
     } else {
       v = value_from_json(type, e["value"]);
     }
-    if (!v || find_topic(name) || name.empty() || name[0] == '$') {
+    if (!v || topics.find(name) || name.empty() || name[0] == '$') {
       log(fmt::format("{}: skipping topic {} (bad value or duplicate)", opts.persist_file, name));
       continue;
     }
@@ -48,12 +48,12 @@ void Server::Impl::load_persistent() {
     set_value(t, std::move(*v), mono_us(), nullptr);
     ++n;
   }
-  persist_dirty = false;
+  topics.persist_dirty = false;
   log(fmt::format("loaded {} persistent topics from {}", n, opts.persist_file));
 }
 
 void Server::Impl::save_persistent() {
-  if (opts.persist_file.empty() || !persist_dirty) return;
+  if (opts.persist_file.empty() || !topics.persist_dirty) return;
   Json a = Json::array();
   for (const auto& [id, t] : topics) {
     if (!t.persistent() || !t.value) continue;
@@ -72,7 +72,7 @@ void Server::Impl::save_persistent() {
     log(fmt::format("cannot replace {}", opts.persist_file));
     return;
   }
-  persist_dirty = false;
+  topics.persist_dirty = false;
 }
 
 void Server::Impl::persist_tick() {

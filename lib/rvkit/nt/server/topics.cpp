@@ -1,5 +1,5 @@
-// rvkit ntserver: the topic store: topics, their properties and cached values, and which client
-// gets what (server/topic_store.hpp, server/impl.hpp).
+// rvkit ntserver: topics as clients see them: creating, deleting and setting a topic in the
+// store and telling the clients that subscribe to it; which client gets what (server/impl.hpp).
 #include <msgpack.hpp>
 
 #include "rvkit/nt/server/connection.hpp"
@@ -10,43 +10,20 @@ namespace rvkit::nt {
 
 using namespace server;
 
-bool server::sub_matches(const ClientSub& s, const Topic& t) {
-  for (const auto& p : s.topics) {
-    // Meta topics are only for subscriptions that name them ("$" or longer).
-    if (t.hidden() && (p.empty() || p[0] != '$')) continue;
-    if (s.prefix ? starts_with(t.name, p) : t.name == p) return true;
-  }
-  return false;
-}
-
-Topic* Server::Impl::find_topic(const std::string& name) {
-  auto it = topic_by_name.find(name);
-  if (it == topic_by_name.end()) return nullptr;
-  return &topics.at(it->second);
-}
-
 Topic& Server::Impl::create_topic(const std::string& name, const std::string& type, const Json& props,
                                   bool server_owned) {
-  int64_t id = next_topic_id++;
-  Topic& t = topics[id];
-  t.id = id;
-  t.name = name;
-  t.type = type;
-  t.props = props.is_object() ? props : Json::object();
-  t.server_owned = server_owned;
-  topic_by_name[name] = id;
+  Topic& t = topics.add(name, type, props, server_owned);
   n_topics = topics.size();
   for (auto& [cid, c] : conns)
     if (c->registered) refresh_client_topic(*c, t, false);
   if (!t.hidden()) update_topic_meta(t);
-  if (t.persistent()) persist_dirty = true;
   return t;
 }
 
 void Server::Impl::delete_topic(int64_t id) {
-  auto it = topics.find(id);
-  if (it == topics.end()) return;
-  Topic& t = it->second;
+  Topic* tp = topics.find(id);
+  if (!tp) return;
+  Topic& t = *tp;
   Json un = control_message("unannounce", Json{{"name", t.name}, {"id", t.id}});
   for (auto& [cid, c] : conns) {
     auto st = c->state.find(id);
@@ -55,9 +32,7 @@ void Server::Impl::delete_topic(int64_t id) {
   }
   std::string name = t.name;
   bool hidden = t.hidden();
-  if (t.persistent()) persist_dirty = true;
-  topic_by_name.erase(name);
-  topics.erase(it);
+  topics.erase(id);
   n_topics = topics.size();
   if (!hidden) {
     drop_meta("$sub$" + name);
@@ -66,12 +41,9 @@ void Server::Impl::delete_topic(int64_t id) {
 }
 
 void Server::Impl::maybe_delete(int64_t id) {
-  auto it = topics.find(id);
-  if (it == topics.end()) return;
-  Topic& t = it->second;
-  if (t.publishers <= 0 && !t.server_owned && !t.persistent() && !t.retained()) delete_topic(id);
+  Topic* t = topics.find(id);
+  if (t && t->unused()) delete_topic(id);
 }
-
 
 void Server::Impl::announce(Conn& c, Topic& t, std::optional<int64_t> pubuid) {
   Json p = {{"name", t.name}, {"id", t.id}, {"type", t.type}, {"properties", t.props}};
@@ -108,12 +80,7 @@ void Server::Impl::set_value(Topic& t, Value v, int64_t ts, Conn* from) {
   msgpack::sbuffer buf;
   append_value_message(buf, t.id, ts, v);
   std::string msg(buf.data(), buf.size());
-  if (t.cached() && (!t.value || ts >= t.ts)) {
-    t.value = std::move(v);
-    t.ts = ts;
-    t.last_msg = msg;
-    if (t.persistent()) persist_dirty = true;
-  }
+  topics.keep_value(t, std::move(v), ts, msg);
   for (auto& [cid, c] : conns) {
     if (c.get() == from || !c->registered) continue;
     auto it = c->state.find(t.id);
