@@ -115,7 +115,7 @@ void on_publish(Server::Impl& s, Conn& c, const Params& params) {
   t->publishers++;
   c.pubs[*uid] = t->id;
   s.announce(c, *t, *uid);  // always, even if announced before (the spec)
-  s.refresh_client_topic(c, *t, false);
+  s.refresh_client_topic(c, *t);
   s.update_client_meta(c);
   s.update_topic_meta(*t);
 }
@@ -186,7 +186,7 @@ void on_subscribe(Server::Impl& s, Conn& c, const Params& params) {
   // Announce what is newly matched; send the current values of the topics this subscription
   // matches (not again those of the client's other subscriptions).
   for (auto& [id, t] : s.topics) {
-    s.refresh_client_topic(c, t, false);
+    s.refresh_client_topic(c, t);
     if (!sub.topicsonly && t.value && t.cached() && sub_matches(sub, t))
       c.queue_value(t.id, t.last_msg, c.state[t.id].all);
   }
@@ -199,7 +199,7 @@ void on_unsubscribe(Server::Impl& s, Conn& c, const Params& params) {
   if (!uid) return s.bad(c, "unsubscribe without subuid");
   if (!c.subs.erase(*uid)) return;
   c.recompute_period();
-  for (auto& [id, t] : s.topics) s.refresh_client_topic(c, t, false);
+  for (auto& [id, t] : s.topics) s.refresh_client_topic(c, t);
   s.update_client_meta(c);
   s.update_topics_meta();
 }

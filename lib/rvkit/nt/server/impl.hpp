@@ -67,7 +67,7 @@ struct Server::Impl {
   void delete_topic(int64_t id);
   void maybe_delete(int64_t id);
   void set_value(Topic& t, Value v, int64_t ts, Conn* from);
-  void refresh_client_topic(Conn& c, Topic& t, bool send_cached);
+  void refresh_client_topic(Conn& c, Topic& t);
   void announce(Conn& c, Topic& t, std::optional<int64_t> pubuid);
 
   // server/meta_topics.cpp: $clients, $serverpub, $sub$NAME, ...

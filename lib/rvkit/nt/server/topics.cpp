@@ -15,7 +15,7 @@ Topic& Server::Impl::create_topic(const std::string& name, const std::string& ty
   Topic& t = topics.add(name, type, props, server_owned);
   n_topics = topics.size();
   for (auto& [cid, c] : conns)
-    if (c->registered) refresh_client_topic(*c, t, false);
+    if (c->registered) refresh_client_topic(*c, t);
   if (!t.hidden()) update_topic_meta(t);
   return t;
 }
@@ -52,9 +52,9 @@ void Server::Impl::announce(Conn& c, Topic& t, std::optional<int64_t> pubuid) {
   c.queue_text(control_message("announce", std::move(p)));
 }
 
-// Works out what client `c` wants of topic `t`; announces it when newly subscribed and, with
-// send_cached, queues its current value.
-void Server::Impl::refresh_client_topic(Conn& c, Topic& t, bool send_cached) {
+// Works out what client `c` wants of topic `t` and announces it when newly subscribed. Its
+// cached value is the caller's to send (subscribe sends it for the new subscription only).
+void Server::Impl::refresh_client_topic(Conn& c, Topic& t) {
   bool subscribed = false, values = false, all = false;
   for (const auto& [uid, s] : c.subs) {
     if (!sub_matches(s, t)) continue;
@@ -73,7 +73,6 @@ void Server::Impl::refresh_client_topic(Conn& c, Topic& t, bool send_cached) {
   st.values = values;
   st.all = all;
   if (!st.announced) announce(c, t, std::nullopt);
-  if (send_cached && values && t.value && t.cached()) c.queue_value(t.id, t.last_msg, all);
 }
 
 void Server::Impl::set_value(Topic& t, Value v, int64_t ts, Conn* from) {
