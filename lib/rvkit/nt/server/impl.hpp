@@ -1,5 +1,8 @@
 // rvkit ntserver internals: the server's state and the functions that change it, shared by the
-// files of lib/rvkit/nt/server/ (the public API is rvkit/nt/server.hpp).
+// files of lib/rvkit/nt/server/ (the public API is rvkit/nt/server.hpp). The parts with a class
+// of their own are the topics (server/topic_store.hpp), one connection (server/connection.hpp)
+// and what it has yet to send (server/send_queue.hpp); the functions below, grouped by the file
+// that defines them, tie those together.
 //
 // Threading: everything here is touched only on the network thread (the one thread running `io`),
 // except the counters, atomics that Server::counters() reads from any thread. Topics and
