@@ -223,6 +223,17 @@ TEST_CASE("nt: JSON conversions of values") {
   CHECK_FALSE(value_from_json("raw", Json("not base64!")));
 }
 
+TEST_CASE("nt: JSON documents as MessagePack (meta topic payloads)") {
+  Json doc = Json::parse(R"([{"client": "a", "subuid": 3, "options": {"periodic": 0.5, "all": true}},
+                              {"n": -7, "big": 18446744073709551615, "none": null, "s": "x"}])");
+  Bytes b = json_to_msgpack(doc);
+  CHECK(Json::from_msgpack(b) == doc);  // keys keep their order
+  // Doubles stay float64 (0xcb and 8 bytes), even where float32 would hold them exactly.
+  CHECK(json_to_msgpack(Json(0.5)) == Bytes{0xcb, 0x3f, 0xe0, 0, 0, 0, 0, 0, 0});
+  CHECK(json_to_msgpack(Json(5)) == Bytes{0x05});
+  CHECK(json_to_msgpack(Json::array()) == Bytes{0x90});
+}
+
 TEST_CASE("nt: base64") {
   for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar"}) {
     std::string e = base64_encode(reinterpret_cast<const uint8_t*>(s.data()), s.size());

@@ -227,6 +227,32 @@ std::optional<Bytes> base64_decode(std::string_view s) {
 
 // ------------------------------------------------------------------ JSON
 
+namespace {
+
+void pack_json(msgpack::packer<msgpack::sbuffer>& pk, const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::object:
+      pk.pack_map(uint32_t(j.size()));
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        pk.pack(it.key());
+        pack_json(pk, *it);
+      }
+      break;
+    case Json::value_t::array:
+      pk.pack_array(uint32_t(j.size()));
+      for (const auto& e : j) pack_json(pk, e);
+      break;
+    case Json::value_t::string: pk.pack(j.get<std::string>()); break;
+    case Json::value_t::boolean: pk.pack(j.get<bool>()); break;
+    case Json::value_t::number_integer: pk.pack_int64(j.get<int64_t>()); break;
+    case Json::value_t::number_unsigned: pk.pack_uint64(j.get<uint64_t>()); break;
+    case Json::value_t::number_float: pk.pack_double(j.get<double>()); break;
+    default: pk.pack_nil(); break;
+  }
+}
+
+}  // namespace
+
 Json value_to_json(const Value& v) {
   switch (v.type()) {
     case NtType::Boolean: return v.get<bool>();
@@ -348,6 +374,14 @@ std::optional<Value> value_from_json(std::string_view ts, const Json& j) {
       return std::nullopt;
   }
   return std::nullopt;
+}
+
+Bytes json_to_msgpack(const Json& j) {
+  msgpack::sbuffer buf;
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pack_json(pk, j);
+  const auto* p = reinterpret_cast<const uint8_t*>(buf.data());
+  return Bytes(p, p + buf.size());
 }
 
 std::string describe(const Value& v) {

@@ -85,6 +85,10 @@ Json value_to_json(const Value& v);
 // Converts a JSON value to the NT type of `type_string`. Numbers convert between int and
 // double; json topics take any JSON (serialized); raw takes base64 text. nullopt if impossible.
 std::optional<Value> value_from_json(std::string_view type_string, const Json& j);
+// The MessagePack form of a JSON document (the payload of "msgpack" topics such as the server's
+// meta topics). Numbers keep their JSON kind: doubles stay float64, where Json::to_msgpack would
+// shorten some to float32.
+Bytes json_to_msgpack(const Json& j);
 
 std::string base64_encode(const uint8_t* p, size_t n);
 std::optional<Bytes> base64_decode(std::string_view s);
