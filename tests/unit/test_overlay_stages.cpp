@@ -24,7 +24,7 @@ std::string error_of(F&& f) {
 
 TEST_CASE("overlay records: a detect record parses completely") {
   Json j = otest::truth_record("test", 640, 480);
-  FrameDetections d = parse_detections(j);
+  FrameDetections d = frame_detections(j);
   CHECK(d.problems.empty());
   CHECK(d.w == 640);
   CHECK(d.tags.size() == 4);
@@ -48,7 +48,7 @@ TEST_CASE("overlay records: malformed parts are skipped and named, the rest kept
   tags.push_back("garbage");
   Json j = {{"type", "detections"}, {"cam", "c"}, {"seq", 1}, {"tags", tags}, {"targets", "none"}};
   j["field_pose"]["robot"]["translation"] = {{"x", 1}, {"y", 2}, {"z", 0}};  // no rotation
-  FrameDetections d = parse_detections(j);
+  FrameDetections d = frame_detections(j);
   REQUIRE(d.tags.size() == 2);  // 1, and 5 without its bad pose
   CHECK(d.tags[0].id == 1);
   CHECK(d.tags[1].id == 5);
@@ -62,11 +62,11 @@ TEST_CASE("overlay records: malformed parts are skipped and named, the rest kept
 
   for (Json bad : {Json("x"), Json(nullptr), Json::array(), Json{{"tags", 5}}, Json{{"tags", {nullptr}}},
                    Json{{"targets", {{{"bbox", {1, 2, -3, 4}}}}}}, Json{{"field_pose", 7}}, Json{{"w", -5}, {"h", 1e9}}}) {
-    FrameDetections x = parse_detections(bad);  // never throws
+    FrameDetections x = frame_detections(bad);  // never throws
     CHECK(x.tags.empty());
     CHECK(x.targets.empty());
   }
-  CHECK(parse_detections(Json{{"field_pose", nullptr}}).problems.empty());  // no tag in view: fine
+  CHECK(frame_detections(Json{{"field_pose", nullptr}}).problems.empty());  // no tag in view: fine
 }
 
 TEST_CASE("overlay records: make_record reads type, cam and seq") {
@@ -163,7 +163,7 @@ TEST_CASE("overlay stages: a crosshair lands where Limelight's normalised coordi
 TEST_CASE("overlay stages: tags are drawn on their corners, scaled when the record is for another size") {
   Json j = {{"type", "detections"}, {"cam", "c"}, {"seq", 0}, {"w", 640}, {"h", 480},
             {"tags", {{{"id", 1}, {"corners", {{100, 300}, {300, 300}, {300, 100}, {100, 100}}}}}}};
-  FrameDetections d = parse_detections(j);
+  FrameDetections d = frame_detections(j);
   cv::Mat img(240, 320, CV_8UC3, cv::Scalar::all(0));  // the frame is half the record's size
   Canvas c(img);
   TagStage().draw(c, d, nullptr);

@@ -15,6 +15,7 @@
 #include "rvkit/core/signals.hpp"
 #include "rvkit/core/stats.hpp"
 #include "rvkit/io/transport.hpp"
+#include "rvkit/records/nt.hpp"
 
 namespace {
 
@@ -71,14 +72,14 @@ int main(int argc, char** argv) {
               latest_values[info.name] = {record_value(info, v), local};
               return;
             }
-            rvkit::Json r = rvkit::Json::object();
-            r["type"] = "nt";
-            r["topic"] = info.name;
-            r["ntype"] = info.type;
-            r["value"] = record_value(info, v);
-            r["t"] = local;
-            r["t_server"] = ts;
-            r["t_recv"] = rvkit::now_us();
+            rvkit::records::Nt n;
+            n.topic = info.name;
+            n.ntype = info.type;
+            n.value = record_value(info, v);
+            n.t = local;
+            n.t_server = ts;
+            n.t_recv = rvkit::now_us();
+            rvkit::Json r = n;
             if (queue.size() >= kMaxQueued) {
               queue.pop_front();
               ++dropped;
@@ -122,17 +123,14 @@ int main(int argc, char** argv) {
               if (latest && rvkit::mono_us() >= next_snapshot) {
                 next_snapshot += int64_t(period * 1e6);
                 if (next_snapshot < rvkit::mono_us()) next_snapshot = rvkit::mono_us() + int64_t(period * 1e6);
-                rvkit::Json snap = rvkit::Json::object();
-                snap["type"] = "nt_snapshot";
-                snap["t"] = rvkit::now_us();
-                rvkit::Json values = rvkit::Json::object(), times = rvkit::Json::object();
+                rvkit::records::NtSnapshot snap;
+                snap.t = rvkit::now_us();
+                snap.times.emplace();
                 for (const auto& [name, vt] : latest_values) {
-                  values[name] = vt.first;
-                  times[name] = vt.second;
+                  snap.values[name] = vt.first;
+                  (*snap.times)[name] = vt.second;
                 }
-                snap["values"] = std::move(values);
-                snap["times"] = std::move(times);
-                batch.push_back(std::move(snap));
+                batch.push_back(rvkit::Json(snap));
               }
             }
             for (auto& r : batch) {
