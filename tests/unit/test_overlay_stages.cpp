@@ -81,6 +81,18 @@ TEST_CASE("overlay records: make_record reads type, cam and seq") {
   CHECK_FALSE(make_record({{"type", "x"}, {"seq", 1}})->seq);  // a seq means nothing without a cam
 }
 
+TEST_CASE("overlay records: t_capture is read when it is an integer, and a bad one is no error") {
+  Json j = otest::truth_record("c", 320, 240);
+  CHECK(make_record(j)->t_capture == otest::kT);
+  j["t_capture"] = "soon";
+  RecordPtr r = make_record(j);
+  CHECK_FALSE(r->t_capture);
+  REQUIRE(r->detections);
+  CHECK(r->detections->field_pose.has_value());
+  Annotator a{AnnotatorOptions{}};
+  CHECK_NOTHROW(a.add_record(r));
+}
+
 TEST_CASE("overlay records: the store keeps only what is asked for") {
   RecordStore s;
   s.want_topic("/a");

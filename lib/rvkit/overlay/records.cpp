@@ -93,6 +93,7 @@ RecordPtr make_record(Json header) {
   if (auto it = j.find("cam"); it != j.end() && it->is_string()) r->cam = it->get<std::string>();
   if (!r->cam.empty())
     if (auto it = j.find("seq"); it != j.end() && it->is_number_integer()) r->seq = it->get<int64_t>();
+  if (auto it = j.find("t_capture"); it != j.end() && it->is_number_integer()) r->t_capture = it->get<int64_t>();
   if (j.contains("tags") || j.contains("targets") || j.contains("field_pose"))
     r->detections = std::make_shared<FrameDetections>(frame_detections(j));
   return r;

@@ -59,11 +59,12 @@ struct Record {
   Json json;
   std::string type, cam;          // cam "" when the record has none
   std::optional<int64_t> seq;     // the frame it describes, when it has cam and seq
+  std::optional<int64_t> t_capture;  // when the record has an integer one
   std::shared_ptr<const FrameDetections> detections;  // for records with tags/targets/field_pose
 };
 using RecordPtr = std::shared_ptr<const Record>;
 
-// Builds a Record from a message header (type, cam, seq; detections parsed when present).
+// Builds a Record from a message header (type, cam, seq, t_capture; detections parsed when present).
 RecordPtr make_record(Json header);
 
 // The latest values records have brought: NT topics and the newest record of each type.
