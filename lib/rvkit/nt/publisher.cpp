@@ -202,7 +202,8 @@ LimelightArrays limelight_arrays(const records::Detections& d, double latency_ms
     double dc = tag_distance(t).value_or(0);
     double dr = dc;
     if (robot_to_camera && poses[i]) dr = norm(apply(*robot_to_camera, poses[i]->t));
-    for (double v : {double(t.id), t.tx.value_or(0), t.ty.value_or(0), t.area.value_or(0), dc, dr, t.ambiguity.value_or(0)})
+    for (double v : {double(t.id), t.tx.value_or(0), t.ty.value_or(0), t.area.value_or(0), dc, dr,
+                     t.ambiguity.value_or(0)})
       raw.push_back(v);
   }
   out.rawfiducials = raw;

@@ -41,7 +41,9 @@ FrameDetections frame_detections(const Json& record) {
     out.w = *d.w;
     out.h = *d.h;
   }
-  for (const records::Tag& t : d.tags ? *d.tags : std::vector<records::Tag>{}) {
+  static const std::vector<records::Tag> no_tags;
+  static const std::vector<records::ColorTarget> no_targets;
+  for (const records::Tag& t : d.tags ? *d.tags : no_tags) {
     if (!t.corners) {
       problems.push_back(fmt::format("tag {}: no corners to draw", t.id));
       continue;
@@ -54,7 +56,7 @@ FrameDetections frame_detections(const Json& record) {
     if (!t.poses.empty()) draw.camera_to_tag = to_vision(t.poses.front().camera_to_tag);
     out.tags.push_back(std::move(draw));
   }
-  for (const records::ColorTarget& t : d.targets ? *d.targets : std::vector<records::ColorTarget>{}) {
+  for (const records::ColorTarget& t : d.targets ? *d.targets : no_targets) {
     TargetDraw draw;
     draw.color = t.color;
     if (t.corners) draw.corners = cv_quad(*t.corners);
