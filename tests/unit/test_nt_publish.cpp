@@ -16,7 +16,7 @@
 #include "rvkit/nt/limelight_axes.hpp"
 #include "rvkit/nt/pose3d_struct.hpp"
 #include "rvkit/nt/publisher.hpp"
-#include "rvkit/nt/vision.hpp"
+#include "rvkit/records/detections.hpp"
 
 using namespace rvkit;
 using namespace rvkit::nt;
@@ -93,6 +93,18 @@ void check_close(double a, double b, const char* what, double tol = 1e-6) {
   CHECK(std::fabs(a - b) < tol);
 }
 
+// A detections record as ntpub reads it (read_options: alternative spellings, malformed tags left
+// out); nullopt and the reason when ntpub cannot publish it.
+std::optional<records::Detections> read_detections(const Json& j, std::string* why = nullptr) {
+  std::vector<std::string> skipped;
+  try {
+    return records::read_detections(j, read_options(&skipped));
+  } catch (const records::RecordError& e) {
+    if (why) *why = e.what();
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 TEST_CASE("nt geometry: struct:Pose3d is 7 little-endian doubles, schemas as WPILib's") {
@@ -159,20 +171,21 @@ TEST_CASE("nt geometry: Limelight camera space: a tag straight ahead, facing us,
 }
 
 TEST_CASE("nt vision: detections records are read, tolerant of names") {
-  auto r = parse_detections(sample_record(1000));
+  auto r = read_detections(sample_record(1000));
   REQUIRE(r);
   CHECK(r->cam == "front");
   CHECK(r->seq == 42);
   CHECK(r->t_capture == 1000);
   CHECK(r->t_done == 9000);
-  REQUIRE(r->tags.size() == 2);
-  CHECK(r->primary == 0);  // the largest
-  CHECK(r->tags[0].pose);
-  check_close(*r->tags[0].distance, 2.0, "distance from pose");
-  REQUIRE(r->field);
-  CHECK(r->field->robot);
-  CHECK(r->field->tag_ids == std::vector<int64_t>{7, 8});
-  CHECK(r->field->std_devs.size() == 3);
+  REQUIRE(r->tags->size() == 2);
+  CHECK(primary_tag(*r) == 0);  // the largest
+  CHECK(!(*r->tags)[0].poses.empty());
+  check_close(*tag_distance((*r->tags)[0]), 2.0, "distance");
+  check_close(*tag_distance((*r->tags)[1]), std::sqrt(10.0), "distance from pose");
+  REQUIRE(r->field_pose);
+  CHECK(r->field_pose->robot);
+  CHECK(r->field_pose->tags == std::vector<int>{7, 8});
+  CHECK(r->field_pose->std_devs);
   // Alternative spellings: a single "pose", a list of bare poses, field keys at the top level,
   // "field_pose": null. (Poses themselves are only WPILib's JSON form.)
   Json alt = Json::parse(R"({"type":"detections","t_capture":5,"tags":[{"id":1,"area":1,"poses":[
@@ -180,19 +193,38 @@ TEST_CASE("nt vision: detections records are read, tolerant of names") {
       {"translation":{"x":9,"y":0,"z":0},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}}]}],
       "robot_pose":{"translation":{"x":1,"y":2,"z":0},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}},
       "field_pose": null})");
-  auto a = parse_detections(alt);
+  auto a = read_detections(alt);
   REQUIRE(a);
-  CHECK(a->tags[0].pose->t.x == 1);
-  REQUIRE(a->field);
-  CHECK(a->field->robot->t.y == 2);
+  CHECK((*a->tags)[0].poses.at(0).camera_to_tag.t.x == 1);
+  REQUIRE(a->field_pose);
+  CHECK(a->field_pose->robot->t.y == 2);
   std::string why;
-  CHECK_FALSE(parse_detections(Json::parse(R"({"type":"detections"})"), &why));
+  CHECK_FALSE(read_detections(Json::parse(R"({"type":"detections"})"), &why));
   CHECK(why.find("t_capture") != std::string::npos);
-  CHECK_FALSE(parse_detections(Json::parse(R"({"type":"detections","t_capture":1,"tags":3})"), &why));
-  auto none = parse_detections(Json::parse(R"({"type":"detections","t_capture":1,"tags":[]})"));
+  CHECK_FALSE(read_detections(Json::parse(R"({"type":"detections","t_capture":1,"tags":3})"), &why));
+  auto none = read_detections(Json::parse(R"({"type":"detections","t_capture":1,"tags":[]})"));
   REQUIRE(none);
-  CHECK(none->primary == -1);
-  CHECK_FALSE(none->field);
+  CHECK(primary_tag(*none) == -1);
+  CHECK_FALSE(none->field_pose);
+}
+
+TEST_CASE("ntpub: a malformed tag is left out with one warning, an unreadable record skipped with one") {
+  Recorder rec;
+  std::vector<std::string> warnings;
+  RecordPublisher pub(rec, PublisherOptions{}, [&](const std::string& w) { warnings.push_back(w); });
+  Json r = sample_record(100);
+  r["tags"].push_back({{"id", "nine"}});
+  pub.handle(r, 200);
+  pub.handle(r, 300);
+  CHECK(rec.last("/rvkit/front/tagIds") == Value::int_array({7, 8}));
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] == "leaving out what ntpub cannot read of detections records, e.g. tags[2].id: missing or not an integer");
+  pub.handle(Json::parse(R"({"type":"detections","cam":"front","seq":1})"), 400);
+  pub.handle(Json::parse(R"({"type":"camera","urls":[]})"), 400);
+  REQUIRE(warnings.size() == 3);
+  CHECK(warnings[1] == "skipping detections records that ntpub cannot read: detections: t_capture: missing or not an integer");
+  CHECK(warnings[2] == "skipping camera records that ntpub cannot read: camera: cam: missing or not a string");
+  CHECK(rec.last("/rvkit/front/heartbeat") == Value::integer(2));
 }
 
 TEST_CASE("ntpub rvkit schema: every documented topic with its type, stamped with t_capture") {
@@ -442,48 +474,39 @@ TEST_CASE("ntpub: field sizes from layouts, and bad options are errors") {
 }
 
 TEST_CASE("nt vision: the example record of docs/records.md") {
-  Json rec = Json::parse(R"({"type":"detections","cam":"front","seq":0,"t_capture":1795326348740112,"w":1280,"h":720,
-     "tags":[{"id":5,"hamming":0,"margin":155,
-              "corners":[[680.117,169.83],[837.191,166.001],[831.902,28.743],[681.093,33.09]],
-              "center":[757.362,98.029],"tx":6.7591,"ty":12.4149,"area":2.28935,
-              "distance":1.27759,"ambiguity":0.02783,
-              "poses":[{"camera_to_tag":{"translation":{"x":1.239471,"y":-0.146643,"z":0.272857},
-                                         "rotation":{"quaternion":{"W":0.046032,"X":0.141469,"Y":-0.003213,"Z":0.988867}}},
-                        "error":0.1354},
-                       {"camera_to_tag":{"translation":{"x":1.23718,"y":-0.146156,"z":0.267761},
-                                         "rotation":{"quaternion":{"W":0.068266,"X":-0.348854,"Y":0.02297,"Z":0.934405}}},
-                        "error":4.865}]}],
-     "field_pose":{"method":"single-tag","tags":[5],
-                   "camera":{"translation":{"x":14.666886,"y":7.082801,"z":0.744657},
-                             "rotation":{"quaternion":{"W":0.666685,"X":0.097762,"Y":-0.102306,"Z":0.731784}}},
-                   "robot":{"translation":{"x":14.708152,"y":6.788375,"z":-0.006416},
-                            "rotation":{"quaternion":{"W":0.674435,"X":-0.005034,"Y":-0.008526,"Z":0.738268}}},
-                   "error":0.1354,"ambiguity":0.02783,"distance":1.27759,"std_devs":[0.09751,0.09751,0.0934]},
-     "t_done":1795326348778982})");
-  auto r = parse_detections(rec);
+  // The first detections example there (read from the file, so this test follows it).
+  std::ifstream docs(std::string(RVKIT_DOCS_DIR) + "/records.md");
+  REQUIRE(docs);
+  std::string line;
+  while (std::getline(docs, line) && line.rfind(R"({"type":"detections")", 0) != 0) {
+  }
+  REQUIRE(line.rfind(R"({"type":"detections")", 0) == 0);
+  Json rec = Json::parse(line);
+  auto r = read_detections(rec);
   REQUIRE(r);
-  REQUIRE(r->tags.size() == 1);
-  CHECK(r->tags[0].id == 5);
-  REQUIRE(r->tags[0].pose);
-  check_close(r->tags[0].pose->t.x, 1.239471, "best solution first");
-  CHECK(*r->tags[0].distance == 1.27759);
-  REQUIRE(r->field);
-  check_close(r->field->robot->t.x, 14.708152, "robot");
-  check_close(r->field->camera->t.z, 0.744657, "camera");
-  CHECK(r->field->tag_ids == std::vector<int64_t>{5});
-  CHECK(r->field->std_devs.size() == 3);
-  CHECK(r->t_done - r->t_capture == 38870);
+  REQUIRE(r->tags->size() == 1);
+  const records::Tag& tag = (*r->tags)[0];
+  CHECK(tag.id == 5);
+  REQUIRE(!tag.poses.empty());
+  check_close(tag.poses[0].camera_to_tag.t.x, 1.234478, "best solution first");
+  CHECK(*tag.distance == 1.27246);
+  REQUIRE(r->field_pose);
+  check_close(r->field_pose->robot->t.x, 14.709191, "robot");
+  check_close(r->field_pose->camera->t.z, 0.750253, "camera");
+  CHECK(r->field_pose->tags == std::vector<int>{5});
+  CHECK(r->field_pose->std_devs);
+  CHECK(*r->t_done - r->t_capture == 38870);
   // Published: the robot pose, the Limelight arrays.
   Recorder out;
   PublisherOptions o;
   o.schema = "limelight";
   RecordPublisher pub(out, o, nullptr);
-  pub.handle(rec, r->t_done + 1000);
+  pub.handle(rec, *r->t_done + 1000);
   const auto& blue = out.last("/limelight/botpose_wpiblue").get<std::vector<double>>();
   REQUIRE(blue.size() == 18);
-  check_close(blue[0], 14.708152, "x");
+  check_close(blue[0], 14.709191, "x");
   check_close(blue[7], 1, "tag count");
-  check_close(blue[9], 1.27759, "average distance");
+  check_close(blue[9], 1.27246, "average distance");
   check_close(blue[6], 39.870, "latency ms", 1e-9);
   check_close(out.last("/limelight/tl").get<double>(), 38.870, "tl", 1e-9);
 }

@@ -13,7 +13,7 @@ using testutil::error_of;
 
 TEST_CASE("overlay records: a detect record parses completely") {
   Json j = otest::truth_record("test", 640, 480);
-  FrameDetections d = parse_detections(j);
+  FrameDetections d = frame_detections(j);
   CHECK(d.problems.empty());
   CHECK(d.w == 640);
   CHECK(d.tags.size() == 4);
@@ -37,7 +37,7 @@ TEST_CASE("overlay records: malformed parts are skipped and named, the rest kept
   tags.push_back("garbage");
   Json j = {{"type", "detections"}, {"cam", "c"}, {"seq", 1}, {"tags", tags}, {"targets", "none"}};
   j["field_pose"]["robot"]["translation"] = {{"x", 1}, {"y", 2}, {"z", 0}};  // no rotation
-  FrameDetections d = parse_detections(j);
+  FrameDetections d = frame_detections(j);
   REQUIRE(d.tags.size() == 2);  // 1, and 5 without its bad pose
   CHECK(d.tags[0].id == 1);
   CHECK(d.tags[1].id == 5);
@@ -51,11 +51,11 @@ TEST_CASE("overlay records: malformed parts are skipped and named, the rest kept
 
   for (Json bad : {Json("x"), Json(nullptr), Json::array(), Json{{"tags", 5}}, Json{{"tags", {nullptr}}},
                    Json{{"targets", {{{"bbox", {1, 2, -3, 4}}}}}}, Json{{"field_pose", 7}}, Json{{"w", -5}, {"h", 1e9}}}) {
-    FrameDetections x = parse_detections(bad);  // never throws
+    FrameDetections x = frame_detections(bad);  // never throws
     CHECK(x.tags.empty());
     CHECK(x.targets.empty());
   }
-  CHECK(parse_detections(Json{{"field_pose", nullptr}}).problems.empty());  // no tag in view: fine
+  CHECK(frame_detections(Json{{"field_pose", nullptr}}).problems.empty());  // no tag in view: fine
 }
 
 TEST_CASE("overlay records: make_record reads type, cam and seq") {
@@ -68,6 +68,18 @@ TEST_CASE("overlay records: make_record reads type, cam and seq") {
   CHECK_FALSE(n->seq);
   CHECK_FALSE(n->detections);
   CHECK_FALSE(make_record({{"type", "x"}, {"seq", 1}})->seq);  // a seq means nothing without a cam
+}
+
+TEST_CASE("overlay records: t_capture is read when it is an integer, and a bad one is no error") {
+  Json j = otest::truth_record("c", 320, 240);
+  CHECK(make_record(j)->t_capture == otest::kT);
+  j["t_capture"] = "soon";
+  RecordPtr r = make_record(j);
+  CHECK_FALSE(r->t_capture);
+  REQUIRE(r->detections);
+  CHECK(r->detections->field_pose.has_value());
+  Annotator a{AnnotatorOptions{}};
+  CHECK_NOTHROW(a.add_record(r));
 }
 
 TEST_CASE("overlay records: the store keeps only what is asked for") {
@@ -149,7 +161,7 @@ TEST_CASE("overlay stages: a crosshair lands where Limelight's normalised coordi
 TEST_CASE("overlay stages: tags are drawn on their corners, scaled when the record is for another size") {
   Json j = {{"type", "detections"}, {"cam", "c"}, {"seq", 0}, {"w", 640}, {"h", 480},
             {"tags", {{{"id", 1}, {"corners", {{100, 300}, {300, 300}, {300, 100}, {100, 100}}}}}}};
-  FrameDetections d = parse_detections(j);
+  FrameDetections d = frame_detections(j);
   cv::Mat img(240, 320, CV_8UC3, cv::Scalar::all(0));  // the frame is half the record's size
   Canvas c(img);
   TagStage().draw(c, d, nullptr);

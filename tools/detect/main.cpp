@@ -14,6 +14,7 @@
 #include "rvkit/core/signals.hpp"
 #include "rvkit/core/stats.hpp"
 #include "rvkit/io/transport.hpp"
+#include "rvkit/records/detections.hpp"
 #include "rvkit/vision/detect_pipeline.hpp"
 
 using namespace rvkit;
@@ -111,7 +112,7 @@ int main(int argc, char** argv) {
               if (!out->write(m)) break;
               continue;
             }
-            Json rec;
+            records::Detections rec;
             try {
               rec = pipeline.process(m);
             } catch (const BadFrameError& e) {
@@ -120,11 +121,10 @@ int main(int argc, char** argv) {
               warnings.line(fmt::format("skipping a frame: {}", e.what()));
               continue;
             }
-            int64_t t_done = now_us();
-            rec["t_done"] = t_done;
+            rec.t_done = now_us();
             if (forward_frames && !out->write(m)) break;
-            if (!out->write(rec, nullptr, 0)) break;
-            if (rec.contains("tags")) tags_seen += rec["tags"].size();
+            if (!out->write(Json(rec), nullptr, 0)) break;
+            if (rec.tags) tags_seen += rec.tags->size();
             stats.add(m.payload.size());
             if (common.verbose)
               stats.report(fmt::format("{} tags seen, {} bad frames", tags_seen, bad_frames));

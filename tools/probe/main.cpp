@@ -16,6 +16,7 @@
 #include "rvkit/core/clock.hpp"
 #include "rvkit/core/stats.hpp"
 #include "rvkit/io/transport.hpp"
+#include "rvkit/records/summary.hpp"
 
 namespace {
 
@@ -30,34 +31,29 @@ struct Tally {
   std::vector<double> age_ms;  // arrival time minus t_capture, per frame
 };
 
-rvkit::Json summary_record(const std::string& key, const Tally& t, bool frames) {
-  rvkit::Json j;
-  j["type"] = "summary";
-  if (frames) {
-    j["cam"] = key;
-  } else {
-    j["record_type"] = key;
+rvkit::records::Summary summary_record(const std::string& key, const Tally& t, bool frames) {
+  rvkit::records::Summary s;
+  s.messages = t.messages;
+  s.total_bytes = t.bytes;
+  if (!frames) {
+    s.record_type = key;
+    return s;
   }
-  j["messages"] = t.messages;
-  if (frames) {
-    j["first_seq"] = t.first_seq;
-    j["last_seq"] = t.last_seq;
-    j["dropped"] = t.dropped;  // seq numbers skipped
-    double span = double(t.last_t - t.first_t) / 1e6;
-    j["duration_s"] = span;
-    j["fps"] = t.messages > 1 && span > 0 ? double(t.messages - 1) / span : 0.0;
-    j["fmt"] = t.fmt;
-    j["w"] = t.w;
-    j["h"] = t.h;
-    j["min_bytes"] = t.min_bytes;
-    j["max_bytes"] = t.max_bytes;
-    j["mean_bytes"] = t.messages ? t.bytes / t.messages : 0;
-    // How old frames were when they arrived here: capture-to-probe latency.
-    j["age_ms"] = {{"median", rvkit::percentile(t.age_ms, 0.5)}, {"p99", rvkit::percentile(t.age_ms, 0.99)},
-                   {"max", rvkit::percentile(t.age_ms, 1.0)}};
-  }
-  j["total_bytes"] = t.bytes;
-  return j;
+  s.cam = key;
+  rvkit::records::FrameSummary& f = s.frames.emplace();
+  f.first_seq = t.first_seq;
+  f.last_seq = t.last_seq;
+  f.dropped = t.dropped;
+  f.duration_s = double(t.last_t - t.first_t) / 1e6;
+  f.fps = t.messages > 1 && f.duration_s > 0 ? double(t.messages - 1) / f.duration_s : 0.0;
+  f.fmt = t.fmt;
+  f.w = t.w;
+  f.h = t.h;
+  f.min_bytes = t.min_bytes;
+  f.max_bytes = t.max_bytes;
+  f.mean_bytes = t.messages ? t.bytes / t.messages : 0;
+  f.age_ms = {rvkit::percentile(t.age_ms, 0.5), rvkit::percentile(t.age_ms, 0.99), rvkit::percentile(t.age_ms, 1.0)};
+  return s;
 }
 
 }  // namespace
@@ -126,11 +122,11 @@ int main(int argc, char** argv) {
           }
           if (summary) {
             for (auto& [k, t] : cams) {
-              std::string s = rvkit::encode_header(summary_record(k, t, true));
+              std::string s = rvkit::encode_header(rvkit::Json(summary_record(k, t, true)));
               std::fwrite(s.data(), 1, s.size(), report);
             }
             for (auto& [k, t] : records) {
-              std::string s = rvkit::encode_header(summary_record(k, t, false));
+              std::string s = rvkit::encode_header(rvkit::Json(summary_record(k, t, false)));
               std::fwrite(s.data(), 1, s.size(), report);
             }
           }

@@ -11,6 +11,7 @@
 
 #include "rvkit/core/signals.hpp"
 #include "rvkit/io/transport.hpp"
+#include "rvkit/records/eos.hpp"
 
 namespace rvkit {
 namespace {
@@ -67,7 +68,8 @@ class ZmqInput final : public Input {
     sock_.set(zmq::sockopt::maxmsgsize, int64_t(opts_.max_payload + kMaxHeaderBytes + 1024));
     for (auto& t : e.topics) sock_.set(zmq::sockopt::subscribe, t);
     // Filtered subscribers still hear the publisher's end of stream.
-    if (e.topics.size() != 1 || !e.topics[0].empty()) sock_.set(zmq::sockopt::subscribe, "eos/");
+    if (e.topics.size() != 1 || !e.topics[0].empty())
+      sock_.set(zmq::sockopt::subscribe, zmq_topic(Json(records::Eos{})));
     try {
       if (e.bind)
         sock_.bind(e.address);
@@ -109,7 +111,7 @@ class ZmqInput final : public Input {
       if (n != body.size())
         fail(fmt::format("field 'bytes': {} but the payload part has {} bytes", n, body.size()));
       m.payload.assign(body.data(), body.size());
-      if (m.type() == "eos") return false;  // a publisher's normal end (see docs/protocol.md)
+      if (m.type() == records::Eos::kType) return false;  // a publisher's normal end (docs/records.md)
       return true;
     }
   }
@@ -170,8 +172,7 @@ class ZmqOutput final : public Output {
 
   ~ZmqOutput() override {
     // Tell subscribers the stream ended normally.
-    Json eos = {{"type", "eos"}};
-    write(eos, nullptr, 0);
+    write(Json(records::Eos{}), nullptr, 0);
   }
 
   bool write(const Json& header, const uint8_t* payload, size_t n) override {

@@ -58,18 +58,17 @@ std::vector<std::string> stream_urls(const std::vector<std::string>& hosts, uint
   return urls;
 }
 
-Json camera_record(const std::string& cam, const std::vector<std::string>& urls, int w, int h, double fps,
-                   bool connected) {
-  Json j;
-  j["type"] = "camera";
-  j["cam"] = cam;
-  j["urls"] = urls;
-  j["description"] = "rvkit stream";
-  j["w"] = w;
-  j["h"] = h;
-  j["fps"] = std::round(fps * 10) / 10;
-  j["connected"] = connected;
-  return j;
+records::Camera camera_record(const std::string& cam, const std::vector<std::string>& urls, int w, int h, double fps,
+                              bool connected) {
+  records::Camera c;
+  c.cam = cam;
+  c.urls = urls;
+  c.description = "rvkit stream";
+  c.w = w;
+  c.h = h;
+  c.fps = fps;  // written with one decimal
+  c.connected = connected;
+  return c;
 }
 
 CameraAnnouncer::CameraAnnouncer(const CameraHub& hub, std::vector<std::string> hosts, uint16_t port, Write write)
@@ -123,7 +122,7 @@ void CameraAnnouncer::check(int64_t now) {
 
 void CameraAnnouncer::emit(const std::string& cam, Announced& a) {
   if (!writing_) return;
-  writing_ = write_(camera_record(cam, stream_urls(hosts_, port_, cam), a.w, a.h, a.fps, a.connected));
+  writing_ = write_(Json(camera_record(cam, stream_urls(hosts_, port_, cam), a.w, a.h, a.fps, a.connected)));
 }
 
 }  // namespace rvkit::mjpeg

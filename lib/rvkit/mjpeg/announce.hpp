@@ -1,7 +1,8 @@
-// rvkit stream: the camera-announcement record for ntpub (/CameraPublisher).
+// rvkit stream: the camera-announcement records (records::Camera, docs/records.md) for ntpub
+// (/CameraPublisher).
 //
 //   {"type":"camera","cam":"front","urls":["http://10.12.34.11:1181/?action=stream&cam=front", ...],
-//    "description":"rvkit stream","w":1280,"h":720,"fps":30,"connected":true}
+//    "description":"rvkit stream","w":1280,"h":720,"fps":30.0,"connected":true}
 #pragma once
 #include <condition_variable>
 #include <cstdint>
@@ -14,6 +15,7 @@
 
 #include "rvkit/core/json.hpp"
 #include "rvkit/mjpeg/camera.hpp"
+#include "rvkit/records/camera.hpp"
 
 namespace rvkit::mjpeg {
 
@@ -25,8 +27,9 @@ std::vector<std::string> reachable_hosts(const std::string& bind);
 // The stream URL of `cam` on each host ("http://HOST:PORT/?action=stream&cam=NAME").
 std::vector<std::string> stream_urls(const std::vector<std::string>& hosts, uint16_t port, const std::string& cam);
 
-Json camera_record(const std::string& cam, const std::vector<std::string>& urls, int w, int h, double fps,
-                   bool connected = true);
+// The announcement of `cam` (fps 0: not measured yet).
+records::Camera camera_record(const std::string& cam, const std::vector<std::string>& urls, int w, int h, double fps,
+                              bool connected = true);
 
 // Watches the cameras (its own thread, so neither the reader nor the clients ever wait for
 // stdout) and writes a record when a camera appears, once its frame rate is measured, when

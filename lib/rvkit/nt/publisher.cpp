@@ -103,33 +103,69 @@ std::pair<double, double> field_size(const geometry::FieldLayout& layout) {
   return {layout.length, layout.width};
 }
 
-// ====================================================================== Limelight arrays
+// ====================================================================== reading detections
 
 namespace {
+
+std::optional<Pose3> best_pose(const records::Tag& t) {
+  if (t.poses.empty()) return std::nullopt;
+  return t.poses.front().camera_to_tag;
+}
+
+const std::vector<records::Tag>& tags_of(const records::Detections& d) {
+  static const std::vector<records::Tag> none;
+  return d.tags ? *d.tags : none;
+}
+
 std::vector<double> arr6(const Pose3& p) {
   auto a = to_xyz_rpy_deg(p);
   return std::vector<double>(a.begin(), a.end());
 }
+
 }  // namespace
 
-LimelightArrays limelight_arrays(const VisionResult& r, double latency_ms, double tl_ms, double cl_ms,
+records::ReadOptions read_options(std::vector<std::string>* skipped) {
+  records::ReadOptions o;
+  o.skipped = skipped;
+  o.alternative_spellings = true;
+  return o;
+}
+
+int primary_tag(const records::Detections& d) {
+  const auto& tags = tags_of(d);
+  int primary = -1;
+  for (size_t i = 0; i < tags.size(); ++i)
+    if (primary < 0 || tags[i].area.value_or(0) > tags[size_t(primary)].area.value_or(0)) primary = int(i);
+  return primary;
+}
+
+std::optional<double> tag_distance(const records::Tag& t) {
+  if (t.distance) return t.distance;
+  if (!t.poses.empty()) return t.poses.front().camera_to_tag.t.norm();
+  return std::nullopt;
+}
+
+// ====================================================================== Limelight arrays
+
+LimelightArrays limelight_arrays(const records::Detections& d, double latency_ms, double tl_ms, double cl_ms,
                                  std::optional<double> field_length, std::optional<double> field_width) {
   LimelightArrays out;
-  // The tags the field pose used (all tags with a pose when the record does not say).
-  std::vector<const TagObservation*> used;
-  if (r.field && !r.field->tag_ids.empty()) {
-    for (const auto& t : r.tags)
-      if (std::find(r.field->tag_ids.begin(), r.field->tag_ids.end(), t.id) != r.field->tag_ids.end()) used.push_back(&t);
-  } else if (r.field) {
-    for (const auto& t : r.tags) used.push_back(&t);
-  }
+  const auto& tags = tags_of(d);
+  const records::FieldPose* field = d.field_pose ? &*d.field_pose : nullptr;
+  // The tags the field pose used (all tags when the record does not say).
+  std::vector<size_t> used;
+  for (size_t i = 0; field && i < tags.size(); ++i)
+    if (field->tags.empty() || std::find(field->tags.begin(), field->tags.end(), tags[i].id) != field->tags.end())
+      used.push_back(i);
+  std::vector<std::optional<Pose3>> poses;
+  for (const auto& t : tags) poses.push_back(best_pose(t));
   double span = 0, avg_dist = 0, avg_area = 0;
   for (size_t i = 0; i < used.size(); ++i) {
-    avg_dist += used[i]->distance.value_or(0);
-    avg_area += used[i]->area;
+    avg_dist += tag_distance(tags[used[i]]).value_or(0);
+    avg_area += tags[used[i]].area.value_or(0);
     for (size_t j = i + 1; j < used.size(); ++j)
-      if (used[i]->pose && used[j]->pose) {
-        span = std::max(span, (used[i]->pose->t - used[j]->pose->t).norm());
+      if (poses[used[i]] && poses[used[j]]) {
+        span = std::max(span, (poses[used[i]]->t - poses[used[j]]->t).norm());
       }
   }
   if (!used.empty()) {
@@ -137,25 +173,27 @@ LimelightArrays limelight_arrays(const VisionResult& r, double latency_ms, doubl
     avg_area /= double(used.size());
   }
   // Robot pose: the robot's, or the camera's when no robot-to-camera transform was given.
-  std::optional<Pose3> robot;
-  if (r.field) robot = r.field->robot ? r.field->robot : r.field->camera;
+  std::optional<Pose3> field_robot, field_camera;
+  if (field && field->robot) field_robot = *field->robot;
+  if (field && field->camera) field_camera = *field->camera;
+  std::optional<Pose3> robot = field_robot ? field_robot : field_camera;
   std::optional<Pose3> robot_to_camera;
-  if (r.field && r.field->robot && r.field->camera) robot_to_camera = r.field->robot->inverse() * *r.field->camera;
+  if (field_robot && field_camera) robot_to_camera = field_robot->inverse() * *field_camera;
 
   // Per tag: id, txnc, tync, ta, distToCamera, distToRobot, ambiguity.
   std::vector<double> raw;
-  for (const auto& t : r.tags) {
-    double dc = t.distance.value_or(0);
+  for (size_t i = 0; i < tags.size(); ++i) {
+    const records::Tag& t = tags[i];
+    double dc = tag_distance(t).value_or(0);
     double dr = dc;
-    if (robot_to_camera && t.pose) dr = robot_to_camera->apply(t.pose->t).norm();
-    for (double v : {double(t.id), t.tx, t.ty, t.area, dc, dr, t.ambiguity.value_or(0)}) raw.push_back(v);
+    if (robot_to_camera && poses[i]) dr = robot_to_camera->apply(poses[i]->t).norm();
+    for (double v : {double(t.id), t.tx.value_or(0), t.ty.value_or(0), t.area.value_or(0), dc, dr,
+                     t.ambiguity.value_or(0)})
+      raw.push_back(v);
   }
   out.rawfiducials = raw;
   std::vector<double> used_raw;
-  for (const auto* t : used) {
-    size_t i = size_t(t - r.tags.data());
-    used_raw.insert(used_raw.end(), raw.begin() + long(7 * i), raw.begin() + long(7 * i + 7));
-  }
+  for (size_t i : used) used_raw.insert(used_raw.end(), raw.begin() + long(7 * i), raw.begin() + long(7 * i + 7));
   auto extended = [&](const std::optional<Pose3>& p) {
     std::vector<double> a = p ? arr6(*p) : std::vector<double>(6, 0.0);
     double count = p ? double(used.size()) : 0.0;
@@ -179,8 +217,9 @@ LimelightArrays limelight_arrays(const VisionResult& r, double latency_ms, doubl
   // The primary tag in Limelight's camera and target axes.
   out.targetpose_cameraspace.assign(6, 0.0);
   out.camerapose_targetspace.assign(6, 0.0);
-  if (r.primary >= 0 && r.tags[size_t(r.primary)].pose) {
-    Pose3 tc = wpilib_camera_to_limelight(*r.tags[size_t(r.primary)].pose);
+  int primary = primary_tag(d);
+  if (primary >= 0 && poses[size_t(primary)]) {
+    Pose3 tc = wpilib_camera_to_limelight(*poses[size_t(primary)]);
     out.targetpose_cameraspace = arr6(tc);
     out.camerapose_targetspace = arr6(tc.inverse());
   }
@@ -190,8 +229,8 @@ LimelightArrays limelight_arrays(const VisionResult& r, double latency_ms, doubl
   j["pID"] = 0;
   j["tl"] = tl_ms;
   j["cl"] = cl_ms;
-  j["ts"] = double(r.t_capture) / 1000.0;
-  j["v"] = r.tags.empty() ? 0 : 1;
+  j["ts"] = double(d.t_capture) / 1000.0;
+  j["v"] = tags.empty() ? 0 : 1;
   auto first6 = [](const std::vector<double>& a) {
     return a.size() >= 6 ? std::vector<double>(a.begin(), a.begin() + 6) : std::vector<double>(6, 0.0);
   };
@@ -204,20 +243,21 @@ LimelightArrays limelight_arrays(const VisionResult& r, double latency_ms, doubl
   j["botpose_avgarea"] = robot ? avg_area : 0.0;
   if (robot_to_camera) j["t6c_rs"] = arr6(*robot_to_camera);
   Json fid = Json::array();
-  for (const auto& t : r.tags) {
+  for (size_t i = 0; i < tags.size(); ++i) {
+    const records::Tag& t = tags[i];
     Json f = Json::object();
     f["fID"] = t.id;
-    f["fam"] = r.family.empty() ? "36h11" : r.family;
-    f["tx"] = t.tx;
-    f["ty"] = t.ty;
-    f["tx_nocross"] = t.tx;
-    f["ty_nocross"] = t.ty;
-    f["ta"] = t.area;
-    f["txp"] = t.center_x.value_or(0);
-    f["typ"] = t.center_y.value_or(0);
+    f["fam"] = "36h11";  // detect's family (records do not name it)
+    f["tx"] = t.tx.value_or(0);
+    f["ty"] = t.ty.value_or(0);
+    f["tx_nocross"] = t.tx.value_or(0);
+    f["ty_nocross"] = t.ty.value_or(0);
+    f["ta"] = t.area.value_or(0);
+    f["txp"] = t.center ? t.center->x : 0.0;
+    f["typ"] = t.center ? t.center->y : 0.0;
     f["ts"] = 0;
-    if (t.pose) {
-      Pose3 tc = wpilib_camera_to_limelight(*t.pose);
+    if (poses[i]) {
+      Pose3 tc = wpilib_camera_to_limelight(*poses[i]);
       f["t6t_cs"] = arr6(tc);
       f["t6c_ts"] = arr6(tc.inverse());
     }
@@ -280,82 +320,102 @@ size_t RecordPublisher::handle(const Json& rec, int64_t now) {
   n_ = 0;
   if (!rec.is_object()) return 0;
   std::string type = rec.value("type", "");
-  if (type == "detections" && opts_.schema != "none") {
-    std::string why;
-    auto r = parse_detections(rec, &why);
-    if (!r) {
-      warn_once("bad detections", fmt::format("skipping detections records that ntpub cannot read: {}", why));
-    } else if (opts_.schema == "limelight") {
-      detections_limelight(rec, *r, now);
-    } else {
-      detections_rvkit(rec, *r, now);
+  if (type == records::Detections::kType && opts_.schema != "none") {
+    std::vector<std::string> skipped;
+    std::optional<records::Detections> d;
+    try {
+      d = records::read_detections(rec, read_options(&skipped));
+    } catch (const records::RecordError& e) {
+      warn_once("bad detections", fmt::format("skipping detections records that ntpub cannot read: {}", e.what()));
     }
-  } else if (type == "camera") {
-    camera(rec, now);
+    if (!skipped.empty())
+      warn_once("bad detections parts",
+                fmt::format("leaving out what ntpub cannot read of detections records, e.g. {}", skipped.front()));
+    if (d && opts_.schema == "limelight") {
+      detections_limelight(*d, now);
+    } else if (d) {
+      detections_rvkit(rec, *d, now);
+    }
+  } else if (type == records::Camera::kType) {
+    std::optional<records::Camera> c;
+    try {
+      c = rec.get<records::Camera>();
+    } catch (const records::RecordError& e) {
+      warn_once("bad camera", fmt::format("skipping camera records that ntpub cannot read: {}", e.what()));
+    }
+    if (c) camera(*c, now);
   }
   if (!opts_.maps.empty()) maps(rec, now);
   return n_;
 }
 
-size_t RecordPublisher::detections_rvkit(const Json& rec, const VisionResult& r, int64_t now) {
-  const std::string T = table_for(r.cam) + "/";
-  const int64_t t = r.t_capture;  // every value is stamped with the capture time
-  const TagObservation* p = r.primary >= 0 ? &r.tags[size_t(r.primary)] : nullptr;
+size_t RecordPublisher::detections_rvkit(const Json& rec, const records::Detections& d, int64_t now) {
+  const std::string T = table_for(d.cam) + "/";
+  const int64_t t = d.t_capture;  // every value is stamped with the capture time
+  const auto& tags = tags_of(d);
+  int primary = primary_tag(d);
+  const records::Tag* p = primary >= 0 ? &tags[size_t(primary)] : nullptr;
   set(T + "hasTarget", "boolean", Value::boolean(p != nullptr), t);
-  set(T + "tx", "double", Value::float64(p ? p->tx : 0.0), t);
-  set(T + "ty", "double", Value::float64(p ? p->ty : 0.0), t);
-  set(T + "ta", "double", Value::float64(p ? p->area : 0.0), t);
+  set(T + "tx", "double", Value::float64(p ? p->tx.value_or(0) : 0.0), t);
+  set(T + "ty", "double", Value::float64(p ? p->ty.value_or(0) : 0.0), t);
+  set(T + "ta", "double", Value::float64(p ? p->area.value_or(0) : 0.0), t);
   set(T + "tid", "int", Value::integer(p ? p->id : -1), t);
   std::vector<int64_t> ids;
-  for (const auto& tag : r.tags) ids.push_back(tag.id);
+  for (const auto& tag : tags) ids.push_back(tag.id);
   set(T + "tagIds", "int[]", Value::int_array(ids), t);
-  set(T + "seq", "int", Value::integer(r.seq), t);
-  set(T + "latencyMs", "double", Value::float64(double(now - r.t_capture) / 1000.0), t);
+  set(T + "seq", "int", Value::integer(d.seq.value_or(0)), t);
+  set(T + "latencyMs", "double", Value::float64(double(now - d.t_capture) / 1000.0), t);
   set(T + "heartbeat", "int", Value::integer(++heartbeat_[T]), t);
-  bool has_pose = r.field && (r.field->robot || r.field->camera);
-  set(T + "hasPose", "boolean", Value::boolean(has_pose), t);
-  if (has_pose) {
+  const records::FieldPose* field = d.field_pose ? &*d.field_pose : nullptr;  // it has a camera or a robot pose
+  set(T + "hasPose", "boolean", Value::boolean(field != nullptr), t);
+  if (field) {
     ensure_pose3d_schemas();
-    for (auto [name, pose] : {std::make_pair("robotPose", r.field->robot), std::make_pair("cameraPose", r.field->camera)}) {
+    for (auto [name, pose] : {std::make_pair("robotPose", field->robot), std::make_pair("cameraPose", field->camera)}) {
       if (!pose) continue;
-      set(T + name, "struct:Pose3d", Value::raw(pack_pose3d(*pose)), t);
-      auto a = to_xyz_rpy_deg(*pose);
+      Pose3 np = *pose;
+      set(T + name, "struct:Pose3d", Value::raw(pack_pose3d(np)), t);
+      auto a = to_xyz_rpy_deg(np);
       set(T + name + "Array", "double[]", Value::double_array(std::vector<double>(a.begin(), a.end())), t);
     }
-    if (!r.field->tag_ids.empty()) set(T + "poseTagIds", "int[]", Value::int_array(r.field->tag_ids), t);
-    if (r.field->std_devs.size() >= 3) set(T + "robotPoseStdDevs", "double[]", Value::double_array(r.field->std_devs), t);
+    if (!field->tags.empty())
+      set(T + "poseTagIds", "int[]", Value::int_array(std::vector<int64_t>(field->tags.begin(), field->tags.end())), t);
+    if (field->std_devs)
+      set(T + "robotPoseStdDevs", "double[]",
+          Value::double_array(std::vector<double>(field->std_devs->begin(), field->std_devs->end())), t);
   }
   set(T + "json", "json", Value::string(rec.dump()), t);
   return n_;
 }
 
-size_t RecordPublisher::detections_limelight(const Json&, const VisionResult& r, int64_t now) {
-  const std::string T = table_for(r.cam) + "/";
+size_t RecordPublisher::detections_limelight(const records::Detections& d, int64_t now) {
+  const std::string T = table_for(d.cam) + "/";
   // Like a Limelight, values are stamped when published and carry their latency: robot code
   // (LimelightHelpers) takes timestamp - latency as the capture time.
   const int64_t t = now;
-  double total_ms = double(now - r.t_capture) / 1000.0;
-  double tl = r.t_done > 0 ? double(r.t_done - r.t_capture) / 1000.0 : total_ms;
+  double total_ms = double(now - d.t_capture) / 1000.0;
+  int64_t t_done = d.t_done.value_or(0);
+  double tl = t_done > 0 ? double(t_done - d.t_capture) / 1000.0 : total_ms;
   // A record finished "after now" (hand-written input, or clocks of two machines) must not
   // give a total latency below the pipeline's own share, nor a negative capture latency.
   total_ms = std::max(total_ms, tl);
   double cl = total_ms - tl;
-  const TagObservation* p = r.primary >= 0 ? &r.tags[size_t(r.primary)] : nullptr;
+  int primary = primary_tag(d);
+  const records::Tag* p = primary >= 0 ? &tags_of(d)[size_t(primary)] : nullptr;
   set(T + "tv", "double", Value::float64(p ? 1.0 : 0.0), t);
-  set(T + "tx", "double", Value::float64(p ? p->tx : 0.0), t);
-  set(T + "ty", "double", Value::float64(p ? p->ty : 0.0), t);
-  set(T + "ta", "double", Value::float64(p ? p->area : 0.0), t);
+  set(T + "tx", "double", Value::float64(p ? p->tx.value_or(0) : 0.0), t);
+  set(T + "ty", "double", Value::float64(p ? p->ty.value_or(0) : 0.0), t);
+  set(T + "ta", "double", Value::float64(p ? p->area.value_or(0) : 0.0), t);
   set(T + "tid", "double", Value::float64(p ? double(p->id) : -1.0), t);
   set(T + "tl", "double", Value::float64(tl), t);
   set(T + "cl", "double", Value::float64(cl), t);
   set(T + "hb", "double", Value::float64(double(++heartbeat_[T])), t);
   set(T + "getpipe", "double", Value::float64(0.0), t);
-  auto a = limelight_arrays(r, total_ms, tl, cl, opts_.field_length, opts_.field_width);
+  auto a = limelight_arrays(d, total_ms, tl, cl, opts_.field_length, opts_.field_width);
   set(T + "botpose_wpiblue", "double[]", Value::double_array(a.botpose_wpiblue), t);
   if (!a.botpose.empty()) {
     set(T + "botpose", "double[]", Value::double_array(a.botpose), t);
     set(T + "botpose_wpired", "double[]", Value::double_array(a.botpose_wpired), t);
-  } else if (r.field) {
+  } else if (d.field_pose) {
     warn_once("field size", "botpose and botpose_wpired need the field size: give --field NAME|FILE or --field-size L,W");
   }
   set(T + "targetpose_cameraspace", "double[]", Value::double_array(a.targetpose_cameraspace), t);
@@ -365,36 +425,20 @@ size_t RecordPublisher::detections_limelight(const Json&, const VisionResult& r,
   return n_;
 }
 
-size_t RecordPublisher::camera(const Json& rec, int64_t now) {
-  std::string cam = rec.value("cam", "");
-  if (cam.empty()) {
-    warn_once("camera cam", "skipping camera records without \"cam\"");
-    return 0;
-  }
-  const std::string T = "/CameraPublisher/" + cam + "/";
+size_t RecordPublisher::camera(const records::Camera& c, int64_t now) {
+  const std::string T = "/CameraPublisher/" + c.cam + "/";
   std::vector<std::string> streams;
-  if (auto it = rec.find("urls"); it != rec.end() && it->is_array())
-    for (const auto& u : *it)
-      if (u.is_string()) {
-        std::string s = u.get<std::string>();
-        streams.push_back(s.compare(0, 5, "mjpg:") == 0 ? s : "mjpg:" + s);
-      }
+  for (const auto& u : c.urls) streams.push_back(u.compare(0, 5, "mjpg:") == 0 ? u : "mjpg:" + u);
   set(T + "streams", "string[]", Value::string_array(streams), now);
-  std::string source = rec.contains("source") && rec["source"].is_string() ? rec["source"].get<std::string>()
-                                                                            : "rvkit:" + cam;
-  set(T + "source", "string", Value::string(source), now);
-  set(T + "description", "string",
-      Value::string(rec.contains("description") && rec["description"].is_string() ? rec["description"].get<std::string>()
-                                                                                  : cam),
-      now);
-  bool connected = !(rec.contains("connected") && rec["connected"].is_boolean() && !rec["connected"].get<bool>());
-  set(T + "connected", "boolean", Value::boolean(connected), now);
+  set(T + "source", "string", Value::string(c.source.value_or("rvkit:" + c.cam)), now);
+  set(T + "description", "string", Value::string(c.description.value_or(c.cam)), now);
+  set(T + "connected", "boolean", Value::boolean(c.connected.value_or(true)), now);
   std::string mode;
-  if (rec.contains("mode") && rec["mode"].is_string()) {
-    mode = rec["mode"].get<std::string>();
+  if (c.mode) {
+    mode = *c.mode;
   } else {
-    int64_t w = record_int(rec, "w", 0), h = record_int(rec, "h", 0);
-    double fps = rec.contains("fps") && rec["fps"].is_number() ? rec["fps"].get<double>() : 0.0;
+    int w = c.w.value_or(0), h = c.h.value_or(0);
+    double fps = c.fps.value_or(0);
     // cscore's VideoMode text: "640x480 MJPEG 30 fps" (a fraction only when there is one)
     std::string f = fmt::format("{:g}", fps);
     if (w > 0 && h > 0) mode = fps > 0 ? fmt::format("{}x{} MJPEG {} fps", w, h, f) : fmt::format("{}x{} MJPEG", w, h);

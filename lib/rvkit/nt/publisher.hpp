@@ -8,7 +8,9 @@
 //   camera records (from `stream`) -> /CameraPublisher/<cam>/{streams,source,description,connected,mode}
 //   --map 'field.path=/Topic:type' -> any field of any record.
 //
-// The publisher talks to a TopicSink (the NT client in ntpub, a recorder in the unit tests).
+// Records are read with lib/rvkit/records (docs/records.md), with the alternative spellings ntpub has
+// always accepted; a malformed tag is left out (one warning), a record that cannot be read is skipped
+// (one warning). The publisher talks to a TopicSink (the NT client in ntpub, a recorder in the unit tests).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -21,7 +23,8 @@
 #include "rvkit/core/json.hpp"
 #include "rvkit/geometry/field_layout.hpp"
 #include "rvkit/nt/value.hpp"
-#include "rvkit/nt/vision.hpp"
+#include "rvkit/records/camera.hpp"
+#include "rvkit/records/detections.hpp"
 
 namespace rvkit::nt {
 
@@ -53,6 +56,17 @@ struct PublisherOptions {
 // naming the file when the layout has no size (no "field", or a zero length or width).
 std::pair<double, double> field_size(const geometry::FieldLayout& layout);
 
+// How ntpub reads detections records: malformed tags are left out and described in `skipped`, and the
+// alternative spellings of docs/records.md are accepted.
+records::ReadOptions read_options(std::vector<std::string>* skipped);
+
+// The primary target, as a Limelight picks it by default: the largest tag (the first of equal ones);
+// an index into d.tags, -1 without tags.
+int primary_tag(const records::Detections& d);
+// A tag's distance from the camera: as the record gives it, else the length of its best pose's
+// translation; nullopt without either.
+std::optional<double> tag_distance(const records::Tag& t);
+
 // The Limelight arrays for one detections record (exposed for the unit tests).
 struct LimelightArrays {
   std::vector<double> botpose, botpose_wpiblue, botpose_wpired;  // empty when not computable
@@ -60,7 +74,7 @@ struct LimelightArrays {
   std::vector<double> rawfiducials;
   Json json;
 };
-LimelightArrays limelight_arrays(const VisionResult& r, double latency_ms, double tl_ms, double cl_ms,
+LimelightArrays limelight_arrays(const records::Detections& d, double latency_ms, double tl_ms, double cl_ms,
                                  std::optional<double> field_length, std::optional<double> field_width);
 
 class RecordPublisher {
@@ -74,9 +88,9 @@ class RecordPublisher {
 
  private:
   void set(const std::string& topic, const std::string& type, Value v, int64_t t);
-  size_t detections_rvkit(const Json& rec, const VisionResult& r, int64_t now);
-  size_t detections_limelight(const Json& rec, const VisionResult& r, int64_t now);
-  size_t camera(const Json& rec, int64_t now);
+  size_t detections_rvkit(const Json& rec, const records::Detections& d, int64_t now);
+  size_t detections_limelight(const records::Detections& d, int64_t now);
+  size_t camera(const records::Camera& c, int64_t now);
   size_t maps(const Json& rec, int64_t now);
   void ensure_pose3d_schemas();
   void warn_once(const std::string& key, const std::string& text);

@@ -9,11 +9,12 @@
 #include "rvkit/core/log.hpp"
 #include "rvkit/core/signals.hpp"
 #include "rvkit/nt/pose3d_struct.hpp"
+#include "rvkit/records/nt.hpp"
 
 namespace rvkit::nt {
 namespace {
 
-// ---- The records (docs/records.md: nt, nt_snapshot), built here and nowhere else in ntsub.
+// ---- The records (docs/records.md: nt, nt_snapshot, defined in lib/rvkit/records/nt.hpp).
 
 // A value as it goes into a record: structs we know are decoded, other raw data is base64.
 Json record_value(const TopicInfo& info, const Value& v) {
@@ -23,29 +24,25 @@ Json record_value(const TopicInfo& info, const Value& v) {
 }
 
 Json nt_record(const TopicInfo& info, const Value& v, int64_t t, int64_t t_server, int64_t t_recv) {
-  Json r = Json::object();
-  r["type"] = "nt";
-  r["topic"] = info.name;
-  r["ntype"] = info.type;
-  r["value"] = record_value(info, v);
-  r["t"] = t;
-  r["t_server"] = t_server;
-  r["t_recv"] = t_recv;
-  return r;
+  records::Nt n;
+  n.topic = info.name;
+  n.ntype = info.type;
+  n.value = record_value(info, v);
+  n.t = t;
+  n.t_server = t_server;
+  n.t_recv = t_recv;
+  return Json(n);
 }
 
 Json nt_snapshot_record(const std::map<std::string, std::pair<Json, int64_t>>& latest, int64_t t) {
-  Json snap = Json::object();
-  snap["type"] = "nt_snapshot";
-  snap["t"] = t;
-  Json values = Json::object(), times = Json::object();
+  records::NtSnapshot snap;
+  snap.t = t;
+  snap.times.emplace();
   for (const auto& [name, vt] : latest) {
-    values[name] = vt.first;
-    times[name] = vt.second;
+    snap.values[name] = vt.first;
+    (*snap.times)[name] = vt.second;
   }
-  snap["values"] = std::move(values);
-  snap["times"] = std::move(times);
-  return snap;
+  return Json(snap);
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ void Annotator::add_record(const RecordPtr& r) {
   store_.add(r);
   if (r->detections && r->detections->field_pose) {
     last_vision_pose_ = r->detections->field_pose->pose;
-    last_vision_t_ = r->json.value("t_capture", int64_t(0));
+    last_vision_t_ = r->t_capture.value_or(0);
   }
 }
 

@@ -1,178 +1,81 @@
 #include "rvkit/overlay/records.hpp"
 
-#include <cmath>
-
 #include <fmt/format.h>
 
-#include "rvkit/core/error.hpp"
+#include "rvkit/records/detections.hpp"
+#include "rvkit/records/nt.hpp"
 
 namespace rvkit::overlay {
 
 namespace {
 
-constexpr double kMaxPixel = 1e6;  // coordinates beyond this are nonsense (and would overflow drawing)
 constexpr size_t kMaxProblems = 3;
+constexpr size_t kMaxFieldPoseTags = 64;
 
-struct Parser {
-  FrameDetections& out;
-  void problem(std::string p) {
-    if (out.problems.size() < kMaxProblems) out.problems.push_back(std::move(p));
-  }
-};
+cv::Point2d cv_point(const records::Point& p) { return {p.x, p.y}; }
 
-bool get_point(const Json& j, cv::Point2d& p) {
-  if (!j.is_array() || j.size() != 2 || !j[0].is_number() || !j[1].is_number()) return false;
-  double x = j[0].get<double>(), y = j[1].get<double>();
-  if (!std::isfinite(x) || !std::isfinite(y) || std::fabs(x) > kMaxPixel || std::fabs(y) > kMaxPixel) return false;
-  p = {x, y};
-  return true;
-}
-
-bool get_quad(const Json& j, std::array<cv::Point2d, 4>& q) {
-  if (!j.is_array() || j.size() != 4) return false;
-  for (size_t i = 0; i < 4; ++i)
-    if (!get_point(j[i], q[i])) return false;
-  return true;
-}
-
-std::optional<int> get_int(const Json& obj, const char* key) {
-  auto it = obj.find(key);
-  if (it == obj.end() || !it->is_number_integer()) return std::nullopt;
-  int64_t v = it->get<int64_t>();
-  if (v < INT32_MIN || v > INT32_MAX) return std::nullopt;
-  return int(v);
-}
-
-void parse_tags(const Json& tags, Parser& p) {
-  if (!tags.is_array()) return p.problem("'tags' is not an array");
-  for (size_t i = 0; i < tags.size(); ++i) {
-    const Json& t = tags[i];
-    std::string where = fmt::format("tags[{}]", i);
-    if (!t.is_object()) {
-      p.problem(where + " is not an object");
-      continue;
-    }
-    TagDraw d;
-    auto id = get_int(t, "id");
-    if (!id) {
-      p.problem(where + ".id: missing or not an integer");
-      continue;
-    }
-    d.id = *id;
-    auto c = t.find("corners");
-    if (c == t.end() || !get_quad(*c, d.corners)) {
-      p.problem(where + ".corners: expected 4 [x, y] pairs of pixel coordinates");
-      continue;
-    }
-    auto ce = t.find("center");
-    if (ce == t.end() || !get_point(*ce, d.center))
-      d.center = (d.corners[0] + d.corners[1] + d.corners[2] + d.corners[3]) * 0.25;
-    auto poses = t.find("poses");
-    if (poses != t.end()) {
-      if (!poses->is_array() || poses->empty() || !(*poses)[0].is_object()) {
-        p.problem(where + ".poses: expected an array of {camera_to_tag, error}");
-      } else {
-        try {
-          d.camera_to_tag = geometry::pose_from_json(
-              (*poses)[0].contains("camera_to_tag") ? (*poses)[0]["camera_to_tag"] : Json(),
-              where + ".poses[0].camera_to_tag");
-        } catch (const Error& e) {
-          p.problem(e.what());
-        }
-      }
-    }
-    p.out.tags.push_back(std::move(d));
-  }
-}
-
-void parse_targets(const Json& targets, Parser& p) {
-  if (!targets.is_array()) return p.problem("'targets' is not an array");
-  for (size_t i = 0; i < targets.size(); ++i) {
-    const Json& t = targets[i];
-    std::string where = fmt::format("targets[{}]", i);
-    if (!t.is_object()) {
-      p.problem(where + " is not an object");
-      continue;
-    }
-    TargetDraw d;
-    d.color = get_int(t, "color").value_or(0);
-    auto c = t.find("corners");
-    if (c != t.end()) {
-      std::array<cv::Point2d, 4> q;
-      if (get_quad(*c, q))
-        d.corners = q;
-      else
-        p.problem(where + ".corners: expected 4 [x, y] pairs of pixel coordinates");
-    }
-    auto b = t.find("bbox");
-    if (b != t.end()) {
-      bool ok = b->is_array() && b->size() == 4;
-      double v[4] = {0, 0, 0, 0};
-      for (size_t k = 0; ok && k < 4; ++k) {
-        ok = (*b)[k].is_number() && std::isfinite((*b)[k].get<double>()) && std::fabs((*b)[k].get<double>()) <= kMaxPixel;
-        if (ok) v[k] = (*b)[k].get<double>();
-      }
-      if (ok && v[2] >= 0 && v[3] >= 0)
-        d.bbox = cv::Rect2d(v[0], v[1], v[2], v[3]);
-      else
-        p.problem(where + ".bbox: expected [x, y, w, h]");
-    }
-    auto ce = t.find("center");
-    if (ce == t.end() || !get_point(*ce, d.center)) {
-      if (d.corners) {
-        const auto& q = *d.corners;
-        d.center = (q[0] + q[1] + q[2] + q[3]) * 0.25;
-      } else if (d.bbox) {
-        d.center = {d.bbox->x + d.bbox->width / 2, d.bbox->y + d.bbox->height / 2};
-      } else {
-        p.problem(where + ": no center, corners or bbox");
-        continue;
-      }
-    }
-    p.out.targets.push_back(d);
-  }
-}
-
-void parse_field_pose(const Json& fp, Parser& p) {
-  if (fp.is_null()) return;
-  if (!fp.is_object()) return p.problem("'field_pose' is not an object or null");
-  FieldPoseDraw d;
-  try {
-    if (fp.contains("robot")) {
-      d.pose = geometry::pose_from_json(fp["robot"], "field_pose.robot");
-      d.is_robot = true;
-    } else if (fp.contains("camera")) {
-      d.pose = geometry::pose_from_json(fp["camera"], "field_pose.camera");
-    } else {
-      return p.problem("field_pose: no 'robot' or 'camera' pose");
-    }
-  } catch (const Error& e) {
-    return p.problem(e.what());
-  }
-  auto tags = fp.find("tags");
-  if (tags != fp.end() && tags->is_array())
-    for (const auto& t : *tags)
-      if (t.is_number_integer() && d.tags.size() < 64) d.tags.push_back(int(t.get<int64_t>()));
-  p.out.field_pose = d;
+std::array<cv::Point2d, 4> cv_quad(const records::Quad& q) {
+  return {cv_point(q[0]), cv_point(q[1]), cv_point(q[2]), cv_point(q[3])};
 }
 
 }  // namespace
 
-FrameDetections parse_detections(const Json& record) {
+FrameDetections frame_detections(const Json& record) {
   FrameDetections out;
-  Parser p{out};
-  if (!record.is_object()) {
-    p.problem("not an object");
-    return out;
+  std::vector<std::string> problems;
+  records::Detections d;
+  try {
+    d = records::read_parts(record, records::ReadOptions{&problems});
+  } catch (const records::RecordError& e) {  // not even an object
+    problems.push_back(e.what());
   }
-  auto w = get_int(record, "w"), h = get_int(record, "h");
-  if (w && h && *w > 0 && *h > 0 && *w <= 65535 && *h <= 65535) {
-    out.w = *w;
-    out.h = *h;
+  if (d.w && d.h) {
+    out.w = *d.w;
+    out.h = *d.h;
   }
-  if (auto it = record.find("tags"); it != record.end()) parse_tags(*it, p);
-  if (auto it = record.find("targets"); it != record.end()) parse_targets(*it, p);
-  if (auto it = record.find("field_pose"); it != record.end()) parse_field_pose(*it, p);
+  static const std::vector<records::Tag> no_tags;
+  static const std::vector<records::ColorTarget> no_targets;
+  for (const records::Tag& t : d.tags ? *d.tags : no_tags) {
+    if (!t.corners) {
+      problems.push_back(fmt::format("tag {}: no corners to draw", t.id));
+      continue;
+    }
+    TagDraw draw;
+    draw.id = t.id;
+    draw.corners = cv_quad(*t.corners);
+    draw.center = t.center ? cv_point(*t.center)
+                           : (draw.corners[0] + draw.corners[1] + draw.corners[2] + draw.corners[3]) * 0.25;
+    if (!t.poses.empty()) draw.camera_to_tag = t.poses.front().camera_to_tag;
+    out.tags.push_back(std::move(draw));
+  }
+  for (const records::ColorTarget& t : d.targets ? *d.targets : no_targets) {
+    TargetDraw draw;
+    draw.color = t.color;
+    if (t.corners) draw.corners = cv_quad(*t.corners);
+    if (t.bbox) draw.bbox = cv::Rect2d(t.bbox->x, t.bbox->y, t.bbox->w, t.bbox->h);
+    if (t.center) {
+      draw.center = cv_point(*t.center);
+    } else if (draw.corners) {
+      const auto& q = *draw.corners;
+      draw.center = (q[0] + q[1] + q[2] + q[3]) * 0.25;
+    } else if (draw.bbox) {
+      draw.center = {draw.bbox->x + draw.bbox->width / 2, draw.bbox->y + draw.bbox->height / 2};
+    } else {
+      problems.push_back(fmt::format("a colour target of range {}: no center, corners or bbox to draw", t.color));
+      continue;
+    }
+    out.targets.push_back(draw);
+  }
+  if (d.field_pose) {
+    FieldPoseDraw draw;
+    draw.is_robot = d.field_pose->robot.has_value();
+    draw.pose = draw.is_robot ? *d.field_pose->robot : *d.field_pose->camera;
+    for (int id : d.field_pose->tags)
+      if (draw.tags.size() < kMaxFieldPoseTags) draw.tags.push_back(id);
+    out.field_pose = draw;
+  }
+  if (problems.size() > kMaxProblems) problems.resize(kMaxProblems);
+  out.problems = std::move(problems);
   return out;
 }
 
@@ -184,23 +87,24 @@ RecordPtr make_record(Json header) {
   if (auto it = j.find("cam"); it != j.end() && it->is_string()) r->cam = it->get<std::string>();
   if (!r->cam.empty())
     if (auto it = j.find("seq"); it != j.end() && it->is_number_integer()) r->seq = it->get<int64_t>();
+  if (auto it = j.find("t_capture"); it != j.end() && it->is_number_integer()) r->t_capture = it->get<int64_t>();
   if (j.contains("tags") || j.contains("targets") || j.contains("field_pose"))
-    r->detections = std::make_shared<FrameDetections>(parse_detections(j));
+    r->detections = std::make_shared<FrameDetections>(frame_detections(j));
   return r;
 }
 
 void RecordStore::add(const RecordPtr& r) {
-  if (r->type == "nt") {
-    auto topic = r->json.find("topic");
-    auto value = r->json.find("value");
-    if (topic != r->json.end() && topic->is_string() && value != r->json.end() &&
-        topics_.count(topic->get<std::string>()))
-      nt_[topic->get<std::string>()] = *value;
-  } else if (r->type == "nt_snapshot") {
-    auto values = r->json.find("values");
-    if (values != r->json.end() && values->is_object())
+  // A malformed nt record brings no value (as a topic nobody asked for brings none).
+  try {
+    if (r->type == records::Nt::kType && !topics_.empty()) {
+      auto n = r->json.get<records::Nt>();
+      if (topics_.count(n.topic)) nt_[n.topic] = std::move(n.value);
+    } else if (r->type == records::NtSnapshot::kType && !topics_.empty()) {
+      auto s = r->json.get<records::NtSnapshot>();
       for (const auto& t : topics_)
-        if (auto v = values->find(t); v != values->end()) nt_[t] = *v;
+        if (auto v = s.values.find(t); v != s.values.end()) nt_[t] = std::move(v->second);
+    }
+  } catch (const records::RecordError&) {
   }
   if (!types_.count(r->type)) return;
   Latest& l = latest_[r->type];

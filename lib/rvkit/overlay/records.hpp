@@ -1,10 +1,11 @@
-// rvkit overlay: the records overlay draws from (docs/records.md, docs/overlay.md).
+// rvkit overlay: what overlay keeps of the records it reads (docs/records.md, docs/overlay.md).
 //
-// `detections` records are parsed once, when they arrive, into FrameDetections; whatever is
-// malformed is skipped and described in `problems`, never thrown, so one odd record costs a warning
-// and not the stream. RecordStore keeps what --text templates and the field map may ask for: the
-// latest NetworkTables values (`nt` and `nt_snapshot` records from ntsub) and the latest record of
-// each type.
+// The drawable parts of a record (tags, colour targets, the field pose: records::read_parts, from any
+// record that has them) are read once, when the record arrives, into FrameDetections: what overlay
+// draws, in OpenCV's types. Whatever is malformed is skipped and described in `problems`, never
+// thrown, so one odd record costs a warning and not the stream. RecordStore keeps what --text
+// templates and the field map may ask for: the latest NetworkTables values (records::Nt and
+// records::NtSnapshot, from ntsub) and the latest record of each type.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -50,19 +51,20 @@ struct FrameDetections {
   std::vector<std::string> problems;      // what was skipped, e.g. "tags[2].corners: expected 4 [x, y] pairs"
 };
 
-// Parses the drawable parts of a `detections` record (or any record with tags/targets/field_pose).
-FrameDetections parse_detections(const Json& record);
+// The drawable parts of a `detections` record (or of any record with tags/targets/field_pose).
+FrameDetections frame_detections(const Json& record);
 
 // A record as overlay keeps it: shared between the frame it belongs to and the store.
 struct Record {
   Json json;
   std::string type, cam;          // cam "" when the record has none
   std::optional<int64_t> seq;     // the frame it describes, when it has cam and seq
+  std::optional<int64_t> t_capture;  // when the record has an integer one
   std::shared_ptr<const FrameDetections> detections;  // for records with tags/targets/field_pose
 };
 using RecordPtr = std::shared_ptr<const Record>;
 
-// Builds a Record from a message header (type, cam, seq; detections parsed when present).
+// Builds a Record from a message header (type, cam, seq, t_capture; detections parsed when present).
 RecordPtr make_record(Json header);
 
 // The latest values records have brought: NT topics and the newest record of each type.

@@ -12,12 +12,13 @@
 
 namespace rvkit::vision {
 
-using geometry::pose_to_json;
 using geometry::round_to;
 
 namespace {
 
-Json point_json(cv::Point2d p) { return Json::array({round_to(p.x, 3), round_to(p.y, 3)}); }
+records::Point point(cv::Point2d p) { return {p.x, p.y}; }
+
+records::Quad quad(const std::array<cv::Point2d, 4>& q) { return {point(q[0]), point(q[1]), point(q[2]), point(q[3])}; }
 
 double polygon_area(const std::array<cv::Point2d, 4>& p) {
   double a = 0;
@@ -61,15 +62,14 @@ const CameraCalibration* DetectPipeline::calibration_for(int w, int h) {
   return nullptr;
 }
 
-Json DetectPipeline::process(const Message& frame) {
+records::Detections DetectPipeline::process(const Message& frame) {
   FrameInfo f = frame_info(frame.header);
-  Json rec;
-  rec["type"] = "detections";
-  rec["cam"] = f.cam;
-  rec["seq"] = f.seq;
-  rec["t_capture"] = f.t_capture;
-  rec["w"] = f.w;
-  rec["h"] = f.h;
+  records::Detections rec;
+  rec.cam = f.cam;
+  rec.seq = f.seq;
+  rec.t_capture = f.t_capture;
+  rec.w = f.w;
+  rec.h = f.h;
 
   cv::Mat gray, bgr;
   try {
@@ -98,81 +98,70 @@ Json DetectPipeline::process(const Message& frame) {
   if (detector_) {
     std::vector<TagDetection> dets = detector_->detect(gray);
     std::vector<TagPose> poses(dets.size());
-    Json tags = Json::array();
+    rec.tags.emplace();
     for (size_t i = 0; i < dets.size(); ++i) {
       const TagDetection& d = dets[i];
-      Json t;
-      t["id"] = d.id;
-      t["hamming"] = d.hamming;
-      t["margin"] = round_to(d.margin, 2);
-      Json corners = Json::array();
-      for (const auto& c : d.corners) corners.push_back(point_json(c));
-      t["corners"] = std::move(corners);
-      t["center"] = point_json(d.center);
+      records::Tag t;
+      t.id = d.id;
+      t.hamming = d.hamming;
+      t.margin = d.margin;
+      t.corners = quad(d.corners);
+      t.center = point(d.center);
       if (cal) {
         cv::Point2d a = angles_deg(*cal, d.center);
-        t["tx"] = round_to(a.x, 4);
-        t["ty"] = round_to(a.y, 4);
+        t.tx = a.x;
+        t.ty = a.y;
       }
-      t["area"] = round_to(100.0 * polygon_area(d.corners) / image_area, 5);
+      t.area = 100.0 * polygon_area(d.corners) / image_area;
       if (with_pose) {
         poses[i] = solve_tag_pose(d, *cal, opt_.tag_size);
         const TagPose& p = poses[i];
         if (!p.solutions.empty()) {
-          t["distance"] = round_to(p.distance, 5);
-          t["ambiguity"] = round_to(p.ambiguity, 5);
-          Json sols = Json::array();
-          for (const auto& s : p.solutions)
-            sols.push_back({{"camera_to_tag", pose_to_json(s.camera_to_tag)}, {"error", round_to(s.error, 4)}});
-          t["poses"] = std::move(sols);
+          t.distance = p.distance;
+          t.ambiguity = p.ambiguity;
+          for (const auto& s : p.solutions) t.poses.push_back({s.camera_to_tag, s.error});
         }
       }
-      tags.push_back(std::move(t));
+      rec.tags->push_back(std::move(t));
     }
-    rec["tags"] = std::move(tags);
     if (opt_.field) {
+      rec.with_field = true;
       auto fp = solve_field_pose(dets, poses, *opt_.field, *cal, opt_.tag_size, opt_.robot_to_camera);
       if (fp) {
-        Json j;
-        j["method"] = fp->multi_tag ? "multi-tag" : "single-tag";
-        j["tags"] = fp->tag_ids;
-        j["camera"] = pose_to_json(fp->camera);
-        if (fp->robot) j["robot"] = pose_to_json(*fp->robot);
-        j["error"] = round_to(fp->error, 4);
-        j["ambiguity"] = round_to(fp->ambiguity, 5);
-        j["distance"] = round_to(fp->distance, 5);
-        j["std_devs"] = {round_to(fp->std_devs[0], 5), round_to(fp->std_devs[1], 5), round_to(fp->std_devs[2], 5)};
-        rec["field_pose"] = std::move(j);
-      } else {
-        rec["field_pose"] = nullptr;
+        records::FieldPose& j = rec.field_pose.emplace();
+        j.method = fp->multi_tag ? records::PoseMethod::multi_tag : records::PoseMethod::single_tag;
+        j.tags = fp->tag_ids;
+        j.camera = fp->camera;
+        if (fp->robot) j.robot = *fp->robot;
+        j.error = fp->error;
+        j.ambiguity = fp->ambiguity;
+        j.distance = fp->distance;
+        j.std_devs = fp->std_devs;
       }
     }
   }
 
   if (colors_) {
-    Json targets = Json::array();
+    rec.targets.emplace();
     for (const ColorTarget& c : colors_->find(bgr)) {
-      Json t;
-      t["color"] = c.range;
-      t["center"] = point_json(c.center);
+      records::ColorTarget t;
+      t.color = c.range;
+      t.center = point(c.center);
       if (cal) {
         cv::Point2d a = angles_deg(*cal, c.center);
-        t["tx"] = round_to(a.x, 4);
-        t["ty"] = round_to(a.y, 4);
+        t.tx = a.x;
+        t.ty = a.y;
       }
-      t["area"] = round_to(c.area, 5);
-      t["bbox"] = {c.bbox.x, c.bbox.y, c.bbox.width, c.bbox.height};
-      t["angle"] = round_to(c.angle, 3);
-      t["width"] = round_to(c.width, 3);
-      t["height"] = round_to(c.height, 3);
-      t["aspect"] = round_to(c.aspect, 4);
-      t["fullness"] = round_to(c.fullness, 3);
-      Json corners = Json::array();
-      for (const auto& p : c.corners) corners.push_back(point_json(p));
-      t["corners"] = std::move(corners);
-      targets.push_back(std::move(t));
+      t.area = c.area;
+      t.bbox = records::Box{c.bbox.x, c.bbox.y, c.bbox.width, c.bbox.height};
+      t.angle = c.angle;
+      t.width = c.width;
+      t.height = c.height;
+      t.aspect = c.aspect;
+      t.fullness = c.fullness;
+      t.corners = quad(c.corners);
+      rec.targets->push_back(t);
     }
-    rec["targets"] = std::move(targets);
   }
   return rec;
 }

@@ -1,5 +1,6 @@
 // rvkit vision: everything `detect` does to one frame, producing its `detections` record
-// (docs/records.md). Kept in the library so tests and other tools can run it in-process.
+// (records::Detections, docs/records.md). Kept in the library so tests and other tools can run it
+// in-process.
 #pragma once
 #include <map>
 #include <memory>
@@ -9,6 +10,7 @@
 #include "rvkit/core/error.hpp"
 #include "rvkit/core/json.hpp"
 #include "rvkit/core/message.hpp"
+#include "rvkit/records/detections.hpp"
 #include "rvkit/vision/apriltag_detector.hpp"
 #include "rvkit/vision/calibration.hpp"
 #include "rvkit/vision/color_targets.hpp"
@@ -41,7 +43,7 @@ class DetectPipeline {
   // The detections record for a frame message (cam, seq, t_capture copied; t_done not yet set).
   // Throws BadFrameError for a frame that cannot be used, rvkit::Error when the frame size does
   // not fit the calibration (another aspect ratio).
-  Json process(const Message& frame);
+  records::Detections process(const Message& frame);
 
   const DetectOptions& options() const { return opt_; }
 
