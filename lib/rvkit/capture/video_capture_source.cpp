@@ -15,7 +15,7 @@
 #include "rvkit/capture/source.hpp"
 #include "rvkit/core/log.hpp"
 #include "rvkit/core/clock.hpp"
-#include "rvkit/cli/option_error.hpp"
+#include "rvkit/core/option_error.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/core/signals.hpp"
 

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "rvkit/cli/option_error.hpp"
+#include "rvkit/core/option_error.hpp"
 
 namespace rvkit {
 

@@ -24,7 +24,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "rvkit/cli/option_error.hpp"
+#include "rvkit/core/option_error.hpp"
 #include "rvkit/core/log.hpp"
 #include "rvkit/core/message.hpp"
 #include "rvkit/io/transport.hpp"

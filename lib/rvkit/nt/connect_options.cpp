@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "rvkit/core/log.hpp"
-#include "rvkit/cli/option_error.hpp"
+#include "rvkit/core/option_error.hpp"
 #include "rvkit/core/error.hpp"
 
 namespace rvkit::nt {

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "rvkit/cli/option_error.hpp"
+#include "rvkit/core/option_error.hpp"
 
 namespace rvkit::overlay {
 

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
-#include "rvkit/cli/option_error.hpp"
+#include "rvkit/core/option_error.hpp"
 #include "rvkit/core/error.hpp"
 
 namespace rvkit::overlay {

@@ -14,7 +14,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
 
-#include "rvkit/cli/option_error.hpp"
+#include "rvkit/core/option_error.hpp"
 #include "rvkit/core/error.hpp"
 
 namespace rvkit::vision {

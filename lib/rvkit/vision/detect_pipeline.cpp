@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
-#include "rvkit/cli/option_error.hpp"
+#include "rvkit/core/option_error.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/geometry/tag_size.hpp"
 #include "rvkit/image/frame.hpp"
