@@ -13,6 +13,10 @@ namespace rvkit {
 class Stats {
  public:
   Stats(std::string label, bool enabled, double period_s = 1.0);
+  // A string where `enabled` belongs (the old Stats(tool, label, enabled) order) would convert to
+  // true without a word: refuse it at compile time.
+  Stats(std::string, const char*, ...) = delete;
+  Stats(std::string, const std::string&, ...) = delete;
   void add(uint64_t bytes, uint64_t n = 1);
   void drop(uint64_t n = 1);
   // Prints when a period has passed; `extra` is appended to the line.
