@@ -11,20 +11,12 @@
 #include <fmt/format.h>
 
 #include "rvkit/core/error.hpp"
+#include "rvkit/core/json_error.hpp"
 
 namespace rvkit::geometry {
 
 namespace {
 
-// nlohmann's message without its "[json.exception.parse_error.101] " prefix.
-std::string json_error_text(const std::exception& e) {
-  std::string s = e.what();
-  if (!s.empty() && s[0] == '[') {
-    size_t end = s.find("] ");
-    if (end != std::string::npos) s.erase(0, end + 2);
-  }
-  return s;
-}
 constexpr size_t kMaxLayoutBytes = 16 << 20;
 
 std::string read_file(const std::string& path) {

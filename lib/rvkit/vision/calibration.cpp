@@ -11,21 +11,12 @@
 #include <opencv2/calib3d.hpp>
 
 #include "rvkit/core/error.hpp"
+#include "rvkit/core/json_error.hpp"
 #include "rvkit/core/json.hpp"
 
 namespace rvkit::vision {
 
 namespace {
-
-// nlohmann's message without its "[json.exception.parse_error.101] " prefix.
-std::string json_error_text(const std::exception& e) {
-  std::string s = e.what();
-  if (!s.empty() && s[0] == '[') {
-    size_t end = s.find("] ");
-    if (end != std::string::npos) s.erase(0, end + 2);
-  }
-  return s;
-}
 
 constexpr size_t kMaxCalibrationBytes = 4 << 20;
 
