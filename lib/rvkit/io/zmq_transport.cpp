@@ -58,6 +58,18 @@ Endpoint parse_endpoint(const std::string& spec, bool bind_default) {
   return e;
 }
 
+// Binds or connects the socket as the endpoint says; a failure names the spec.
+void attach(zmq::socket_t& sock, const Endpoint& e, const std::string& spec) {
+  try {
+    if (e.bind)
+      sock.bind(e.address);
+    else
+      sock.connect(e.address);
+  } catch (const zmq::error_t& err) {
+    throw Error(fmt::format("{}: cannot {}: {}", spec, e.bind ? "bind" : "connect", err.what()));
+  }
+}
+
 class ZmqInput final : public Input {
  public:
   ZmqInput(const std::string& spec, const InputOptions& opts)
@@ -70,14 +82,7 @@ class ZmqInput final : public Input {
     // Filtered subscribers still hear the publisher's end of stream.
     if (e.topics.size() != 1 || !e.topics[0].empty())
       sock_.set(zmq::sockopt::subscribe, zmq_topic(Json(records::Eos{})));
-    try {
-      if (e.bind)
-        sock_.bind(e.address);
-      else
-        sock_.connect(e.address);
-    } catch (const zmq::error_t& err) {
-      throw Error(fmt::format("{}: cannot {}: {}", spec, e.bind ? "bind" : "connect", err.what()));
-    }
+    attach(sock_, e, spec);
   }
 
   bool read(Message& m) override {
@@ -160,14 +165,7 @@ class ZmqOutput final : public Output {
       throw Error(fmt::format("{}: topic= only applies to inputs", spec));
     sock_.set(zmq::sockopt::sndhwm, kHighWaterMark);
     sock_.set(zmq::sockopt::linger, 500);
-    try {
-      if (e.bind)
-        sock_.bind(e.address);
-      else
-        sock_.connect(e.address);
-    } catch (const zmq::error_t& err) {
-      throw Error(fmt::format("{}: cannot {}: {}", spec, e.bind ? "bind" : "connect", err.what()));
-    }
+    attach(sock_, e, spec);
   }
 
   ~ZmqOutput() override {
