@@ -1,0 +1,1 @@
+#include "rvkit/hub/proxy.hpp"

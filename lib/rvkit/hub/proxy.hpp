@@ -1,0 +1,2 @@
+// rvkit hub: the message hub (a placeholder until the proxy lands).
+#pragma once

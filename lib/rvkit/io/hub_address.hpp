@@ -1,0 +1,41 @@
+// rvkit: where the hub is (docs/protocol.md, "The hub").
+//
+// `hub serve` binds three ZeroMQ endpoints; every tool reaches them through the spec "hub":
+//   publish    tcp://127.0.0.1:5550  live publishers connect here (the hub's XSUB)
+//   subscribe  tcp://127.0.0.1:5551  subscribers connect here (the hub's XPUB): --in 'hub?topic=...'
+//   lossless   tcp://127.0.0.1:5552  recorded (lossless) publishers connect here (the hub's ROUTER,
+//                                    credit-based flow control, docs/protocol.md "Lossless streams")
+// The base address comes from, first to last: set_hub_address() (a tool's --hub), the environment
+// variable RVKIT_HUB, the default tcp://127.0.0.1:5550. A base is
+//   tcp://HOST[:PORT]   the three endpoints are PORT, PORT+1, PORT+2 on HOST (PORT default 5550)
+//   ipc://DIR           DIR/publish, DIR/subscribe, DIR/lossless (unix sockets, one machine)
+// so RVKIT_HUB=tcp://10.12.34.12 points every tool at a hub on another coprocessor, and a test
+// isolates its hub with RVKIT_HUB=ipc://$tmp/hub. Not thread-safe against set_hub_address(): call it
+// while options are parsed, before any endpoint is opened.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace rvkit {
+
+struct HubEndpoints {
+  std::string publish, subscribe, lossless;
+};
+
+constexpr int kDefaultHubPort = 5550;
+constexpr const char* kHubEnvVar = "RVKIT_HUB";
+
+// Parses a base address as above; throws OptionError naming the address on a bad one.
+HubEndpoints hub_endpoints_for(const std::string& base);
+// The hub the process uses: --hub, else $RVKIT_HUB, else the default.
+HubEndpoints hub_endpoints();
+// Sets the base address for this process (a tool's --hub option); "" restores $RVKIT_HUB/default.
+void set_hub_address(const std::string& base);
+// The base address in use and where it came from ("--hub", "RVKIT_HUB" or "default"), for -v.
+std::string hub_address();
+std::string hub_address_origin();
+
+// True for "hub" and "hub?..." (an input's topic filters follow the '?', as for ZeroMQ endpoints).
+bool is_hub_spec(const std::string& spec);
+
+}  // namespace rvkit
