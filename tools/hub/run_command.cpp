@@ -1,10 +1,73 @@
-// hub run (a placeholder until its implementation lands).
+// hub run FILE: start and supervise everything in a launch file (docs/launch.md).
+//
+// Reads the whole file first (a bad one is one line and exit 2, with nothing started), then hands
+// it to the supervisor's event loop (rvkit/supervisor/supervisor.hpp), which runs until everything
+// has stopped and says by its exit status whether anything failed.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
 #include "commands.hpp"
+#include "rvkit/core/option_error.hpp"
+#include "rvkit/io/hub_address.hpp"
+#include "rvkit/supervisor/launch_file.hpp"
+#include "rvkit/supervisor/supervisor.hpp"
 
 namespace hub_tool {
 
-rvkit::ToolBody setup_run(CLI::App&, rvkit::CommonOptions&) {
-  return []() -> int { throw rvkit::Error("hub run: not implemented yet"); };
+namespace {
+
+struct RunOptions {
+  std::string file;
+  std::vector<std::string> sets;
+  std::optional<int> http_port;
+  std::string control;
+};
+
+std::map<std::string, std::string> parse_sets(const std::vector<std::string>& sets) {
+  std::map<std::string, std::string> vars;
+  for (auto& s : sets) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw rvkit::OptionError(fmt::format("--set: expected NAME=VALUE, got '{}'", s));
+    vars[s.substr(0, eq)] = s.substr(eq + 1);
+  }
+  return vars;
+}
+
+}  // namespace
+
+rvkit::ToolBody setup_run(CLI::App& cmd, rvkit::CommonOptions& common) {
+  auto o = std::make_shared<RunOptions>();
+  cmd.add_option("FILE", o->file, "The launch file (TOML, docs/launch.md)")->required();
+  cmd.add_option("--set", o->sets, "Set a variable of the file's [vars] table: NAME=VALUE (repeatable)");
+  cmd.add_option("--http", o->http_port, "Serve the status page on this TCP port (overrides [hub].http)")
+      ->check(CLI::Range(1, 65535));
+  cmd.add_option("--control", o->control, "The control socket's path (overrides [hub].control)");
+  cmd.fallthrough();  // -v, the tool's common flag, may follow `run FILE`
+  return [o, &common]() -> int {
+    std::map<std::string, std::string> vars = parse_sets(o->sets);
+    rvkit::supervisor::LaunchFile file;
+    try {
+      file = rvkit::supervisor::read_launch_file(o->file, vars);
+    } catch (const rvkit::supervisor::LaunchFileError& e) {
+      rvkit::log_line(e.what());
+      return 2;
+    }
+    if (o->http_port) file.hub.http_port = o->http_port;
+    if (!o->control.empty()) file.hub.control = o->control;
+    rvkit::supervisor::SupervisorOptions options;
+    options.hub_address = rvkit::hub_address();
+    options.verbose = common.verbose;
+    rvkit::supervisor::Supervisor supervisor(std::move(file), options);
+    // The control socket and the status page join the loop here (supervisor/poll_source.hpp) once
+    // they are built: supervisor.add_source(...).
+    return supervisor.run();
+  };
 }
 
 }  // namespace hub_tool
