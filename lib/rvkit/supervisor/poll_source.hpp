@@ -9,9 +9,9 @@
 // for the next round. wake_at_us() lets it ask for a round at a monotonic time (a client's
 // timeout, say) even if none of its descriptors becomes ready.
 //
-// FdPollSource adapts the simplest shape of such a server, a class with `int fd()` (one
-// descriptor, read events) and `void on_readable(Control&)`, so a server needs no knowledge of
-// this interface.
+// ServerPollSource adapts the shape the control socket and the status page have (socket_server.hpp:
+// add_pollfds(fds), on_ready(fd, revents, Control&), expire(now_us), next_expiry_us()), so those
+// servers need no knowledge of this interface.
 //
 // Single-threaded: called from the supervisor's event loop only.
 #pragma once
@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "rvkit/core/clock.hpp"
 #include "rvkit/supervisor/status.hpp"
 
 namespace rvkit::supervisor {
@@ -30,7 +31,8 @@ class PollSource {
   virtual ~PollSource() = default;
   // Appends the descriptors to wait on now (fd, events).
   virtual void add_fds(std::vector<pollfd>& fds) = 0;
-  // The entries add_fds appended, in the same order, after poll() filled in revents.
+  // After every poll(): the entries add_fds appended (maybe none), in the same order, with
+  // revents filled in. Called every round, so a source may also act on time (wake_at_us).
   virtual void on_poll(const pollfd* fds, size_t count, Control& control) = 0;
   // A monotonic time (rvkit/core/clock.hpp: mono_us) by which the loop should come round again;
   // 0 for none.
@@ -38,15 +40,16 @@ class PollSource {
 };
 
 template <class Server>
-class FdPollSource : public PollSource {
+class ServerPollSource : public PollSource {
  public:
-  explicit FdPollSource(Server& server) : server_(server) {}
-  void add_fds(std::vector<pollfd>& fds) override {
-    if (server_.fd() >= 0) fds.push_back(pollfd{server_.fd(), POLLIN, 0});
-  }
+  explicit ServerPollSource(Server& server) : server_(server) {}
+  void add_fds(std::vector<pollfd>& fds) override { server_.add_pollfds(fds); }
   void on_poll(const pollfd* fds, size_t count, Control& control) override {
-    if (count > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) server_.on_readable(control);
+    for (size_t i = 0; i < count; ++i)
+      if (fds[i].revents != 0) server_.on_ready(fds[i].fd, fds[i].revents, control);
+    server_.expire(mono_us());
   }
+  int64_t wake_at_us() override { return server_.next_expiry_us(); }
 
  private:
   Server& server_;
