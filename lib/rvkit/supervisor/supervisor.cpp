@@ -34,6 +34,8 @@ constexpr int64_t kStallGraceUs = 3'000'000;
 constexpr int64_t kReportStaleUs = 2'000'000;
 constexpr int64_t kReportDeadUs = 5'000'000;  // ... and this old: restart the hub
 constexpr int64_t kProbeRetryUs = 100'000;
+// A second stop signal sooner than this after the first is the same request, not a second Ctrl-C.
+constexpr int64_t kRepeatedSignalUs = 300'000;
 // At most this much of one process's output is read per round, so one chatty process cannot keep
 // the loop from the others.
 constexpr size_t kReadPerRound = 65536;
@@ -209,7 +211,10 @@ void Supervisor::advance(int64_t now) {
     bool all_ended = !children_.empty() && std::all_of(children_.begin(), children_.end(), [](auto& c) {
       return ended_state(c->state) && !c->stopped_by_control;
     });
-    if (all_ended) begin_shutdown("every process has ended", now);
+    if (all_ended) {
+      log_line("every process has ended: stopping");
+      begin_shutdown(now);
+    }
   }
   if (stopping_) advance_shutdown(now);
   for (Child* c : all()) escalate_stop(*c, now);
@@ -294,7 +299,11 @@ void Supervisor::on_signals(int64_t now) {
       child = true;
     } else if (!stopping_) {
       log_line(fmt::format("{}: stopping everything (again to kill at once)", signal_name(sig)));
-      begin_shutdown(signal_name(sig), now);
+      begin_shutdown(now);
+      first_stop_signal_us_ = now;
+    } else if (now - first_stop_signal_us_ < kRepeatedSignalUs) {
+      // The same request twice (timeout(1), for one, signals its child and then its group):
+      // not a person's second Ctrl-C.
     } else {
       log_line(fmt::format("{} while stopping: killing everything now", signal_name(sig)));
       kill_everything();
@@ -628,10 +637,9 @@ void Supervisor::escalate_stop(Child& c, int64_t now) {
   if (next != SIGKILL) wake_at(c.stop_next_us);
 }
 
-void Supervisor::begin_shutdown(const std::string& why, int64_t now) {
+void Supervisor::begin_shutdown(int64_t now) {
   if (stopping_) return;
   stopping_ = true;
-  if (options_.verbose) log_line("stopping: " + why);
   systemd_->stopping();
   for (Child* c : all())
     if (!c->running() && !ended_state(c->state)) c->state = ProcessState::Stopped;  // Waiting, Backoff
@@ -740,7 +748,7 @@ std::string Supervisor::stop(const std::string& name) {
   int64_t now = mono_us();
   if (name.empty()) {
     if (!stopping_) log_line("stop requested: stopping everything");
-    begin_shutdown("stop requested", now);
+    begin_shutdown(now);
     return "";
   }
   Child* c = find(name);

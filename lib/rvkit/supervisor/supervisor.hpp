@@ -98,7 +98,7 @@ class Supervisor final : public Control {
   void on_notify(Child& c, int64_t now);
   void request_stop(Child& c, AfterStop after, int64_t now);
   void escalate_stop(Child& c, int64_t now);
-  void begin_shutdown(const std::string& why, int64_t now);
+  void begin_shutdown(int64_t now);  // the caller has said why
   void advance_shutdown(int64_t now);
   void kill_everything();
   bool finished() const;
@@ -130,6 +130,7 @@ class Supervisor final : public Control {
   int64_t wake_us_ = 0;
   int64_t start_us_ = 0;
   bool stopping_ = false;
+  int64_t first_stop_signal_us_ = 0;
   bool told_systemd_ready_ = false;
   bool warned_hub_slow_ = false;
 };
