@@ -1,7 +1,8 @@
 # hub run with its message hub: a camera publishing on the hub and a probe subscribed to it. The
 # probe waits for the camera's first frame on the hub (ready = { topic }); after kill -9 the camera
 # is back within 1 s and its frames resume; a SIGSTOPped camera is restarted by the stall watchdog
-# (the hub's report shows its topic silent); SIGINT stops everything, the hub last.
+# (the hub's report shows its topic silent); a killed hub is restarted and the frames flow again;
+# SIGINT stops everything, the hub last.
 source "$(dirname "$0")/lib/hub_run.bash"
 
 export RVKIT_HUB="ipc://$TMP/hub"
@@ -61,6 +62,20 @@ ok "a SIGSTOPped cam is restarted by the stall watchdog"
 n=$(frames)
 eventually 10 eval '[ "$(frames)" -ge $((n + 10)) ]' || fail "no frames after the stall restart"
 ok "frames resume after the stall restart"
+
+# kill -9 of the hub itself: restarted, the publisher and the subscriber reconnect, and the stall
+# watchdog does not take the hub's absence for a stalled camera.
+cam_starts=$(started_count cam)
+t0=$(now_ms)
+kill -9 "$(pid_of hub)"
+eventually 10 eval '[ "$(started_count hub)" -ge 2 ]' || fail "the hub was not restarted after kill -9"
+restart_ms=$(($(now_ms) - t0))
+[ "$restart_ms" -le 1000 ] || fail "the hub took $restart_ms ms to restart (limit 1000)"
+ok "the hub restarted $restart_ms ms after kill -9"
+n=$(frames)
+eventually 10 eval '[ "$(frames)" -ge $((n + 10)) ]' || fail "no frames after the hub's restart"
+ok "frames flow again through the restarted hub"
+expect_eq "$(started_count cam)" "$cam_starts" "cam was not restarted for the hub's absence"
 
 # SIGINT: the processes first, the hub last, nothing left, status 0.
 mapfile -t started < <(session_pids)

@@ -9,10 +9,14 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <regex>
@@ -379,4 +383,63 @@ TEST_CASE("supervisor loop: the environment and the hub address reach the proces
   INFO(r.text);
   // Without the hub, RVKIT_HUB is left as it was; systemd's socket is the supervisor's own.
   position(r.text, "env | hub=unset extra=yes notify=none\n");
+}
+
+TEST_CASE("supervisor loop: a notify process whose WATCHDOG=1 is late is restarted, and counted") {
+  // Ready at once, then one WATCHDOG=1, then silence: the watchdog (0.5 s) restarts it.
+  ProcessSpec quiet = sh("quiet", "exec python3 -c \"import os,socket,time; a=os.environ['NOTIFY_SOCKET']; "
+                                  "print('watchdog', os.environ.get('WATCHDOG_USEC'), flush=True); "
+                                  "s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); "
+                                  "s.sendto(b'READY=1', '\\0'+a[1:]); s.sendto(b'WATCHDOG=1', '\\0'+a[1:]); time.sleep(30)\"");
+  quiet.notify = true;
+  quiet.watchdog_s = 0.5;
+  quiet.ready.kind = Readiness::Kind::Notify;
+  quiet.restart = RestartPolicy::OnFailure;  // the watchdog's restart counts as a failure
+  quiet.limit.restarts = 1;
+  Run r = run(launch({quiet}));
+  INFO(r.text);
+  CHECK(r.status == 1);
+  position(r.text, "quiet | watchdog 500000\n");
+  CHECK(count(r.text, "rvkit: quiet: watchdog: no WATCHDOG=1 for 0.5 s; restarting\n") == 2);
+  position(r.text, "rvkit: quiet: failed: more than 1 restart within 60 s");
+}
+
+TEST_CASE("supervisor loop: under systemd, READY=1 once everything started, STOPPING=1 when it stops") {
+  // Stands in for systemd: the socket NOTIFY_SOCKET names.
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string name = "rvkit-test-systemd-" + std::to_string(::getpid());
+  std::memcpy(addr.sun_path + 1, name.data(), name.size());
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), socklen_t(offsetof(sockaddr_un, sun_path) + 1 + name.size())) == 0);
+  ::setenv("NOTIFY_SOCKET", ("@" + name).c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "200000", 1);
+  ProcessSpec p = sh("p", "echo NOTIFY_SOCKET=${NOTIFY_SOCKET:-none} WATCHDOG_USEC=${WATCHDOG_USEC:-none}; sleep 30");
+  struct StopLater : PollSource {
+    int64_t at = rvkit::mono_us() + 600'000;
+    bool done = false;
+    void add_fds(std::vector<pollfd>&) override {}
+    int64_t wake_at_us() override { return done ? 0 : at; }
+    void on_poll(const pollfd*, size_t, Control& c) override {
+      if (!done && rvkit::mono_us() >= at) {
+        done = true;
+        c.stop("");
+      }
+    }
+  } stopper;
+  Run r = run(launch({p}), {&stopper});
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+  INFO(r.text);
+  std::vector<std::string> got;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) got.emplace_back(buf, size_t(n));
+  ::close(fd);
+  REQUIRE(got.size() >= 3);
+  CHECK(got.front().rfind("READY=1\nSTATUS=", 0) == 0);
+  CHECK(got.back() == "STOPPING=1");
+  CHECK(std::count(got.begin(), got.end(), std::string("WATCHDOG=1")) >= 2);  // every 0.1 s for 0.6 s
+  // The process does not see the supervisor's socket.
+  position(r.text, "p | NOTIFY_SOCKET=none WATCHDOG_USEC=none\n");
 }

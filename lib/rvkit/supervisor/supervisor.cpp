@@ -500,6 +500,7 @@ void Supervisor::mark_ready(Child& c, int64_t now) {
   if (c.state != ProcessState::Starting) return;
   c.probe.close();
   c.state = ProcessState::Ready;
+  c.last_watchdog_us = std::max(c.last_watchdog_us, now);
   if (!c.ready_for_dependents || options_.verbose)
     say(c, fmt::format("ready after {:.1f} s", seconds(now - c.started_us)));
   c.ready_for_dependents = true;
@@ -538,7 +539,9 @@ void Supervisor::check_stalls(Child& c, int64_t now) {
 void Supervisor::check_watchdog(Child& c, int64_t now) {
   const ProcessSpec& spec = c.spec();
   if (!spec.notify || spec.watchdog_s <= 0 || !c.running()) return;
-  if (c.state == ProcessState::Stopping) return;
+  // As under systemd, the watchdog runs once the process is up: for ready = "notify", from READY=1
+  // (until then its readiness timeout applies).
+  if (c.state == ProcessState::Stopping || c.state == ProcessState::Starting) return;
   int64_t deadline = c.last_watchdog_us + micros(spec.watchdog_s);
   if (now < deadline) return wake_at(deadline);
   c.reason = fmt::format("watchdog: no WATCHDOG=1 for {:g} s", spec.watchdog_s);
