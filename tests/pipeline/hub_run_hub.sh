@@ -33,6 +33,9 @@ probe_line=$(grep -n '^hub: probe: started ' "$TMP/run.err" | head -n 1 | cut -d
 [ -n "$probe_line" ] && [ "$probe_line" -gt "$ready_line" ] || fail "probe started before cam was ready"
 ok "probe started after cam's first frame reached the hub"
 frames() { lines_of probe | grep -c '"type":"frame"' || true; }
+# The supervisor forks its children, so it must never have started a thread (HELPER-11 item 5).
+expect_eq "$(ls "/proc/$HUB_PID/task" | wc -l)" 1 "hub run is one thread"
+
 eventually 10 eval '[ "$(frames)" -ge 10 ]' || fail "probe received no frames through the hub"
 ok "frames flow from cam through the hub to probe"
 
