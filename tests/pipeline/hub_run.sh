@@ -95,7 +95,7 @@ expect_eq "$(lines_of counter | tail -n 1)" "no newline" "counter's partial last
 grep -Eq '^hub: sleeper: stopped \(signal 2 \(SIGINT\)\)$' "$TMP/run.err" || fail "sleeper was not stopped by SIGINT"
 ok "sleeper stopped by SIGINT"
 grep -Eq '^hub: NAME +RESTARTS +LAST EXIT$' "$TMP/run.err" || fail "no summary"
-grep -Eq '^hub: crasher +2 +exit 3 \(failed: ' "$TMP/run.err" || fail "the summary does not show crasher failed"
+grep -Eq '^hub: crasher +2 +exit 3 \(failed\)$' "$TMP/run.err" || fail "the summary does not show crasher failed"
 grep -Eq '^hub: sleeper +1 +signal 2 \(SIGINT\)$' "$TMP/run.err" || fail "the summary does not show sleeper's restart"
 ok "the summary lists restarts and last exits"
 done_testing

@@ -1,6 +1,6 @@
 // The parts of `hub run`'s supervisor that need no event loop: the line splitter and log ring
-// (log_sink.hpp), the hub's report (hub_report.hpp), spawning (spawn.hpp), the restart tracker
-// (child.hpp) and notify messages (notify_socket.hpp).
+// (log_sink.hpp), the hub's report (hub_report.hpp), spawning (spawn.hpp) and notify messages
+// (notify_socket.hpp).
 #include "test_util.hpp"
 
 #include <fcntl.h>
@@ -12,10 +12,10 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "rvkit/supervisor/child.hpp"
 #include "rvkit/supervisor/hub_report.hpp"
 #include "rvkit/supervisor/log_sink.hpp"
 #include "rvkit/supervisor/notify_socket.hpp"
+#include "rvkit/supervisor/restart_policy.hpp"
 #include "rvkit/supervisor/spawn.hpp"
 
 using namespace rvkit::supervisor;
@@ -175,7 +175,7 @@ TEST_CASE("supervisor spawn_process: one pipe for stdout and stderr, in order, o
   std::string pid = std::to_string(s.pid);
   CHECK(out.find("pg=" + pid + " pid=" + pid) != std::string::npos);
   CHECK(out.find("stdin=eof") != std::string::npos);  // stdin is /dev/null, never the terminal
-  CHECK(describe_wait_status(status) == "exit 3");
+  CHECK(to_string(exit_status_from_wait(status)) == "exit 3");
 }
 
 TEST_CASE("supervisor spawn_process: environment, cwd, affinity and nice reach the child") {
@@ -196,7 +196,7 @@ TEST_CASE("supervisor spawn_process: environment, cwd, affinity and nice reach t
   CHECK(out.find("\n7\n") != std::string::npos);
   // 0, 1, 2 and the one ls opens to list them: nothing of the parent's leaks into the child.
   CHECK(out.find("\n4\n") != std::string::npos);
-  CHECK(describe_wait_status(status) == "exit 0");
+  CHECK(to_string(exit_status_from_wait(status)) == "exit 0");
 }
 
 TEST_CASE("supervisor spawn_process: what cannot start is one line, and the child is reaped") {
@@ -229,34 +229,6 @@ TEST_CASE("supervisor spawn_process: the report pipe becomes fd 3") {
   CHECK(::read(p[0], buf, sizeof buf) == 7);
   CHECK(std::string(buf) == "report\n");
   ::close(p[0]);
-}
-
-TEST_CASE("supervisor describe_wait_status names the signal") {
-  CHECK(describe_wait_status(9) == "signal 9 (SIGKILL)");  // as waitpid() encodes a SIGKILL death
-  CHECK(describe_wait_status(2) == "signal 2 (SIGINT)");
-  CHECK(describe_wait_status(1 << 8) == "exit 1");
-}
-
-TEST_CASE("supervisor RestartTracker: exponential backoff, reset after a stable run, a limit in a window") {
-  Backoff b;
-  b.first_s = 0.1;
-  b.factor = 2;
-  b.max_s = 0.5;
-  b.reset_after_s = 10;
-  RestartLimit l;
-  l.restarts = 5;
-  l.window_s = 60;
-  RestartTracker t(b, l);
-  CHECK(*t.next_delay(0, 1) == doctest::Approx(0.1));
-  CHECK(*t.next_delay(1, 1) == doctest::Approx(0.2));
-  CHECK(*t.next_delay(2, 1) == doctest::Approx(0.4));
-  CHECK(*t.next_delay(3, 1) == doctest::Approx(0.5));  // capped
-  CHECK(*t.next_delay(4, 20) == doctest::Approx(0.1));  // it had stayed up: the backoff starts again
-  CHECK_FALSE(t.next_delay(5, 1).has_value());          // a sixth restart within 60 s: failed
-  CHECK(*t.next_delay(61, 1) == doctest::Approx(0.2));  // the first restart left the window
-  CHECK(t.limit_text() == "5 restarts within 60 s");
-  t.reset();
-  CHECK(*t.next_delay(62, 1) == doctest::Approx(0.1));
 }
 
 TEST_CASE("supervisor parse_notify_message") {

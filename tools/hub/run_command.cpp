@@ -3,16 +3,12 @@
 // Reads the whole file first (a bad one is one line and exit 2, with nothing started), then hands
 // it to the supervisor's event loop (rvkit/supervisor/supervisor.hpp), which runs until everything
 // has stopped and says by its exit status whether anything failed.
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "commands.hpp"
-#include "rvkit/core/option_error.hpp"
 #include "rvkit/io/hub_address.hpp"
 #include "rvkit/supervisor/launch_file.hpp"
 #include "rvkit/supervisor/supervisor.hpp"
@@ -28,17 +24,6 @@ struct RunOptions {
   std::string control;
 };
 
-std::map<std::string, std::string> parse_sets(const std::vector<std::string>& sets) {
-  std::map<std::string, std::string> vars;
-  for (auto& s : sets) {
-    size_t eq = s.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw rvkit::OptionError(fmt::format("--set: expected NAME=VALUE, got '{}'", s));
-    vars[s.substr(0, eq)] = s.substr(eq + 1);
-  }
-  return vars;
-}
-
 }  // namespace
 
 rvkit::ToolBody setup_run(CLI::App& cmd, rvkit::CommonOptions& common) {
@@ -50,10 +35,11 @@ rvkit::ToolBody setup_run(CLI::App& cmd, rvkit::CommonOptions& common) {
   cmd.add_option("--control", o->control, "The control socket's path (overrides [hub].control)");
   cmd.fallthrough();  // -v, the tool's common flag, may follow `run FILE`
   return [o, &common]() -> int {
-    std::map<std::string, std::string> vars = parse_sets(o->sets);
     rvkit::supervisor::LaunchFile file;
     try {
-      file = rvkit::supervisor::read_launch_file(o->file, vars);
+      rvkit::supervisor::LaunchOptions launch;
+      for (auto& s : o->sets) rvkit::supervisor::add_set_option(launch.vars, s);
+      file = rvkit::supervisor::read_launch_file(o->file, launch);
     } catch (const rvkit::supervisor::LaunchFileError& e) {
       rvkit::log_line(e.what());
       return 2;

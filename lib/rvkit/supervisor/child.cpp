@@ -5,36 +5,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 
-#include <fmt/format.h>
-
-#include "rvkit/supervisor/spawn.hpp"
 
 namespace rvkit::supervisor {
 
-std::optional<double> RestartTracker::next_delay(double now_s, double uptime_s) {
-  if (uptime_s >= backoff_.reset_after_s) consecutive_ = 0;
-  while (!times_s_.empty() && now_s - times_s_.front() > limit_.window_s) times_s_.pop_front();
-  if (int(times_s_.size()) >= limit_.restarts) return std::nullopt;
-  times_s_.push_back(now_s);
-  double delay = std::min(backoff_.first_s * std::pow(backoff_.factor, consecutive_), backoff_.max_s);
-  ++consecutive_;
-  return std::max(delay, 0.0);
-}
-
-void RestartTracker::reset() {
-  consecutive_ = 0;
-  times_s_.clear();
-}
-
-std::string RestartTracker::limit_text() const {
-  return fmt::format("{} restart{} within {:g} s", limit_.restarts, limit_.restarts == 1 ? "" : "s",
-                     limit_.window_s);
-}
-
 Child::Child(ProcessSpec spec, size_t index, size_t log_lines, bool is_hub)
-    : restarts_policy(spec.backoff, spec.limit),
+    : tracker(spec),
       spec_(std::move(spec)),
       index_(index),
       is_hub_(is_hub),
@@ -80,7 +56,7 @@ void Child::read_output(LogSink& sink, size_t max_bytes) {
   }
 }
 
-std::string Child::ended(int status, LogSink& sink, pid_t& pgid) {
+pid_t Child::ended(LogSink& sink) {
   // What it started in its group (a pipeline's other commands) ends with it: killed first, so that
   // nothing writes on while the pipe is drained below.
   if (pid_ > 0) ::kill(-pid_, SIGKILL);
@@ -90,11 +66,11 @@ std::string Child::ended(int status, LogSink& sink, pid_t& pgid) {
   splitter_.flush(lines);
   print_lines(lines, sink);
   close_output();
-  pgid = pid_;
+  pid_t pgid = pid_;
   pid_ = 0;
   probe.close();
   notify.reset();
-  return describe_wait_status(status);
+  return pgid;
 }
 
 void Child::signal_group(int sig) {

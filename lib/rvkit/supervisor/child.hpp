@@ -5,15 +5,14 @@
 // end of its output pipe with the line splitter and the last lines kept for `hub logs`, when it
 // started, its restarts and last exit, and the bookkeeping of a stop in progress (which signal was
 // sent when) and of its readiness (port probe, notify socket). The decisions (when to start, stop,
-// restart) are the Supervisor's (supervisor.hpp); Child does the mechanics of one process: reading
-// its output into lines, signalling its group, describing its exit.
+// restart) are the Supervisor's (supervisor.hpp), with the RestartTracker's (restart_policy.hpp);
+// Child does the mechanics of one process: reading its output into lines, signalling its group.
 //
 // Single-threaded: owned by the Supervisor's event loop.
 #pragma once
 #include <sys/types.h>
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,28 +22,10 @@
 #include "rvkit/supervisor/log_sink.hpp"
 #include "rvkit/supervisor/notify_socket.hpp"
 #include "rvkit/supervisor/readiness.hpp"
+#include "rvkit/supervisor/restart_policy.hpp"
 #include "rvkit/supervisor/status.hpp"
 
 namespace rvkit::supervisor {
-
-// The backoff and the restart limit of one process. (A minimal private version until launch's
-// restart_policy.hpp lands; the Supervisor only calls these three members.)
-class RestartTracker {
- public:
-  RestartTracker(Backoff backoff, RestartLimit limit) : backoff_(backoff), limit_(limit) {}
-  // The process ended after `uptime_s` and should be restarted at `now_s` (seconds, monotonic):
-  // the delay before the restart, or nullopt when that would exceed the limit (the process fails).
-  std::optional<double> next_delay(double now_s, double uptime_s);
-  void reset();  // a manual restart forgives what came before
-  // The limit as words, for the line that says a process failed: "3 restarts within 60 s".
-  std::string limit_text() const;
-
- private:
-  Backoff backoff_;
-  RestartLimit limit_;
-  int consecutive_ = 0;         // restarts since the last stable run (the backoff's exponent)
-  std::deque<double> times_s_;  // restarts within the window
-};
 
 // What to do when a process the supervisor is stopping has exited.
 enum class AfterStop {
@@ -75,18 +56,16 @@ class Child {
   // keeps them for logs(). Closes the pipe at its end (then flushing a partial line).
   void read_output(LogSink& sink, size_t max_bytes = 65536);
   // The run ended with waitpid() `status`: reads what is left in the pipe (non-blocking), flushes a
-  // partial line, closes the pipe, kills what is left of its process group and returns the exit as
-  // words ("exit 1"). The process group id is returned through `pgid` for the orphan guard.
-  std::string ended(int status, LogSink& sink, pid_t& pgid);
+  // partial line, closes the pipe and kills what is left of its process group. Returns the process
+  // group id (for the orphan guard).
+  pid_t ended(LogSink& sink);
   // Sends `sig` to the whole process group (then SIGCONT, so a stopped process can act on it).
   void signal_group(int sig);
   std::vector<std::string> logs(size_t n) const { return ring_.last(n); }
 
   // The supervisor's bookkeeping, read and written by it.
   ProcessState state = ProcessState::Waiting;
-  RestartTracker restarts_policy;
-  int restarts = 0;
-  bool attempted = false;  // a start was tried before (the next one is a restart)
+  RestartTracker tracker;  // restart, backoff and limit (restart_policy.hpp)
   std::string last_exit;   // "exit 1", "signal 9 (SIGKILL)", "cannot run 'x': ..."
   bool last_exit_failed = false;
   std::string reason;      // why it was last restarted or failed

@@ -250,14 +250,4 @@ std::vector<std::string> make_environment(const std::vector<std::string>& remove
   return env;
 }
 
-std::string describe_wait_status(int status) {
-  if (WIFEXITED(status)) return fmt::format("exit {}", WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    int sig = WTERMSIG(status);
-    const char* abbrev = ::sigabbrev_np(sig);
-    return abbrev ? fmt::format("signal {} (SIG{})", sig, abbrev) : fmt::format("signal {}", sig);
-  }
-  return fmt::format("status {}", status);
-}
-
 }  // namespace rvkit::supervisor

@@ -54,7 +54,4 @@ std::string own_binary_dir();
 std::vector<std::string> make_environment(const std::vector<std::string>& remove,
                                           const std::vector<std::string>& set);
 
-// "exit 1", "signal 9 (SIGKILL)" for a waitpid() status (status.hpp's last_exit).
-std::string describe_wait_status(int status);
-
 }  // namespace rvkit::supervisor

@@ -367,8 +367,6 @@ void Supervisor::start_waiting(int64_t now) {
 
 void Supervisor::start_child(Child& c, int64_t now) {
   const ProcessSpec& spec = c.spec();
-  if (c.attempted) ++c.restarts;
-  c.attempted = true;
   SpawnRequest request;
   request.supervisor_pid = ::getpid();
   request.cwd = spec.cwd;
@@ -396,11 +394,7 @@ void Supervisor::start_child(Child& c, int64_t now) {
     auto program = spec.cmd.empty() ? std::nullopt : find_program(spec.cmd[0], options_.binary_dir, path);
     if (!program) {
       std::string what = spec.cmd.empty() ? "" : spec.cmd[0];
-      std::string error = fmt::format("cannot run '{}': No such file or directory", what);
-      say(c, error);
-      c.last_exit = error;
-      after_end(c, /*failure=*/true, 0, now);
-      return;
+      return cannot_start(c, fmt::format("cannot run '{}': No such file or directory", what), now);
     }
     request.program = *program;
   }
@@ -408,10 +402,7 @@ void Supervisor::start_child(Child& c, int64_t now) {
   try {
     c.notify = spec.notify ? std::make_unique<NotifySocket>(spec.name) : nullptr;
   } catch (const Error& e) {
-    log_line(e.what());
-    c.last_exit = e.what();
-    after_end(c, true, 0, now);
-    return;
+    return cannot_start(c, e.what(), now);
   }
   if (c.notify) {
     set.push_back("NOTIFY_SOCKET=" + c.notify->address());
@@ -437,15 +428,10 @@ void Supervisor::start_child(Child& c, int64_t now) {
   if (options_.verbose) say(c, "running " + command_line(request.argv));
   Spawned s = spawn_process(request);
   if (report_w >= 0) ::close(report_w);
-  if (!s.error.empty()) {
-    say(c, s.error);
-    c.last_exit = s.error;
-    c.notify.reset();
-    after_end(c, true, 0, now);
-    return;
-  }
+  if (!s.error.empty()) return cannot_start(c, s.error, now);
   guard_->add(s.pid);
   c.started(s.pid, s.output_fd, now);
+  c.tracker.started(seconds(now));
   c.last_watchdog_us = now;
   c.after_stop = AfterStop::None;
   c.stop_signal = 0;
@@ -561,10 +547,9 @@ void Supervisor::check_hub_report(int64_t now) {
 // ------------------------------------------------------------------ ending
 
 void Supervisor::on_exit(Child& c, int status, int64_t now) {
-  pid_t pgid = 0;
-  std::string how = c.ended(status, *sink_, pgid);
-  guard_->remove(pgid);
-  c.last_exit = how;
+  guard_->remove(c.ended(*sink_));
+  ExitStatus how = exit_status_from_wait(status);
+  c.last_exit = to_string(how);
   if (c.is_hub()) {
     if (report_fd_ >= 0) read_report(now);
     report_->reset();
@@ -573,51 +558,65 @@ void Supervisor::on_exit(Child& c, int status, int64_t now) {
   AfterStop after = c.after_stop;
   c.after_stop = AfterStop::None;
   c.stop_signal = 0;
-  double uptime = seconds(now - c.started_us);
   if (stopping_ || after == AfterStop::Stay) {
+    c.tracker.stop_requested();
+    c.tracker.exited(seconds(now), how);
     c.state = ProcessState::Stopped;
     c.last_exit_failed = false;
-    say(c, fmt::format("stopped ({})", how));
+    say(c, fmt::format("stopped ({})", c.last_exit));
     return;
   }
-  say(c, fmt::format("exited ({})", how));
-  if (after == AfterStop::RestartNow) {
-    start_child(c, now);
-    return;
-  }
-  bool failure = after == AfterStop::RestartPolicy || !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  if (after == AfterStop::None) c.reason = how;
-  after_end(c, failure, uptime, now);
+  say(c, fmt::format("exited ({})", c.last_exit));
+  if (after == AfterStop::None) c.reason = c.last_exit;
+  // Stopped for a stall or a late watchdog: a failure, however the process then exited.
+  if (after == AfterStop::RestartPolicy && how.success()) how = ExitStatus{1, 0};
+  decide(c, how, now);
 }
 
-void Supervisor::after_end(Child& c, bool failure, double uptime_s, int64_t now) {
-  c.last_exit_failed = failure;
-  c.state = ProcessState::Stopped;
-  RestartPolicy policy = c.spec().restart;
-  bool restart = !stopping_ && (policy == RestartPolicy::Always || (policy == RestartPolicy::OnFailure && failure));
-  if (!restart) {
-    if (failure) {
+void Supervisor::cannot_start(Child& c, const std::string& error, int64_t now) {
+  say(c, error);
+  c.last_exit = error;
+  c.reason = error;
+  c.notify.reset();
+  decide(c, ExitStatus{127, 0}, now);  // 127: what a shell says of a command it cannot run
+}
+
+void Supervisor::decide(Child& c, const ExitStatus& how, int64_t now) {
+  RestartDecision d = c.tracker.exited(seconds(now), how);
+  c.last_exit_failed = !how.success();
+  switch (d.action) {
+    case RestartDecision::Action::Restart:
+      c.state = ProcessState::Backoff;
+      c.restart_at_us = now + micros(d.delay_s);
+      say(c, fmt::format("restarting in {:g} s ({})", d.delay_s, c.reason.empty() ? c.last_exit : c.reason));
+      wake_at(c.restart_at_us);
+      return;
+    case RestartDecision::Action::Stop:
+      if (how.success()) {
+        c.state = ProcessState::Stopped;
+        return;
+      }
       c.state = ProcessState::Failed;
-      c.reason = c.last_exit;
-      say(c, fmt::format("failed ({}; restart = {})", c.last_exit, to_string(policy)));
+      c.reason = fmt::format("failed: {} (restart = {})", c.last_exit, to_string(c.spec().restart));
+      say(c, c.reason);
+      return;
+    case RestartDecision::Action::Fail: {
+      c.state = ProcessState::Failed;
+      // The tracker names the exit status; a start that failed has a better description.
+      c.reason = d.reason;
+      std::string tail = "then " + to_string(how);
+      if (c.reason.size() >= tail.size() && c.reason.compare(c.reason.size() - tail.size(), tail.size(), tail) == 0)
+        c.reason.replace(c.reason.size() - tail.size(), tail.size(), "then " + c.last_exit);
+      say(c, c.reason + "; not restarted");
+      return;
     }
-    return;
   }
-  std::optional<double> delay = c.restarts_policy.next_delay(seconds(now), uptime_s);
-  if (!delay) {
-    c.state = ProcessState::Failed;
-    c.reason = fmt::format("more than {}", c.restarts_policy.limit_text());
-    say(c, fmt::format("failed: {} (last: {}); not restarted", c.reason, c.last_exit));
-    return;
-  }
-  c.state = ProcessState::Backoff;
-  c.restart_at_us = now + micros(*delay);
-  say(c, fmt::format("restarting in {:g} s ({})", *delay, c.reason.empty() ? c.last_exit : c.reason));
-  wake_at(c.restart_at_us);
 }
 
 void Supervisor::request_stop(Child& c, AfterStop after, int64_t now) {
   c.after_stop = after;
+  if (after == AfterStop::Stay) c.tracker.stop_requested();
+  if (after == AfterStop::RestartNow) c.tracker.restart_requested();
   if (!c.running()) return;
   if (c.state == ProcessState::Stopping) return;  // already on its way (the signals escalate)
   c.state = ProcessState::Stopping;
@@ -657,6 +656,7 @@ void Supervisor::advance_shutdown(int64_t now) {
     any_process_running = true;
     if (c->state == ProcessState::Stopping) {
       c->after_stop = AfterStop::Stay;  // a restart in progress becomes a stop
+      c->tracker.stop_requested();
       continue;
     }
     bool dependent_running = std::any_of(children_.begin(), children_.end(), [&](auto& d) {
@@ -696,9 +696,9 @@ int Supervisor::summary() {
     std::string last = c->last_exit.empty() ? "-" : c->last_exit;
     if (c->state == ProcessState::Failed) {
       failed = true;
-      last += " (failed: " + c->reason + ")";
+      last += " (failed)";
     }
-    log_line(fmt::format("{:<{}}  {:>8}  {}", c->name(), width, c->restarts, last));
+    log_line(fmt::format("{:<{}}  {:>8}  {}", c->name(), width, c->tracker.restarts(), last));
   }
   return failed ? 1 : 0;
 }
@@ -714,7 +714,7 @@ std::vector<ProcessStatus> Supervisor::status() {
     s.state = c->state;
     s.pid = c->running() ? int(c->pid()) : 0;
     s.uptime_s = c->running() ? seconds(now - c->started_us) : 0;
-    s.restarts = c->restarts;
+    s.restarts = c->tracker.restarts();
     s.last_exit = c->last_exit;
     s.reason = c->reason;
     std::optional<int64_t> newest;
@@ -739,9 +739,8 @@ std::string Supervisor::restart(const std::string& name) {
   c->reason = "restart requested";
   if (c->running()) {
     request_stop(*c, AfterStop::RestartNow, now);
-    if (c->state == ProcessState::Stopping) c->after_stop = AfterStop::RestartNow;
   } else {
-    c->restarts_policy.reset();
+    c->tracker.restart_requested();  // a failed process may start again
     start_child(*c, now);
   }
   return "";
@@ -759,7 +758,6 @@ std::string Supervisor::stop(const std::string& name) {
   c->stopped_by_control = true;
   if (c->running()) {
     request_stop(*c, AfterStop::Stay, now);
-    c->after_stop = AfterStop::Stay;
   } else if (!ended_state(c->state)) {
     c->state = ProcessState::Stopped;
   }

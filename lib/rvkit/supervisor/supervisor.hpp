@@ -89,7 +89,8 @@ class Supervisor final : public Control {
   void start_waiting(int64_t now);
   void start_child(Child& c, int64_t now);
   void on_exit(Child& c, int status, int64_t now);
-  void after_end(Child& c, bool failure, double uptime_s, int64_t now);
+  void cannot_start(Child& c, const std::string& error, int64_t now);
+  void decide(Child& c, const ExitStatus& how, int64_t now);  // after an end: restart, stop or fail
   void check_readiness(Child& c, int64_t now);
   void mark_ready(Child& c, int64_t now);
   void check_stalls(Child& c, int64_t now);
