@@ -10,7 +10,10 @@
 
 #include "commands.hpp"
 #include "rvkit/io/hub_address.hpp"
+#include "rvkit/supervisor/control_server.hpp"
 #include "rvkit/supervisor/launch_file.hpp"
+#include "rvkit/supervisor/poll_source.hpp"
+#include "rvkit/supervisor/status_page.hpp"
 #include "rvkit/supervisor/supervisor.hpp"
 
 namespace hub_tool {
@@ -46,12 +49,27 @@ rvkit::ToolBody setup_run(CLI::App& cmd, rvkit::CommonOptions& common) {
     }
     if (o->http_port) file.hub.http_port = o->http_port;
     if (!o->control.empty()) file.hub.control = o->control;
-    rvkit::supervisor::SupervisorOptions options;
+    // The control socket and the status page first: one that cannot listen (another hub run has
+    // the socket, the port is taken) is an error before anything has started.
+    namespace sv = rvkit::supervisor;
+    sv::ControlServer control(file.hub.control);
+    std::unique_ptr<sv::StatusPage> page;
+    if (file.hub.http_port) page = std::make_unique<sv::StatusPage>("", *file.hub.http_port);
+    sv::SupervisorOptions options;
     options.hub_address = rvkit::hub_address();
     options.verbose = common.verbose;
-    rvkit::supervisor::Supervisor supervisor(std::move(file), options);
-    // The control socket and the status page join the loop here (supervisor/poll_source.hpp) once
-    // they are built: supervisor.add_source(...).
+    sv::Supervisor supervisor(std::move(file), options);
+    sv::ServerPollSource<sv::ControlServer> control_source(control);
+    supervisor.add_source(control_source);
+    std::unique_ptr<sv::ServerPollSource<sv::StatusPage>> page_source;
+    if (page) {
+      page_source = std::make_unique<sv::ServerPollSource<sv::StatusPage>>(*page);
+      supervisor.add_source(*page_source);
+    }
+    if (common.verbose) {
+      rvkit::log_line("control socket " + control.path());
+      if (page) rvkit::log_line("status page http://localhost:" + std::to_string(page->port()) + "/");
+    }
     return supervisor.run();
   };
 }

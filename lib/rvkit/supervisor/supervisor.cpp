@@ -20,6 +20,7 @@
 #include "rvkit/supervisor/log_sink.hpp"
 #include "rvkit/supervisor/notify_socket.hpp"
 #include "rvkit/supervisor/orphan_guard.hpp"
+#include "rvkit/supervisor/proc_stats.hpp"
 #include "rvkit/supervisor/spawn.hpp"
 
 namespace rvkit::supervisor {
@@ -36,6 +37,10 @@ constexpr int64_t kReportDeadUs = 5'000'000;  // ... and this old: restart the h
 constexpr int64_t kProbeRetryUs = 100'000;
 // A second stop signal sooner than this after the first is the same request, not a second Ctrl-C.
 constexpr int64_t kRepeatedSignalUs = 300'000;
+constexpr int64_t kFinalRoundsUs = 100'000;
+// CPU % and RSS of each process group (hub status) are sampled this often: the kernel counts CPU
+// time in 10 ms ticks, so a shorter interval would be coarse.
+constexpr int64_t kUsageIntervalUs = 1'000'000;
 // At most this much of one process's output is read per round, so one chatty process cannot keep
 // the loop from the others.
 constexpr size_t kReadPerRound = 65536;
@@ -96,6 +101,7 @@ Supervisor::Supervisor(LaunchFile file, SupervisorOptions options)
     names.push_back(file_.processes[i].name);
   }
   sink_ = std::make_unique<LogSink>(names, options_.log_fd);
+  usage_ = std::make_unique<ProcessGroupStats>();
   report_ = std::make_unique<HubReport>();
   guard_ = std::make_unique<OrphanGuard>();
   systemd_ = std::make_unique<SystemdNotifier>();
@@ -182,6 +188,13 @@ int Supervisor::run() {
     if (finished()) break;
     poll_once(now);
   }
+  // The reply to a `hub stop` may still be on its way to the client: a few more rounds for the
+  // sources alone (bounded: a client that does not read is not waited for).
+  for (int64_t end = mono_us() + kFinalRoundsUs; !sources_.empty() && mono_us() < end;) {
+    wake_us_ = std::min(end, mono_us() + 20'000);
+    for (PollSource* s : sources_) wake_at(s->wake_at_us());
+    poll_once(mono_us());
+  }
   int status = summary();
   guard_.reset();  // the guard's list is empty: it just exits
   teardown();
@@ -217,6 +230,14 @@ void Supervisor::advance(int64_t now) {
     }
   }
   if (stopping_) advance_shutdown(now);
+  if (now >= next_usage_us_) {
+    std::vector<pid_t> groups;
+    for (Child* c : all())
+      if (c->running()) groups.push_back(c->pid());
+    usage_->sample(groups, now);
+    next_usage_us_ = now + kUsageIntervalUs;
+  }
+  wake_at(next_usage_us_);
   for (Child* c : all()) escalate_stop(*c, now);
   wake_at(systemd_->watchdog(now));
   for (PollSource* s : sources_) wake_at(s->wake_at_us());
@@ -715,6 +736,11 @@ std::vector<ProcessStatus> Supervisor::status() {
     s.pid = c->running() ? int(c->pid()) : 0;
     s.uptime_s = c->running() ? seconds(now - c->started_us) : 0;
     s.restarts = c->tracker.restarts();
+    if (c->running()) {
+      GroupUsage u = usage_->usage(c->pid());
+      s.cpu_percent = u.cpu_percent;
+      s.rss_bytes = u.rss_bytes;
+    }
     s.last_exit = c->last_exit;
     s.reason = c->reason;
     std::optional<int64_t> newest;
@@ -771,7 +797,7 @@ std::vector<std::string> Supervisor::logs(const std::string& name, size_t lines,
     return {};
   }
   error.clear();
-  return c->logs(lines);
+  return c->logs(lines == 0 ? SIZE_MAX : lines);  // 0: all that are kept
 }
 
 }  // namespace rvkit::supervisor

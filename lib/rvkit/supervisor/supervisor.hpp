@@ -39,6 +39,7 @@ class LogSink;
 class HubReport;
 class OrphanGuard;
 class SystemdNotifier;
+class ProcessGroupStats;
 
 struct SupervisorOptions {
   std::string hub_address;                      // RVKIT_HUB for the hub and every process ("" = unchanged)
@@ -118,6 +119,8 @@ class Supervisor final : public Control {
   std::unique_ptr<HubReport> report_;
   std::unique_ptr<OrphanGuard> guard_;
   std::unique_ptr<SystemdNotifier> systemd_;
+  std::unique_ptr<ProcessGroupStats> usage_;  // CPU and RSS of each process group
+  int64_t next_usage_us_ = 0;
   std::vector<PollSource*> sources_;
   std::vector<pollfd> fds_;
   std::vector<PollSlot> slots_;

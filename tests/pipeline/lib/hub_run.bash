@@ -4,10 +4,12 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
 # start_hub_run FILE [ARGS...]: runs `hub run FILE ARGS...` in a new session, its stdout in
-# $TMP/run.out and its stderr (every line of its processes and its own) in $TMP/run.err; sets
+# $TMP/run.out and its stderr (every line of its processes and its own) in $TMP/run.err, its
+# control socket $CONTROL (not the default, which a hub run of another test may hold); sets
 # HUB_PID (also the session id) and waits until it catches SIGINT.
+CONTROL="$TMP/hub.sock"
 start_hub_run() {
-  setsid hub run "$@" >"$TMP/run.out" 2>"$TMP/run.err" &
+  setsid hub run "$@" --control "$CONTROL" >"$TMP/run.out" 2>"$TMP/run.err" &
   HUB_PID=$!
   PIDS+=($HUB_PID)
   wait_sigint_handlers "$HUB_PID"
