@@ -6,17 +6,20 @@
 // (with backoff, up to a limit after which a process is failed and the rest keep running), and on
 // SIGINT, SIGTERM, SIGHUP or a `stop` from the control socket stops everything: the dependents of a
 // process before it, each with SIGINT to its process group, SIGTERM after its stop_timeout, SIGKILL
-// after it again, the hub last. A second SIGINT kills everything at once. run() then prints a
-// summary (name, restarts, last exit) and returns the exit status: 0 if nothing failed, else 1.
-// When every process has ended on its own and none is to be restarted, it stops as well.
+// after it again, the hub last. A second SIGINT (not a repeat within 300 ms) kills everything at
+// once. run() then prints a summary (name, restarts, last exit) and returns the exit status: 0 if
+// nothing failed, else 1. When every process has ended on its own and none is to be restarted, it
+// stops as well.
 //
-// Threads: none, ever. The supervisor forks its children, so it runs in the one thread of a
-// process that links no ZeroMQ (HELPER-11 item 5): one poll() waits on a signalfd (SIGCHLD and the
-// stop signals, blocked while run() runs), the children's output pipes, the hub's report pipe,
-// port probes, notify sockets and the PollSources added (the control socket, the status page);
-// timers are deadlines on the monotonic clock. The supervisor is PR_SET_CHILD_SUBREAPER and reaps
-// every process that ends under it (waitpid(-1)), grandchildren included; OrphanGuard
-// (orphan_guard.hpp) kills every process group it started if it is itself killed.
+// Threads: none, ever. The supervisor forks its children, so it runs in the one thread of its
+// process (HELPER-11 item 5): this module links no ZeroMQ, and `hub run` creates no ZeroMQ context
+// (the hub binary has libzmq for `hub serve`, which runs as a child). One poll() waits on a
+// signalfd (SIGCHLD and the stop signals, blocked while run() runs), the children's output pipes,
+// the hub's report pipe, port probes, notify sockets and the PollSources added (the control
+// socket, the status page); timers are deadlines on the monotonic clock. The supervisor is
+// PR_SET_CHILD_SUBREAPER and reaps every process that ends under it (waitpid(-1)), grandchildren
+// included; OrphanGuard (orphan_guard.hpp) kills every process group it started if it is itself
+// killed.
 //
 // It implements Control (status.hpp), the requests of the control socket and the status page,
 // which call it from within the loop (PollSource::on_poll).
@@ -35,7 +38,6 @@
 
 namespace rvkit::supervisor {
 
-class LogSink;
 class HubReport;
 class OrphanGuard;
 class SystemdNotifier;
