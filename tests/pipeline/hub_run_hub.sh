@@ -38,6 +38,10 @@ expect_eq "$(ls "/proc/$HUB_PID/task" | wc -l)" 1 "hub run is one thread"
 
 eventually 10 eval '[ "$(frames)" -ge 10 ]' || fail "probe received no frames through the hub"
 ok "frames flow from cam through the hub to probe"
+# hub status shows how old cam's newest frame on the hub is (from the hub's report).
+age=$(hub status --json --control "$CONTROL" | jq -r '.[] | select(.name == "cam") | .last_message_age_s')
+[[ "$age" =~ ^[0-9.e-]+$ ]] && awk -v a="$age" 'BEGIN { exit !(a < 2) }' || fail "cam's last message age is '$age'"
+ok "hub status: cam's newest frame is $age s old"
 
 # kill -9: back within 1 s, and its frames reach the probe again.
 before=$(started_count cam)
