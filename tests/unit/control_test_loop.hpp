@@ -7,6 +7,9 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -14,14 +17,18 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "rvkit/core/clock.hpp"
 #include "rvkit/supervisor/status.hpp"
+
+extern char** environ;
 
 namespace controltest {
 
@@ -105,6 +112,55 @@ bool turn_until(Server& server, sv::Control& control, Cond cond, double seconds 
   }
   return cond();
 }
+
+// What a program run by run_while_serving() did.
+struct Run {
+  int status = -1;  // its exit status (-1: killed by a signal)
+  std::string out, err;
+};
+
+// Runs a program (stdout and stderr into files) while this thread turns the server's loop, for at
+// most `seconds`; the server's clients (curl, the hub tool, a browser) are other processes.
+template <class Server>
+Run run_while_serving(Server& server, sv::Control& c, const std::vector<std::string>& args, double seconds = 30) {
+  testutil::TempDir dir;
+  const std::string out = dir.file("stdout");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, dir.file("stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  REQUIRE_MESSAGE(rc == 0, "cannot run " << args[0] << ": " << std::strerror(rc));
+  int status = 0;
+  bool ended = turn_until(server, c, [&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, seconds);
+  if (!ended) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  REQUIRE_MESSAGE(ended, args[0] << " did not finish within " << seconds << " s");
+  return Run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, testutil::read_file(out),
+             testutil::read_file(dir.file("stderr"))};
+}
+
+// Sets an environment variable for one scope (the default control path reads XDG_RUNTIME_DIR;
+// programs run by run_while_serving() inherit it).
+struct ScopedEnv {
+  std::string name;
+  std::optional<std::string> old;
+  ScopedEnv(std::string n, const std::string& value) : name(std::move(n)) {
+    if (const char* v = std::getenv(name.c_str())) old = v;
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old) ::setenv(name.c_str(), old->c_str(), 1);
+    else ::unsetenv(name.c_str());
+  }
+};
 
 inline void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 

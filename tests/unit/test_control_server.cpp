@@ -24,6 +24,7 @@ using namespace rvkit::supervisor;
 using testutil::error_of;
 using controltest::FakeControl;
 using controltest::Peer;
+using controltest::ScopedEnv;
 using controltest::turn_until;
 
 namespace {
@@ -35,20 +36,6 @@ std::string error_text(const Json& j) {
   CHECK(j.at("ok") == false);
   return j.value("error", "");
 }
-
-// Sets an environment variable for one scope (the default path reads XDG_RUNTIME_DIR).
-struct ScopedEnv {
-  std::string name;
-  std::optional<std::string> old;
-  ScopedEnv(std::string n, const std::string& value) : name(std::move(n)) {
-    if (const char* v = std::getenv(name.c_str())) old = v;
-    ::setenv(name.c_str(), value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old) ::setenv(name.c_str(), old->c_str(), 1);
-    else ::unsetenv(name.c_str());
-  }
-};
 
 // A control_request() from another thread (it blocks) while this thread turns the loop.
 template <class F>

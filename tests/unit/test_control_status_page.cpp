@@ -6,60 +6,33 @@
 // numbers changing as processes restart.
 #include "test_util.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <memory>
 
 #include "control_test_loop.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/supervisor/status_page.hpp"
 
-extern char** environ;
-
 using namespace rvkit;
 using namespace rvkit::supervisor;
 using testutil::error_of;
 using controltest::FakeControl;
 using controltest::Peer;
+using controltest::run_while_serving;
 using controltest::turn_until;
 
 namespace {
 
-// Runs a program (its stdout into a file) while this thread serves the page; returns its stdout.
-std::string run_while_serving(StatusPage& page, FakeControl& c, const std::vector<std::string>& args,
-                              double seconds = 30) {
-  testutil::TempDir dir;
-  const std::string out = dir.file("stdout");
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, dir.file("stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  REQUIRE_MESSAGE(rc == 0, "cannot run " << args[0] << ": " << std::strerror(rc));
-  int status = 0;
-  bool ended = turn_until(page, c, [&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, seconds);
-  if (!ended) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-  }
-  REQUIRE_MESSAGE(ended, args[0] << " did not finish within " << seconds << " s");
-  CHECK_MESSAGE((WIFEXITED(status) && WEXITSTATUS(status) == 0),
-                args[0] << " failed: " << testutil::read_file(dir.file("stderr")));
-  return testutil::read_file(out);
+// The program's stdout, failing the test when it did not exit with status 0.
+std::string succeeded(const controltest::Run& r) {
+  CHECK_MESSAGE(r.status == 0, "status " << r.status << ": " << r.err);
+  return r.out;
 }
 
 std::string curl(StatusPage& page, FakeControl& c, const std::vector<std::string>& extra, const std::string& path) {
   std::vector<std::string> args{"curl", "-s", "-i", "--max-time", "10"};
   args.insert(args.end(), extra.begin(), extra.end());
   args.push_back("http://127.0.0.1:" + std::to_string(page.port()) + path);
-  return run_while_serving(page, c, args);
+  return succeeded(run_while_serving(page, c, args));
 }
 
 // Turns the loop until the raw client got `n` responses (counted by their status lines) or closed.
@@ -210,13 +183,13 @@ TEST_CASE("status page: headless Chromium runs the page's script and shows the p
   FakeControl c;
   StatusPage page("127.0.0.1", 0);
   testutil::TempDir profile;
-  std::string dom = run_while_serving(
+  std::string dom = succeeded(run_while_serving(
       page, c,
       {"chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
        "--disable-background-networking", "--disable-component-update", "--disable-sync",
        "--user-data-dir=" + profile.path, "--virtual-time-budget=3000", "--dump-dom",
        "http://127.0.0.1:" + std::to_string(page.port()) + "/"},
-      90);
+      90));
   // The rows the script built from /status.json (none are in the HTML as served).
   CHECK(dom.find("<td>detect-front</td><td class=\"state-ready\">ready</td><td>4242</td><td>1m15s</td>") !=
         std::string::npos);
