@@ -14,7 +14,9 @@
 // fds it wants, on_ready(), expire()); it calls Control from that loop, so Control needs no
 // locking, and no client (slow, silent, malformed) can make the loop wait. The socket file:
 //   - the default path (default_control_path()) is $XDG_RUNTIME_DIR/rvkit/hub.sock, else
-//     /tmp/rvkit-hub-UID/hub.sock; its folder is created with mode 0700 and must be the user's own;
+//     /tmp/rvkit-hub-UID/hub.sock; its folder is created with mode 0700 and must be the user's own
+//     and writable by nobody else (a path given with --control or [hub].control is used as it is:
+//     its folder must exist); the socket file is mode 0600;
 //   - a socket file already there is removed only when nothing answers on it (a crashed hub run
 //     left it); when a live server answers, the constructor throws "another hub run is using PATH";
 //   - the file is removed again when the server goes (if it is still the one it made).
