@@ -175,7 +175,13 @@ class Parser {
     try {
       doc = toml::parse(text, file_);
     } catch (const toml::parse_error& e) {
-      fail(static_cast<int>(e.source().begin.line), "", fmt::format("syntax error: {}", e.description()));
+      // toml++ says "Error while parsing value: ..."; as "syntax error while parsing value: ...".
+      std::string_view what = e.description();
+      const std::string_view prefix = "Error while ";
+      const std::string problem = what.substr(0, prefix.size()) == prefix
+                                      ? fmt::format("syntax error while {}", what.substr(prefix.size()))
+                                      : fmt::format("syntax error: {}", what);
+      fail(static_cast<int>(e.source().begin.line), "", problem);
     }
     LaunchFile out;
     out.path = file_;
@@ -280,14 +286,14 @@ class Parser {
     return substitute(literal_string(n, key), line_of(n), key);
   }
 
-  std::vector<std::string> string_array(const toml::node& n, const std::string& key, bool expand = true) const {
+  std::vector<std::string> string_array(const toml::node& n, const std::string& key) const {
     const toml::array* a = n.as_array();
     if (a == nullptr) wrong_type(n, key, "an array of strings");
     std::vector<std::string> out;
     for (size_t i = 0; i < a->size(); ++i) {
       const toml::node& item = *a->get(i);
       const std::string item_key = fmt::format("{}[{}]", key, i);
-      out.push_back(expand ? string_value(item, item_key) : literal_string(item, item_key));
+      out.push_back(string_value(item, item_key));
     }
     return out;
   }
@@ -383,7 +389,7 @@ class Parser {
         fail(line_of(*k), key, "not allowed in [defaults]: each process gives its own");
       e.key_line[name] = line_of(*k);
       if (name == "name") {
-        p.name = literal_string(v, key);
+        p.name = string_value(v, key);
         if (!valid_process_name(p.name))
           fail(line_of(v), key, fmt::format("'{}' is not a valid name: use letters, digits, '_', '.' and '-'", p.name));
       } else if (name == "cmd") {
@@ -407,7 +413,7 @@ class Parser {
       } else if (name == "cwd") {
         p.cwd = string_value(v, key);
       } else if (name == "restart") {
-        const std::string r = literal_string(v, key);
+        const std::string r = string_value(v, key);
         if (r == "always") {
           p.restart = RestartPolicy::Always;
         } else if (r == "on-failure") {
@@ -423,7 +429,7 @@ class Parser {
       } else if (name == "limit") {
         read_limit(*expect_table(v, key), key, p.limit);
       } else if (name == "after") {
-        p.after = string_array(v, key, /*expand=*/false);
+        p.after = string_array(v, key);
         e.after_lines.clear();
         for (size_t i = 0; i < p.after.size(); ++i) e.after_lines.push_back(line_of(*v.as_array()->get(i)));
       } else if (name == "ready") {
@@ -513,7 +519,7 @@ class Parser {
   void read_ready(const toml::node& v, const std::string& key, ProcessSpec& p) const {
     Readiness r;
     if (v.is_string()) {
-      const std::string s(v.as_string()->get());
+      const std::string s = string_value(v, key);
       if (s == "started") {
         r.kind = Readiness::Kind::Started;
       } else if (s == "notify") {

@@ -104,8 +104,9 @@ struct LaunchOptions {
   int cpu_count = 0;  // the CPUs `cpus` may name (0..cpu_count-1); 0 = this machine's count
 };
 
-// ${NAME} in any string value (except name, after and restart, which must be literal) is replaced
-// by the variable; $$ is a literal '$' (so a shell's own ${X} is written $${X} in sh).
+// ${NAME} in any string value (of [hub], [defaults] and every process; not in [vars] itself) is
+// replaced by the variable before the value is checked; $$ is a literal '$' (so a shell's own ${X}
+// is written $${X} in sh); any other '$' stays as it is.
 // read_launch_file() reads the file (LaunchFileError "FILE: cannot read: ..." if it cannot);
 // parse_launch_file() parses `text`, using `name` as FILE in messages.
 LaunchFile read_launch_file(const std::string& path, const LaunchOptions& options);
