@@ -439,6 +439,18 @@ TEST_CASE("launch file: every kind of error is one line naming file, line and ke
   }
 }
 
+TEST_CASE("launch file: dotted keys and sub-tables are the same keys, with their own lines") {
+  const LaunchFile f = parse(one("backoff.first = 2\nlimit.window = 5\n") + "[process.env]\nA = \"1\"\n");
+  CHECK(f.processes.at(0).backoff.first_s == 2);
+  CHECK(f.processes.at(0).limit.window_s == 5);
+  CHECK(f.processes.at(0).env == std::map<std::string, std::string>{{"A", "1"}});
+  CHECK(error(one("backoff.first = 10\n")) == "robot.toml:4: process[0].backoff: max (5 s) is less than first (10 s)");
+  CHECK(error(one("") + "[process.backoff]\nfirst = 1\nfactr = 2\n") ==
+        "robot.toml:6: process[0].backoff.factr: unknown key (did you mean 'factor'?)");
+  CHECK(error(one("") + "\n[process.backoff]\nfirst = 10\n") ==
+        "robot.toml:5: process[0].backoff: max (5 s) is less than first (10 s)");
+}
+
 TEST_CASE("launch file: the first problem in the file is the one reported") {
   // toml++ keeps keys sorted by name; the reader sorts them back into file order.
   CHECK(error(one("zzz = 1\naaa = 2\n")) ==
