@@ -464,3 +464,23 @@ TEST_CASE("launch file: cpus are checked against this machine when no count is g
   CHECK(e.rfind("robot.toml:4: process[0].cpus[0]: no CPU 100000: this machine has ", 0) == 0);
   CHECK(parse_launch_file(one("cpus = [0]\n"), "robot.toml").processes.at(0).cpus == std::vector<int>{0});
 }
+
+TEST_CASE("launch file: the complete example of docs/launch.md parses") {
+  const std::string doc = testutil::read_file(std::string(RVKIT_DOCS_DIR) + "/launch.md");
+  const size_t heading = doc.find("## A complete example");
+  REQUIRE(heading != std::string::npos);
+  const size_t start = doc.find("```toml\n", heading);
+  REQUIRE(start != std::string::npos);
+  const size_t end = doc.find("```\n", start + 8);
+  REQUIRE(end != std::string::npos);
+  const LaunchFile f = parse(doc.substr(start + 8, end - start - 8), {{"tagcam", "/dev/video2"}});
+  REQUIRE(f.processes.size() == 5);
+  CHECK(f.hub.http_port == 5800);
+  CHECK(f.processes[0].cmd.at(2) == "/dev/video2");
+  CHECK(f.processes[1].cmd.at(4) == "2026-rebuilt-welded");
+  CHECK(f.processes[2].restart == RestartPolicy::OnFailure);
+  CHECK(f.processes[3].restart == RestartPolicy::Always);  // from [defaults]
+  CHECK(f.processes[3].stop_timeout_s == 2);
+  CHECK(f.processes[4].ready.port == 1181);
+  CHECK(start_order(f) == std::vector<size_t>{0, 1, 2, 3, 4});
+}

@@ -2,8 +2,9 @@
 // restart, backoff, limit).
 //
 // One RestartTracker per process, fed the process's events by the supervisor: started(t) when it
-// forks it, stop_requested() / restart_requested() when `hub stop` / `hub restart` (or the stall and
-// notify watchdogs, or Ctrl-C) are about to signal it, and exited(t, how) when it has been reaped;
+// forks it, stop_requested() / restart_requested() when `hub stop` or Ctrl-C / `hub restart` are about
+// to signal it, and exited(t, how) when it has been reaped (a process the stall or notify watchdog
+// killed is simply reaped with its signal: an automatic restart, under its policy, backoff and limit);
 // exited() answers Restart after delay_s, Stop (stays stopped), or Fail (the restart limit is
 // reached: it stays stopped, marked failed, and `hub run` will exit non-zero). The rules:
 //   - a requested stop is never restarted; a requested restart is restarted at once, without
