@@ -451,7 +451,7 @@ TEST_CASE("launch file: dotted keys and sub-tables are the same keys, with their
         "robot.toml:5: process[0].backoff: max (5 s) is less than first (10 s)");
 }
 
-TEST_CASE("launch file: the first problem in the file is the one reported") {
+TEST_CASE("launch file: a table's keys are checked in file order") {
   // toml++ keeps keys sorted by name; the reader sorts them back into file order.
   CHECK(error(one("zzz = 1\naaa = 2\n")) ==
         "robot.toml:4: process[0].zzz: unknown key (the keys of a process are: name, cmd, sh, env, cwd, restart, "

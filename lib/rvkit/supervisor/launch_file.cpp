@@ -1,8 +1,9 @@
 // rvkit supervisor: the launch file's reader (see launch_file.hpp and docs/launch.md).
 //
-// toml++ parses; this file walks the document and checks every key, in the order the keys appear in
-// the file (toml++ keeps a table's keys sorted by name, so they are sorted back by their source
-// position first): the first problem in the file is the one reported.
+// toml++ parses; this file walks the document table by table ([vars] first: the other tables need
+// its variables) and checks every key in the order the keys appear in the file (toml++ keeps a
+// table's keys sorted by name, so they are sorted back by their source position first), then what
+// needs all processes at once (names, after, cycles). The first problem found is the one reported.
 #include "rvkit/supervisor/launch_file.hpp"
 
 #include <unistd.h>  // sysconf
