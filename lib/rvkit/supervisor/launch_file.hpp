@@ -108,7 +108,8 @@ struct LaunchOptions {
 // replaced by the variable before the value is checked; $$ is a literal '$' (so a shell's own ${X}
 // is written $${X} in sh); any other '$' stays as it is.
 // read_launch_file() reads the file (LaunchFileError "FILE: cannot read: ..." if it cannot);
-// parse_launch_file() parses `text`, using `name` as FILE in messages.
+// parse_launch_file() parses `text`, using `name` as FILE in messages. The map forms are LaunchOptions
+// with this machine's CPUs (a braced list as the second argument is ambiguous: name its type).
 LaunchFile read_launch_file(const std::string& path, const LaunchOptions& options);
 LaunchFile parse_launch_file(std::string_view text, const std::string& name, const LaunchOptions& options);
 inline LaunchFile read_launch_file(const std::string& path, const std::map<std::string, std::string>& vars = {}) {
