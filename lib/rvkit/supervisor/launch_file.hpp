@@ -1,10 +1,14 @@
 // rvkit supervisor: the launch file (docs/launch.md), what `hub run FILE` starts and how it watches it.
 //
-// A launch file is TOML (read with toml++). read_launch_file() checks all of it before anything is
-// started: syntax, unknown keys, wrong types, a process without a command, two processes of one name,
-// `after` naming no process, a dependency cycle, a `${var}` that is not defined. A problem is one
-// LaunchFileError whose message is "FILE:LINE: KEY: problem" (KEY dotted, e.g. process[2].restart);
-// `hub run` prints it and exits 2. The result is plain data: no process is started here.
+// A launch file is TOML (read with toml++, which only launch_file.cpp includes). read_launch_file()
+// checks all of it before anything is started: syntax, unknown keys (with the nearest right one
+// suggested), wrong types, a process without a command or with both cmd and sh, a bad or repeated
+// name, `after` naming no process, a dependency cycle, a `${var}` that is not defined, values out of
+// range (restart, durations, cpus beyond this machine's CPUs, nice). The first problem found is one
+// LaunchFileError whose message is "FILE:LINE: KEY: problem" (KEY dotted, process indices 0-based as
+// in the file, e.g. "robot.toml:12: process[2].restart: ..."); `hub run` prints it and exits 2.
+// [defaults] holds process keys applied to every process before its own (tables such as backoff and
+// env merge key by key). The result is plain data: nothing is started, no thread, no global state.
 #pragma once
 #include <map>
 #include <optional>
@@ -92,14 +96,38 @@ struct LaunchFile {
   std::vector<ProcessSpec> processes;  // in file order
 };
 
-// `vars` override the file's [vars] table (hub run --set NAME=VALUE); ${NAME} in any string of
-// cmd, sh, env, cwd and hub.args is replaced; $$ is a literal '$'.
-LaunchFile read_launch_file(const std::string& path, const std::map<std::string, std::string>& vars = {});
-LaunchFile parse_launch_file(std::string_view text, const std::string& name,
-                             const std::map<std::string, std::string>& vars = {});
+// What `hub run` passes besides the file.
+struct LaunchOptions {
+  // hub run --set NAME=VALUE: replaces [vars].NAME (a NAME the file does not define is an error,
+  // so that a misspelt --set is not silently ignored).
+  std::map<std::string, std::string> vars;
+  int cpu_count = 0;  // the CPUs `cpus` may name (0..cpu_count-1); 0 = this machine's count
+};
+
+// ${NAME} in any string value (of [hub], [defaults] and every process; not in [vars] itself) is
+// replaced by the variable before the value is checked; $$ is a literal '$' (so a shell's own ${X}
+// is written $${X} in sh); any other '$' stays as it is.
+// read_launch_file() reads the file (LaunchFileError "FILE: cannot read: ..." if it cannot);
+// parse_launch_file() parses `text`, using `name` as FILE in messages. The map forms are LaunchOptions
+// with this machine's CPUs (a braced list as the second argument is ambiguous: name its type).
+LaunchFile read_launch_file(const std::string& path, const LaunchOptions& options);
+LaunchFile parse_launch_file(std::string_view text, const std::string& name, const LaunchOptions& options);
+inline LaunchFile read_launch_file(const std::string& path, const std::map<std::string, std::string>& vars = {}) {
+  return read_launch_file(path, LaunchOptions{vars, 0});
+}
+inline LaunchFile parse_launch_file(std::string_view text, const std::string& name,
+                                    const std::map<std::string, std::string>& vars = {}) {
+  return parse_launch_file(text, name, LaunchOptions{vars, 0});
+}
+
+// Adds one `--set NAME=VALUE` argument to `vars` (a later one for the same NAME wins); a malformed
+// one throws LaunchFileError "--set ARG: expected NAME=VALUE".
+void add_set_option(std::map<std::string, std::string>& vars, std::string_view arg);
 
 // Indices into processes in an order where each comes after everything in its `after` (file order
-// otherwise). Stopping goes in the reverse order.
+// otherwise: among the processes whose `after` are all placed, the first in the file goes next).
+// Stopping goes in the reverse order. A cycle (only possible in a LaunchFile not made by
+// parse_launch_file) throws LaunchFileError.
 std::vector<size_t> start_order(const LaunchFile& f);
 
 }  // namespace rvkit::supervisor
