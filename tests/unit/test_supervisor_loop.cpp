@@ -443,3 +443,38 @@ TEST_CASE("supervisor loop: under systemd, READY=1 once everything started, STOP
   // The process does not see the supervisor's socket.
   position(r.text, "p | NOTIFY_SOCKET=none WATCHDOG_USEC=none\n");
 }
+
+TEST_CASE("supervisor loop: hub restart gives a failed process a fresh start") {
+  testutil::TempDir dir;
+  std::string marker = dir.file("restarted");
+  // Crashes until the marker exists, then stays up.
+  ProcessSpec crash = sh("crash", "if [ -e " + marker + " ]; then echo up; exec sleep 30; fi; exit 3");
+  crash.restart = RestartPolicy::Always;
+  crash.limit.restarts = 1;
+  int phase = 0;
+  std::string error;
+  struct Script : PollSource {
+    std::function<void(Control&)> step;
+    void add_fds(std::vector<pollfd>&) override {}
+    int64_t wake_at_us() override { return rvkit::mono_us() + 20000; }
+    void on_poll(const pollfd*, size_t, Control& c) override { step(c); }
+  } script;
+  script.step = [&](Control& c) {
+    auto st = c.status();
+    if (phase == 0 && st[0].state == ProcessState::Failed) {
+      testutil::write_file(marker, "");
+      error = c.restart("crash");
+      phase = 1;
+    } else if (phase == 1 && st[0].state == ProcessState::Running && c.logs("crash", 1, error) ==
+                                                                        std::vector<std::string>{"up"}) {
+      c.stop("");
+      phase = 2;
+    }
+  };
+  Run r = run(launch({crash}), {&script});
+  INFO(r.text);
+  CHECK(phase == 2);
+  CHECK(error == "");
+  CHECK(r.status == 0);  // it did not end failed
+  CHECK(count(r.text, "rvkit: crash: started") == 3);
+}
