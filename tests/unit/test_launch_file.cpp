@@ -318,7 +318,7 @@ TEST_CASE("launch file: every kind of error is one line naming file, line and ke
       {one("restrat = \"never\"\n"), "robot.toml:4: process[0].restrat: unknown key (did you mean 'restart'?)"},
       {one("Nice = 3\n"), "robot.toml:4: process[0].Nice: unknown key (did you mean 'nice'?)"},
       {one("command = [\"x\"]\n"),
-       "robot.toml:4: process[0].command: unknown key (the keys of a process are: name, cmd, sh, env, cwd, restart, "
+       "robot.toml:4: process[0].command: unknown key (the keys of a process are: name, enabled, cmd, sh, env, cwd, restart, "
        "backoff, limit, after, ready, stall, topics, cpus, nice, notify, watchdog, stop_timeout)"},
       {one("backoff = { frist = 1 }\n"), "robot.toml:4: process[0].backoff.frist: unknown key (did you mean 'first'?)"},
       {one("limit = { restart = 1 }\n"), "robot.toml:4: process[0].limit.restart: unknown key (did you mean 'restarts'?)"},
@@ -334,8 +334,8 @@ TEST_CASE("launch file: every kind of error is one line naming file, line and ke
        "robot.toml:3: process[0].cmd: expected an array of strings, got a string"},
       {"[[process]]\nname = \"p\"\ncmd = [\"cap\", 0]\n", "robot.toml:3: process[0].cmd[1]: expected a string, got an integer"},
       {one("nice = 1.5\n"), "robot.toml:4: process[0].nice: expected an integer, got a floating-point number"},
-      {one("stop_timeout = \"2s\"\n"), "robot.toml:4: process[0].stop_timeout: expected a number, got a string"},
-      {one("notify = \"yes\"\n"), "robot.toml:4: process[0].notify: expected a boolean (true or false), got a string"},
+      {one("stop_timeout = \"2s\"\n"), "robot.toml:4: process[0].stop_timeout: expected a number, got the string '2s'"},
+      {one("notify = \"yes\"\n"), "robot.toml:4: process[0].notify: expected a boolean (true or false), got the string 'yes'"},
       {one("env = [\"A=1\"]\n"), "robot.toml:4: process[0].env: expected a table, got an array"},
       {one("env = { PORT = 5800 }\n"), "robot.toml:4: process[0].env.PORT: expected a string, got an integer"},
       {one("stall = \"frame/\"\n"),
@@ -346,7 +346,7 @@ TEST_CASE("launch file: every kind of error is one line naming file, line and ke
       {"[vars]\nteam = 1234\n", "robot.toml:2: vars.team: expected a string, got an integer"},
       {"hub = 1\n", "robot.toml:1: hub: expected a table, got an integer"},
       {"[process]\nname = \"p\"\n", "robot.toml:1: process: expected an array of tables ([[process]]), got a table"},
-      {"[hub]\nhttp = \"5800\"\n", "robot.toml:2: hub.http: expected an integer, got a string"},
+      {"[hub]\nhttp = \"58oo\"\n", "robot.toml:2: hub.http: expected an integer, got the string '58oo'"},
       // the command
       {"[[process]]\nname = \"p\"\n", "robot.toml:1: process[0]: no command: give cmd = [\"program\", \"arg\", ...] or sh = \"...\""},
       {one("sh = \"true\"\n"), "robot.toml:4: process[0]: both cmd and sh: give one of them"},
@@ -454,7 +454,7 @@ TEST_CASE("launch file: dotted keys and sub-tables are the same keys, with their
 TEST_CASE("launch file: a table's keys are checked in file order") {
   // toml++ keeps keys sorted by name; the reader sorts them back into file order.
   CHECK(error(one("zzz = 1\naaa = 2\n")) ==
-        "robot.toml:4: process[0].zzz: unknown key (the keys of a process are: name, cmd, sh, env, cwd, restart, "
+        "robot.toml:4: process[0].zzz: unknown key (the keys of a process are: name, enabled, cmd, sh, env, cwd, restart, "
         "backoff, limit, after, ready, stall, topics, cpus, nice, notify, watchdog, stop_timeout)");
 }
 
@@ -483,4 +483,54 @@ TEST_CASE("launch file: the complete example of docs/launch.md parses") {
   CHECK(f.processes[3].stop_timeout_s == 2);
   CHECK(f.processes[4].ready.port == 1181);
   CHECK(start_order(f) == std::vector<size_t>{0, 1, 2, 3, 4});
+}
+
+TEST_CASE("launch file: numbers and booleans from ${vars}, CPU lists, enabled") {
+  const std::string text = R"([vars]
+demo = "false"
+port = "5810"
+cpus = "1-3"
+wait = "2.5"
+
+[[process]]
+name = "ntserver"
+enabled = "${demo}"
+cmd = ["ntserver", "--port", "${port}"]
+ready = { port = "${port}", timeout = "${wait}" }
+
+[[process]]
+name = "detect"
+cmd = ["detect"]
+after = ["ntserver"]
+cpus = "${cpus}"
+
+[[process]]
+name = "ntpub"
+cmd = ["ntpub"]
+cpus = "0,2-3"
+enabled = true
+)";
+  LaunchFile f = parse(text);
+  REQUIRE(f.processes.size() == 2);  // ntserver is left out
+  CHECK(f.processes[0].name == "detect");
+  CHECK(f.processes[0].after.empty());  // waiting for a disabled process is waiting for nothing
+  CHECK(f.processes[0].cpus == std::vector<int>{1, 2, 3});
+  CHECK(f.processes[1].cpus == std::vector<int>{0, 2, 3});
+
+  f = parse(text, {{"demo", "true"}});
+  REQUIRE(f.processes.size() == 3);
+  CHECK(f.processes[0].ready.kind == Readiness::Kind::Port);
+  CHECK(f.processes[0].ready.port == 5810);
+  CHECK(f.processes[0].ready.timeout_s == doctest::Approx(2.5));
+  CHECK(f.processes[1].after == std::vector<std::string>{"ntserver"});
+
+  CHECK(error(text, {{"demo", "maybe"}}) ==
+        "robot.toml:9: process[0].enabled: expected a boolean (true or false), got the string 'maybe'");
+  CHECK(error(text, {{"port", "58x"}, {"demo", "true"}}) ==
+        "robot.toml:11: process[0].ready.port: expected an integer, got the string '58x'");
+  CHECK(error(text, {{"cpus", "2-1"}}) ==
+        "robot.toml:17: process[1].cpus: '2-1' is not a CPU list (like \"0\", \"1-3\" or \"0,2-3\")");
+  CHECK(error(text, {{"cpus", "3-4"}}) == "robot.toml:17: process[1].cpus: no CPU 4: this machine has 4 CPUs (0..3)");
+  // A disabled process is still checked.
+  CHECK(error(one("enabled = false\nrestart = \"sometimes\"\n")).find("process[0].restart") != std::string::npos);
 }

@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -39,7 +40,7 @@ namespace {
 // "the keys of ... are" hint).
 const std::vector<std::string> kTopKeys = {"vars", "hub", "defaults", "process"};
 const std::vector<std::string> kHubKeys = {"enabled", "args", "http", "control", "log_lines"};
-const std::vector<std::string> kProcessKeys = {"name",  "cmd",    "sh",     "env",      "cwd",   "restart",
+const std::vector<std::string> kProcessKeys = {"name", "enabled", "cmd",    "sh",     "env",      "cwd",   "restart",
                                                "backoff", "limit", "after", "ready",    "stall", "topics",
                                                "cpus",  "nice",   "notify", "watchdog", "stop_timeout"};
 // A process's own keys: meaningless (or a sure cycle) if [defaults] gave them to every process.
@@ -224,7 +225,18 @@ class Parser {
     check_names(entries);
     check_after(entries);
     check_cycles(entries);
-    for (auto& e : entries) out.processes.push_back(std::move(e.spec));
+    // A process with enabled = false is checked like the others, then left out; waiting for it is
+    // waiting for nothing.
+    std::vector<std::string> disabled;
+    for (const auto& e : entries)
+      if (!e.spec.enabled) disabled.push_back(e.spec.name);
+    for (auto& e : entries) {
+      if (!e.spec.enabled) continue;
+      auto& after = e.spec.after;
+      after.erase(std::remove_if(after.begin(), after.end(), [&](const std::string& d) { return contains(disabled, d); }),
+                  after.end());
+      out.processes.push_back(std::move(e.spec));
+    }
     return out;
   }
 
@@ -299,12 +311,28 @@ class Parser {
     return out;
   }
 
+  // A boolean, an integer or a number may also be given as a string, so that a ${var} can set it
+  // (e.g. port = "${nt_port}"); the string must then be exactly one such value.
   bool bool_value(const toml::node& n, const std::string& key) const {
+    if (n.is_string()) {
+      const std::string s = string_value(n, key);
+      if (s == "true" || s == "1") return true;
+      if (s == "false" || s == "0" || s.empty()) return false;
+      fail(line_of(n), key, fmt::format("expected a boolean (true or false), got the string '{}'", s));
+    }
     if (!n.is_boolean()) wrong_type(n, key, "a boolean (true or false)");
     return n.as_boolean()->get();
   }
 
   int64_t int_value(const toml::node& n, const std::string& key) const {
+    if (n.is_string()) {
+      const std::string s = string_value(n, key);
+      int64_t v = 0;
+      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (s.empty() || ec != std::errc() || end != s.data() + s.size())
+        fail(line_of(n), key, fmt::format("expected an integer, got the string '{}'", s));
+      return v;
+    }
     if (!n.is_integer()) wrong_type(n, key, "an integer");
     return n.as_integer()->get();
   }
@@ -317,7 +345,12 @@ class Parser {
 
   double number_value(const toml::node& n, const std::string& key) const {
     double v = 0;
-    if (n.is_integer()) {
+    if (n.is_string()) {
+      const std::string s = string_value(n, key);
+      char* end = nullptr;
+      v = std::strtod(s.c_str(), &end);
+      if (s.empty() || *end != '\0') fail(line_of(n), key, fmt::format("expected a number, got the string '{}'", s));
+    } else if (n.is_integer()) {
       v = static_cast<double>(n.as_integer()->get());
     } else if (n.is_floating_point()) {
       v = n.as_floating_point()->get();
@@ -389,7 +422,9 @@ class Parser {
       if (is_defaults && contains(kOwnKeys, name))
         fail(line_of(*k), key, "not allowed in [defaults]: each process gives its own");
       e.key_line[name] = line_of(*k);
-      if (name == "name") {
+      if (name == "enabled") {
+        p.enabled = bool_value(v, key);
+      } else if (name == "name") {
         p.name = string_value(v, key);
         if (!valid_process_name(p.name))
           fail(line_of(v), key, fmt::format("'{}' is not a valid name: use letters, digits, '_', '.' and '-'", p.name));
@@ -452,18 +487,39 @@ class Parser {
         for (size_t i = 0; i < p.topics.size(); ++i)
           if (p.topics[i].empty()) fail(line_of(*v.as_array()->get(i)), fmt::format("{}[{}]", key, i), "must not be empty");
       } else if (name == "cpus") {
-        const toml::array* a = v.as_array();
-        if (a == nullptr) wrong_type(v, key, "an array of integers");
         p.cpus.clear();
-        for (size_t i = 0; i < a->size(); ++i) {
-          const toml::node& item = *a->get(i);
-          const std::string item_key = fmt::format("{}[{}]", key, i);
-          const int64_t cpu = int_value(item, item_key);
+        auto add_cpu = [&](int64_t cpu, int line, const std::string& item_key) {
           if (cpu < 0 || cpu >= cpu_count_)
-            fail(line_of(item), item_key,
+            fail(line, item_key,
                  fmt::format("no CPU {}: this machine has {} CPU{} (0..{})", cpu, cpu_count_, cpu_count_ == 1 ? "" : "s",
                              cpu_count_ - 1));
-          p.cpus.push_back(static_cast<int>(cpu));
+          if (std::find(p.cpus.begin(), p.cpus.end(), cpu) == p.cpus.end()) p.cpus.push_back(static_cast<int>(cpu));
+        };
+        if (v.is_string()) {  // a CPU list as taskset and cpusets write it: "0", "1-3", "0,2-3"
+          const std::string list = string_value(v, key);
+          size_t pos = 0;
+          while (pos <= list.size()) {
+            const size_t comma = std::min(list.find(',', pos), list.size());
+            const std::string part = list.substr(pos, comma - pos);
+            int64_t lo = 0, hi = 0;
+            const char* b = part.data();
+            const char* e = b + part.size();
+            auto r = std::from_chars(b, e, lo);
+            hi = lo;
+            if (r.ec == std::errc() && r.ptr != e && *r.ptr == '-') r = std::from_chars(r.ptr + 1, e, hi);
+            if (part.empty() || r.ec != std::errc() || r.ptr != e || hi < lo)
+              fail(line_of(v), key, fmt::format("'{}' is not a CPU list (like \"0\", \"1-3\" or \"0,2-3\")", list));
+            for (int64_t c = lo; c <= hi; ++c) add_cpu(c, line_of(v), key);
+            pos = comma + 1;
+          }
+        } else {
+          const toml::array* a = v.as_array();
+          if (a == nullptr) wrong_type(v, key, "an array of integers or a CPU list string (\"1-3\")");
+          for (size_t i = 0; i < a->size(); ++i) {
+            const toml::node& item = *a->get(i);
+            const std::string item_key = fmt::format("{}[{}]", key, i);
+            add_cpu(int_value(item, item_key), line_of(item), item_key);
+          }
         }
       } else if (name == "nice") {
         p.nice = int_in(v, key, -20, 19);

@@ -61,6 +61,7 @@ struct Stall {
 };
 
 struct ProcessSpec {
+  bool enabled = true;           // false (or a ${var} that is "false"): checked, then left out
   std::string name;
   std::vector<std::string> cmd;  // argv; cmd[0] is looked up beside the hub binary, then in PATH
   std::string sh;                // or a shell command line (/bin/sh -c), run as one process group
