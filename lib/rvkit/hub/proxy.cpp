@@ -1,1 +1,381 @@
+// rvkit hub: the proxy loop (see proxy.hpp).
 #include "rvkit/hub/proxy.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <zmq.hpp>
+
+#include "rvkit/core/clock.hpp"
+#include "rvkit/core/error.hpp"
+#include "rvkit/core/log.hpp"
+#include "rvkit/core/message.hpp"
+#include "rvkit/core/signals.hpp"
+#include "rvkit/hub/last_value_cache.hpp"
+#include "rvkit/hub/lossless_ingress.hpp"
+#include "rvkit/hub/subscriptions.hpp"
+#include "rvkit/hub/topic_stats.hpp"
+#include "rvkit/records/hub.hpp"
+
+namespace rvkit::hub {
+namespace {
+
+using Parts = std::vector<zmq::message_t>;
+
+constexpr int kBatch = 64;               // messages read from one socket per turn, so none starves
+constexpr int kRetryMs = 1;              // how soon a refused lossless send is tried again
+constexpr int kIdleMs = 100;             // the longest poll: stop requests are seen this fast
+
+uint64_t size_of(const Parts& parts) {
+  uint64_t n = 0;
+  for (const auto& p : parts) n += p.size();
+  return n;
+}
+
+std::vector<std::string> copy_of(const Parts& parts) {
+  std::vector<std::string> out;
+  out.reserve(parts.size());
+  for (const auto& p : parts) out.push_back(p.to_string());
+  return out;
+}
+
+// Connections to one bound socket, counted from its monitor's events.
+struct ConnectionCount {
+  zmq::socket_t pair;
+  int connections = 0;
+
+  ConnectionCount(zmq::context_t& ctx, zmq::socket_t& watched, const std::string& name)
+      : pair(ctx, zmq::socket_type::pair) {
+    std::string address = "inproc://rvkit-hub-monitor-" + name;
+    if (zmq_socket_monitor(watched.handle(), address.c_str(), ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0)
+      throw Error(fmt::format("hub: cannot monitor the {} socket: {}", name, zmq_strerror(zmq_errno())));
+    pair.connect(address);
+  }
+  void on_readable() {
+    for (;;) {
+      zmq::message_t event, address;
+      if (!pair.recv(event, zmq::recv_flags::dontwait)) return;
+      if (event.more()) (void)pair.recv(address, zmq::recv_flags::none);
+      if (event.size() < 2) continue;
+      uint16_t id;
+      std::memcpy(&id, event.data(), sizeof id);
+      if (id == ZMQ_EVENT_ACCEPTED) ++connections;
+      if (id == ZMQ_EVENT_DISCONNECTED && connections > 0) --connections;
+    }
+  }
+};
+
+void bind_all(zmq::socket_t& sock, const std::vector<std::string>& addresses, const char* role) {
+  for (const std::string& a : addresses) {
+    try {
+      sock.bind(a);
+    } catch (const zmq::error_t& e) {
+      throw Error(fmt::format("{} endpoint {}: cannot bind: {}", role, a, e.what()));
+    }
+  }
+}
+
+}  // namespace
+
+struct Proxy::Impl {
+  ProxyOptions opts;
+  zmq::context_t ctx{1};
+  zmq::socket_t xsub{ctx, zmq::socket_type::xsub};
+  zmq::socket_t xpub{ctx, zmq::socket_type::xpub};
+  zmq::socket_t router{ctx, zmq::socket_type::router};
+  std::unique_ptr<ConnectionCount> publishers, subscribers;
+  std::atomic<bool> stopping{false};
+
+  SubscriptionSet subs;
+  TopicStats stats;
+  LastValueCache cache;
+  LosslessPublishers<Parts> lossless;
+  std::deque<Parts> own_queue;  // the hub's own must-deliver messages (eos of a vanished publisher)
+  bool nodrop = false;          // XPUB_NODROP as last set
+
+  int64_t start_mono = mono_us();
+  int64_t next_report = 0, next_publish = 0, next_verbose = 0;
+  records::Hub last_record;
+  std::string report_pending;   // the part of a report line not yet written to report_fd
+  bool report_broken = false;
+  ThrottledLog protocol_log;
+
+  explicit Impl(const ProxyOptions& o) : opts(o) {
+    for (zmq::socket_t* s : {&xsub, &xpub, &router}) {
+      s->set(zmq::sockopt::linger, 0);
+      s->set(zmq::sockopt::heartbeat_ivl, kHubHeartbeatMs);
+      s->set(zmq::sockopt::heartbeat_timeout, kHubHeartbeatTimeoutMs);
+    }
+    xsub.set(zmq::sockopt::rcvhwm, kHubReceiveHighWaterMark);
+    xpub.set(zmq::sockopt::sndhwm, kHubSendHighWaterMark);
+    xpub.set(zmq::sockopt::xpub_verboser, 1);
+    router.set(zmq::sockopt::rcvhwm, 1000);  // credit bounds each publisher to its first grant
+    router.set(zmq::sockopt::sndhwm, 1000);
+    publishers = std::make_unique<ConnectionCount>(ctx, xsub, "publish");
+    subscribers = std::make_unique<ConnectionCount>(ctx, xpub, "subscribe");
+    if (!opts.endpoints.ipc_dir.empty() && ::mkdir(opts.endpoints.ipc_dir.c_str(), 0700) != 0 && errno != EEXIST)
+      throw Error(fmt::format("hub: cannot create {}: {}", opts.endpoints.ipc_dir, std::strerror(errno)));
+    bind_all(xsub, opts.endpoints.publish, "publish");
+    bind_all(xpub, opts.endpoints.subscribe, "subscribe");
+    bind_all(router, opts.endpoints.lossless, "lossless");
+    // Everything, from every publisher, from its first message on (XSUB passes this on to each
+    // publisher as it connects).
+    const char everything = 1;
+    xsub.send(zmq::const_buffer(&everything, 1), zmq::send_flags::none);
+    if (opts.report_fd >= 0) {
+      int fl = fcntl(opts.report_fd, F_GETFL);
+      if (fl < 0 || fcntl(opts.report_fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        throw Error(fmt::format("--report-fd {}: {}", opts.report_fd, std::strerror(errno)));
+    }
+  }
+
+  // Sends a whole message on the XPUB. nodrop: refused (false, the parts untouched) when a
+  // matching subscriber is full; otherwise never refused. The parts are moved out when sent.
+  bool send_out(Parts& parts, bool want_nodrop) {
+    if (nodrop != want_nodrop) {
+      xpub.set(zmq::sockopt::xpub_nodrop, want_nodrop ? 1 : 0);
+      nodrop = want_nodrop;
+    }
+    for (size_t i = 0; i < parts.size(); ++i) {
+      auto flags = (i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none) | zmq::send_flags::dontwait;
+      if (!xpub.send(parts[i], flags)) {
+        // Only the first part can be refused: the high-water mark is checked per message.
+        if (i == 0) return false;
+        throw Error("hub: a message was cut short on the subscribe endpoint");
+      }
+    }
+    return true;
+  }
+
+  // A live message (or the hub's own record): counted, cached when it is state, sent.
+  void forward_live(Parts& parts) {
+    std::string_view topic(static_cast<const char*>(parts[0].data()), parts[0].size());
+    stats.message(topic, size_of(parts), mono_us());
+    if (parts.size() >= 2 && is_state_topic(topic))
+      cache.store(topic, std::string_view(static_cast<const char*>(parts[1].data()), parts[1].size()), copy_of(parts));
+    send_out(parts, false);
+  }
+
+  void on_publisher_readable() {
+    for (int n = 0; n < kBatch; ++n) {
+      Parts parts;
+      zmq::message_t part;
+      if (!xsub.recv(part, zmq::recv_flags::dontwait)) return;
+      bool more = part.more();
+      parts.push_back(std::move(part));
+      while (more) {
+        zmq::message_t next;
+        (void)xsub.recv(next, zmq::recv_flags::none);  // the rest of a message is already here
+        more = next.more();
+        parts.push_back(std::move(next));
+      }
+      forward_live(parts);
+    }
+  }
+
+  void on_subscriber_readable() {
+    for (int n = 0; n < kBatch; ++n) {
+      zmq::message_t m;
+      if (!xpub.recv(m, zmq::recv_flags::dontwait)) return;
+      std::optional<std::string> prefix = subs.apply(m.data(), m.size());
+      if (!prefix) continue;
+      // The new subscriber's slow-joiner gap: the state it needs, at once.
+      for (const LastValueCache::Entry* e : cache.matching(*prefix)) {
+        Parts parts;
+        for (const std::string& p : e->parts) parts.emplace_back(p.data(), p.size());
+        send_out(parts, false);
+      }
+    }
+  }
+
+  void send_credit(const std::string& id, int n) {
+    std::string count = std::to_string(n);
+    router.send(zmq::buffer(id), zmq::send_flags::sndmore);
+    router.send(zmq::str_buffer("CREDIT"), zmq::send_flags::sndmore);
+    router.send(zmq::buffer(count), zmq::send_flags::none);
+  }
+
+  void on_lossless_readable() {
+    for (int n = 0; n < kBatch; ++n) {
+      Parts parts;
+      zmq::message_t part;
+      if (!router.recv(part, zmq::recv_flags::dontwait)) return;
+      bool more = part.more();
+      parts.push_back(std::move(part));
+      while (more) {
+        zmq::message_t next;
+        (void)router.recv(next, zmq::recv_flags::none);
+        more = next.more();
+        parts.push_back(std::move(next));
+      }
+      if (parts.size() < 2) continue;
+      std::string id = parts[0].to_string();
+      std::string command = parts[1].to_string();
+      if (int credit = lossless.heard(id, mono_us())) send_credit(id, credit);
+      if (command == "MSG" && parts.size() >= 4) {
+        std::string topic = parts[2].to_string();
+        lossless.message(id, std::move(topic), Parts(std::make_move_iterator(parts.begin() + 2),
+                                                     std::make_move_iterator(parts.end())));
+      } else if (command == "BYE") {
+        lossless.bye(id);
+      } else if (command != "PING") {
+        protocol_log.line(fmt::format("lossless endpoint: a publisher sent '{}' ({} parts): not MSG, PING or BYE",
+                                      command.substr(0, 16), parts.size()));
+      }
+    }
+  }
+
+  void pump_lossless() {
+    while (!own_queue.empty() && send_out(own_queue.front(), true)) own_queue.pop_front();
+    lossless.pump([&](const std::string& topic) { return subs.any_matching(topic); },
+                  [&](const std::string& topic, Parts& parts) {
+                    uint64_t bytes = size_of(parts);
+                    std::vector<std::string> copy;
+                    if (parts.size() >= 2 && is_state_topic(topic)) copy = copy_of(parts);
+                    if (!send_out(parts, true)) return false;
+                    stats.message(topic, bytes, mono_us());
+                    if (!copy.empty()) cache.store(topic, copy[1], std::move(copy));
+                    return true;
+                  },
+                  [&](const std::string& topic) { stats.retry(topic); },
+                  [&](const std::string& id, int n) { send_credit(id, n); });
+  }
+
+  void end_vanished(int64_t now) {
+    for (auto& v : lossless.vanished(now)) {
+      std::string cams;
+      for (const std::string& cam : v.cams) {
+        cams += (cams.empty() ? "" : ", ") + cam;
+        Json eos{{"type", "eos"}, {"cam", cam}, {"error", "publisher vanished"}};
+        std::string topic = "eos/" + cam + "/";
+        std::string head = encode_header(eos);
+        Parts parts;
+        parts.emplace_back(topic.data(), topic.size());
+        parts.emplace_back(head.data(), head.size());
+        own_queue.push_back(std::move(parts));
+      }
+      for (const auto& [topic, n] : v.lost) stats.drop(topic, n);
+      log_line(fmt::format("lossless publisher vanished (silent for {} s without BYE){}",
+                           LosslessPublishers<Parts>::kVanishUs / 1000000,
+                           cams.empty() ? "" : ": ended " + cams + " with an error"));
+    }
+  }
+
+  records::Hub make_record(int64_t now) {
+    records::Hub h;
+    h.t = now_us();
+    h.uptime_s = double(now - start_mono) / 1e6;
+    h.publishers = publishers->connections;
+    h.lossless_publishers = int(lossless.size());
+    h.subscribers = subscribers->connections;
+    h.topics = stats.report(now, subs, lossless.publishers_per_topic());
+    for (const auto& [prefix, count] : subs.prefixes()) h.subscriptions.push_back({prefix, count});
+    return h;
+  }
+
+  void write_report() {
+    while (!report_pending.empty()) {
+      ssize_t n = ::write(opts.report_fd, report_pending.data(), report_pending.size());
+      if (n > 0) {
+        report_pending.erase(0, size_t(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // the reader is behind: later
+      log_line(fmt::format("--report-fd {}: {}: no more reports", opts.report_fd, std::strerror(errno)));
+      report_broken = true;
+      report_pending.clear();
+      return;
+    }
+  }
+
+  void on_timers() {
+    int64_t now = mono_us();
+    if (now >= next_report) {
+      next_report = now + opts.report_period_us;
+      end_vanished(now);
+      last_record = make_record(now);
+      if (opts.report_fd >= 0 && !report_broken && report_pending.empty()) {
+        report_pending = Json(last_record).dump() + "\n";  // a reader that is behind misses this one
+        write_report();
+      }
+      if (now >= next_publish) {
+        next_publish = now + opts.publish_period_us;
+        std::string topic = "hub/", head = encode_header(Json(last_record));
+        Parts parts;
+        parts.emplace_back(topic.data(), topic.size());
+        parts.emplace_back(head.data(), head.size());
+        forward_live(parts);
+      }
+    }
+    if (opts.verbose && now >= next_verbose) {
+      next_verbose = now + 1'000'000;
+      double msgs = 0, bytes = 0;
+      for (const auto& t : last_record.topics) {
+        msgs += t.msgs_per_s;
+        bytes += double(t.bytes_per_s);
+      }
+      log_line(fmt::format("{} topics, {:.1f} msg/s, {:.1f} MB/s, {} live + {} lossless publishers, {} subscribers",
+                           last_record.topics.size(), msgs, bytes / 1e6, last_record.publishers,
+                           last_record.lossless_publishers, last_record.subscribers));
+    }
+  }
+
+  void run() {
+    if (opts.verbose) {
+      auto list = [](const std::vector<std::string>& v) {
+        std::string s;
+        for (const auto& a : v) s += (s.empty() ? "" : " ") + a;
+        return s;
+      };
+      log_line(fmt::format("publish {}, subscribe {}, lossless {}", list(opts.endpoints.publish),
+                           list(opts.endpoints.subscribe), list(opts.endpoints.lossless)));
+    }
+    while (!stopping && !stop_requested()) {
+      zmq::pollitem_t items[] = {
+          {xsub.handle(), 0, ZMQ_POLLIN, 0},
+          {xpub.handle(), 0, ZMQ_POLLIN, 0},
+          {router.handle(), 0, ZMQ_POLLIN, 0},
+          {publishers->pair.handle(), 0, ZMQ_POLLIN, 0},
+          {subscribers->pair.handle(), 0, ZMQ_POLLIN, 0},
+          {nullptr, opts.report_fd, ZMQ_POLLOUT, 0},
+      };
+      int count = report_pending.empty() ? 5 : 6;
+      int64_t now = mono_us();
+      int64_t until_timer = std::max<int64_t>(0, (next_report - now) / 1000);
+      int timeout = int(std::min<int64_t>(kIdleMs, until_timer));
+      if (lossless.has_queued() || !own_queue.empty()) timeout = std::min(timeout, kRetryMs);
+      try {
+        zmq::poll(items, size_t(count), std::chrono::milliseconds(timeout));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        throw;
+      }
+      // Subscriptions first: a subscriber that just arrived is matched before the next message.
+      if (items[1].revents & ZMQ_POLLIN) on_subscriber_readable();
+      if (items[0].revents & ZMQ_POLLIN) on_publisher_readable();
+      if (items[2].revents & ZMQ_POLLIN) on_lossless_readable();
+      pump_lossless();
+      if (items[3].revents & ZMQ_POLLIN) publishers->on_readable();
+      if (items[4].revents & ZMQ_POLLIN) subscribers->on_readable();
+      if (count == 6 && (items[5].revents & (ZMQ_POLLOUT | ZMQ_POLLERR))) write_report();
+      on_timers();
+    }
+  }
+};
+
+Proxy::Proxy(const ProxyOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+Proxy::~Proxy() = default;
+void Proxy::run() { impl_->run(); }
+void Proxy::stop() { impl_->stopping = true; }
+
+}  // namespace rvkit::hub

@@ -44,7 +44,13 @@ HubEndpoints hub_endpoints_for(const std::string& base) {
   return {at(port), at(port + 1), at(port + 2)};
 }
 
-HubEndpoints hub_endpoints() { return hub_endpoints_for(hub_address()); }
+HubEndpoints hub_endpoints() {
+  try {
+    return hub_endpoints_for(hub_address());
+  } catch (const OptionError& e) {
+    throw OptionError(hub_address_origin() + ": " + e.what());
+  }
+}
 
 void set_hub_address(const std::string& base) {
   if (!base.empty()) hub_endpoints_for(base);  // refuse a bad one now, naming the option's value
@@ -65,5 +71,15 @@ std::string hub_address_origin() {
 }
 
 bool is_hub_spec(const std::string& spec) { return spec == "hub" || spec.rfind("hub?", 0) == 0; }
+
+namespace {
+std::string rewrite(const std::string& spec, const std::string& endpoint) {
+  return ">" + endpoint + spec.substr(3);  // "hub" is 3 characters; the '?...' stays
+}
+}  // namespace
+
+std::string hub_input_spec(const std::string& spec) { return rewrite(spec, hub_endpoints().subscribe); }
+std::string hub_output_spec(const std::string& spec) { return rewrite(spec, hub_endpoints().publish); }
+std::string hub_lossless_spec(const std::string& spec) { return rewrite(spec, hub_endpoints().lossless); }
 
 }  // namespace rvkit

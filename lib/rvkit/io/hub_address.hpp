@@ -38,4 +38,14 @@ std::string hub_address_origin();
 // True for "hub" and "hub?..." (an input's topic filters follow the '?', as for ZeroMQ endpoints).
 bool is_hub_spec(const std::string& spec);
 
+// The ZeroMQ spec a hub spec stands for; open_input/open_output (io/transport.cpp) rewrite a hub
+// spec with these before they dispatch, keeping what follows the '?':
+//   hub_input_spec("hub?topic=frame/")  ">tcp://127.0.0.1:5551?topic=frame/"  (the subscribe endpoint)
+//   hub_output_spec("hub")              ">tcp://127.0.0.1:5550"               (publish: live outputs)
+//   hub_lossless_spec("hub")            ">tcp://127.0.0.1:5552"               (lossless outputs)
+// A hub input is opened with InputOptions::hub set (the eos rules of a shared hub apply to it).
+std::string hub_input_spec(const std::string& spec);
+std::string hub_output_spec(const std::string& spec);
+std::string hub_lossless_spec(const std::string& spec);
+
 }  // namespace rvkit
