@@ -25,10 +25,21 @@ rvkit::ToolBody setup_serve(CLI::App& cmd, rvkit::CommonOptions& common) {
   cmd.fallthrough();  // -v and --hub of the hub tool itself work after `serve` too
   cmd.add_option("--bind", o->bind,
                  "Host to bind the tcp endpoints on instead of the hub address's: 0.0.0.0 or * for every interface");
-  rvkit::add_hub_option(cmd);
+  rvkit::add_hub_option(cmd, "Options",
+                        "The address to serve: tcp://HOST[:PORT] (PORT, PORT+1, PORT+2) or ipc://DIR "
+                        "(default: $RVKIT_HUB, else tcp://127.0.0.1:5550)");
   cmd.add_option("--report-fd", o->report_fd, "Write the hub record as a JSON line to this fd every 250 ms")
       ->check(CLI::Range(0, 1 << 20));
   cmd.add_flag("--no-ipc", o->no_ipc, "Bind only the tcp endpoints, not their ipc equivalents");
+  cmd.footer(
+      "Endpoints (docs/protocol.md, \"The hub\"): publish PORT (live publishers: --out hub), subscribe\n"
+      "PORT+1 (--in 'hub?topic=PREFIX'), lossless PORT+2 (recorded publishers), and the same as unix sockets\n"
+      "in $XDG_RUNTIME_DIR/rvkit-hub (else /tmp/rvkit-hub-UID; -PORT appended for another port than 5550).\n\n"
+      "Examples:\n"
+      "  hub serve -v                          # tcp://127.0.0.1:5550..5552 and ipc\n"
+      "  hub serve --bind 0.0.0.0              # other coprocessors join: RVKIT_HUB=tcp://10.12.34.11\n"
+      "  hub serve --hub ipc:///tmp/test-hub   # a private hub: RVKIT_HUB=ipc:///tmp/test-hub\n"
+      "  probe --in 'hub?topic=hub/'           # what the hub sees, every second");
   return [o, &common]() -> int {
     if (o->report_fd >= 0 && fcntl(o->report_fd, F_GETFD) < 0)
       throw rvkit::OptionError(fmt::format("--report-fd {}: not an open file descriptor", o->report_fd));

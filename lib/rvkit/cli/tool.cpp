@@ -24,12 +24,14 @@ int bad_command_line(const std::string& message) {
 
 }  // namespace
 
-void add_hub_option(CLI::App& app, const std::string& group) {
+void add_hub_option(CLI::App& app, const std::string& group, const std::string& description) {
   if (app.get_option_no_throw("--hub")) return;
   app.add_option_function<std::string>("--hub", [](const std::string& base) { set_hub_address(base); },
-                                       fmt::format("Where the hub of --in/--out hub is: tcp://HOST[:PORT] or ipc://DIR "
-                                                   "(default: ${}, else tcp://127.0.0.1:{})",
-                                                   kHubEnvVar, kDefaultHubPort))
+                                       !description.empty()
+                                           ? description
+                                           : fmt::format("Where the hub of --in/--out hub is: tcp://HOST[:PORT] or ipc://DIR "
+                                                         "(default: ${}, else tcp://127.0.0.1:{})",
+                                                         kHubEnvVar, kDefaultHubPort))
       ->type_name("BASE")
       ->check([](const std::string& base) -> std::string {
         try {

@@ -48,8 +48,8 @@ struct CommonOptions {
 
 // --hub BASE: where the hub of `--in hub` / `--out hub` is (rvkit/io/hub_address.hpp: set_hub_address;
 // without it $RVKIT_HUB, else tcp://127.0.0.1:5550). Added once, however often it is called; a bad
-// address is a bad command line.
-void add_hub_option(CLI::App& app, const std::string& group = "Options");
+// address is a bad command line. `description` replaces the tools' one (hub serve: the address served).
+void add_hub_option(CLI::App& app, const std::string& group = "Options", const std::string& description = "");
 
 using ToolBody = std::function<int()>;
 using ToolSetup = std::function<ToolBody(CLI::App&, CommonOptions&)>;
