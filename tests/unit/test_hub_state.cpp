@@ -202,6 +202,8 @@ TEST_CASE("hub serve endpoints: tcp with its ipc equivalents, --bind, an ipc bas
   CHECK(e.publish == std::vector<std::string>{"tcp://127.0.0.1:5550", "ipc:///run/user/1000/rvkit-hub/publish"});
   CHECK(e.subscribe == std::vector<std::string>{"tcp://127.0.0.1:5551", "ipc:///run/user/1000/rvkit-hub/subscribe"});
   CHECK(e.lossless == std::vector<std::string>{"tcp://127.0.0.1:5552", "ipc:///run/user/1000/rvkit-hub/lossless"});
+  CHECK(e.subscribe_lossless ==
+        std::vector<std::string>{"tcp://127.0.0.1:5553", "ipc:///run/user/1000/rvkit-hub/subscribe-lossless"});
   CHECK(e.ipc_dir == "/run/user/1000/rvkit-hub");
   e = serve_endpoints("tcp://10.12.34.12:6000", "0.0.0.0", true);
   CHECK(e.publish == std::vector<std::string>{"tcp://0.0.0.0:6000", "ipc:///run/user/1000/rvkit-hub-6000/publish"});

@@ -90,17 +90,18 @@ struct Proxy::Impl {
   ProxyOptions opts;
   zmq::context_t ctx{1};
   zmq::socket_t xsub{ctx, zmq::socket_type::xsub};
-  zmq::socket_t xpub{ctx, zmq::socket_type::xpub};
+  zmq::socket_t xpub{ctx, zmq::socket_type::xpub};           // live: XPUB_NODROP off
   zmq::socket_t router{ctx, zmq::socket_type::router};
+  zmq::socket_t xpub_lossless{ctx, zmq::socket_type::xpub};  // lossless: XPUB_NODROP on
   std::unique_ptr<ConnectionCount> publishers, subscribers;
   std::atomic<bool> stopping{false};
 
-  SubscriptionSet subs;
+  SubscriptionSet subs;           // on the live XPUB (every hub input subscribes on both)
+  SubscriptionSet lossless_subs;  // on the lossless XPUB
   TopicStats stats;
   LastValueCache cache;
   LosslessPublishers<Parts> lossless;
   std::deque<Parts> own_queue;  // the hub's own must-deliver messages (eos of a vanished publisher)
-  bool nodrop = false;          // XPUB_NODROP as last set
 
   int64_t start_mono = mono_us();
   int64_t next_report = 0, next_publish = 0, next_verbose = 0;
@@ -110,7 +111,7 @@ struct Proxy::Impl {
   ThrottledLog protocol_log;
 
   explicit Impl(const ProxyOptions& o) : opts(o) {
-    for (zmq::socket_t* s : {&xsub, &xpub, &router}) {
+    for (zmq::socket_t* s : {&xsub, &xpub, &router, &xpub_lossless}) {
       s->set(zmq::sockopt::linger, 0);
       s->set(zmq::sockopt::heartbeat_ivl, kHubHeartbeatMs);
       s->set(zmq::sockopt::heartbeat_timeout, kHubHeartbeatTimeoutMs);
@@ -118,6 +119,9 @@ struct Proxy::Impl {
     xsub.set(zmq::sockopt::rcvhwm, kHubReceiveHighWaterMark);
     xpub.set(zmq::sockopt::sndhwm, kHubSendHighWaterMark);
     xpub.set(zmq::sockopt::xpub_verboser, 1);
+    xpub_lossless.set(zmq::sockopt::sndhwm, kHubSendHighWaterMark);
+    xpub_lossless.set(zmq::sockopt::xpub_verboser, 1);
+    xpub_lossless.set(zmq::sockopt::xpub_nodrop, 1);
     router.set(zmq::sockopt::rcvhwm, 1000);  // credit bounds each publisher to its first grant
     router.set(zmq::sockopt::sndhwm, 1000);
     publishers = std::make_unique<ConnectionCount>(ctx, xsub, "publish");
@@ -127,6 +131,7 @@ struct Proxy::Impl {
     bind_all(xsub, opts.endpoints.publish, "publish");
     bind_all(xpub, opts.endpoints.subscribe, "subscribe");
     bind_all(router, opts.endpoints.lossless, "lossless");
+    bind_all(xpub_lossless, opts.endpoints.subscribe_lossless, "subscribe_lossless");
     // Everything, from every publisher, from its first message on (XSUB passes this on to each
     // publisher as it connects).
     const char everything = 1;
@@ -138,19 +143,23 @@ struct Proxy::Impl {
     }
   }
 
-  // Sends a whole message on the XPUB. nodrop: refused (false, the parts untouched) when a
-  // matching subscriber is full; otherwise never refused. The parts are moved out when sent.
-  bool send_out(Parts& parts, bool want_nodrop) {
-    if (nodrop != want_nodrop) {
-      xpub.set(zmq::sockopt::xpub_nodrop, want_nodrop ? 1 : 0);
-      nodrop = want_nodrop;
-    }
+  // Sends a whole message on an XPUB; the parts are moved out when sent. The live XPUB never
+  // refuses (a full subscriber loses the message); the lossless one (XPUB_NODROP) refuses when a
+  // matching subscriber is full: false, the parts untouched.
+  //
+  // Why two XPUBs: on one socket, a live send that finds a subscriber's pipe full makes libzmq set
+  // that pipe aside until it drains, and a lossless send meanwhile skips it as if it did not match,
+  // silently: mixing XPUB_NODROP on and off per send loses lossless messages. (libzmq also leaves
+  // a refused message's subscribers marked as matching until the next message goes out, which
+  // reaches them too and is refused while they are full: lossless streams share the pace of a full
+  // lossless subscriber until it drains. Their SUB sockets filter out what they did not subscribe to.)
+  static bool send_on(zmq::socket_t& sock, Parts& parts) {
     for (size_t i = 0; i < parts.size(); ++i) {
       auto flags = (i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none) | zmq::send_flags::dontwait;
-      if (!xpub.send(parts[i], flags)) {
+      if (!sock.send(parts[i], flags)) {
         // Only the first part can be refused: the high-water mark is checked per message.
         if (i == 0) return false;
-        throw Error("hub: a message was cut short on the subscribe endpoint");
+        throw Error("hub: a message was cut short on a subscribe endpoint");
       }
     }
     return true;
@@ -162,7 +171,7 @@ struct Proxy::Impl {
     stats.message(topic, size_of(parts), mono_us());
     if (parts.size() >= 2 && is_state_topic(topic))
       cache.store(topic, std::string_view(static_cast<const char*>(parts[1].data()), parts[1].size()), copy_of(parts));
-    send_out(parts, false);
+    send_on(xpub, parts);
   }
 
   void on_publisher_readable() {
@@ -182,6 +191,16 @@ struct Proxy::Impl {
     }
   }
 
+  // Subscriptions on the lossless XPUB: only counted (a lossless publisher's first message waits
+  // for one that matches).
+  void on_lossless_subscriber_readable() {
+    for (int n = 0; n < kBatch; ++n) {
+      zmq::message_t m;
+      if (!xpub_lossless.recv(m, zmq::recv_flags::dontwait)) return;
+      lossless_subs.apply(m.data(), m.size());
+    }
+  }
+
   void on_subscriber_readable() {
     for (int n = 0; n < kBatch; ++n) {
       zmq::message_t m;
@@ -192,7 +211,7 @@ struct Proxy::Impl {
       for (const LastValueCache::Entry* e : cache.matching(*prefix)) {
         Parts parts;
         for (const std::string& p : e->parts) parts.emplace_back(p.data(), p.size());
-        send_out(parts, false);
+        send_on(xpub, parts);
       }
     }
   }
@@ -234,20 +253,33 @@ struct Proxy::Impl {
     }
   }
 
-  void pump_lossless() {
-    while (!own_queue.empty() && send_out(own_queue.front(), true)) own_queue.pop_front();
-    lossless.pump([&](const std::string& topic) { return subs.any_matching(topic); },
+  // Returns whether a send was refused (a full subscriber): then the loop polls again soon. Messages
+  // held for a subscriber need no polling: a subscription arriving wakes the loop.
+  bool pump_lossless() {
+    bool refused = false;
+    while (!own_queue.empty()) {
+      if (!send_on(xpub_lossless, own_queue.front())) {
+        refused = true;
+        break;
+      }
+      own_queue.pop_front();
+    }
+    lossless.pump([&](const std::string& topic) { return lossless_subs.any_matching(topic); },
                   [&](const std::string& topic, Parts& parts) {
                     uint64_t bytes = size_of(parts);
                     std::vector<std::string> copy;
                     if (parts.size() >= 2 && is_state_topic(topic)) copy = copy_of(parts);
-                    if (!send_out(parts, true)) return false;
+                    if (!send_on(xpub_lossless, parts)) return false;
                     stats.message(topic, bytes, mono_us());
                     if (!copy.empty()) cache.store(topic, copy[1], std::move(copy));
                     return true;
                   },
-                  [&](const std::string& topic) { stats.retry(topic); },
+                  [&](const std::string& topic) {
+                    stats.retry(topic);
+                    refused = true;
+                  },
                   [&](const std::string& id, int n) { send_credit(id, n); });
+    return refused;
   }
 
   void end_vanished(int64_t now) {
@@ -337,9 +369,11 @@ struct Proxy::Impl {
         for (const auto& a : v) s += (s.empty() ? "" : " ") + a;
         return s;
       };
-      log_line(fmt::format("publish {}, subscribe {}, lossless {}", list(opts.endpoints.publish),
-                           list(opts.endpoints.subscribe), list(opts.endpoints.lossless)));
+      log_line(fmt::format("publish {}, subscribe {} and {}, lossless {}", list(opts.endpoints.publish),
+                           list(opts.endpoints.subscribe), list(opts.endpoints.subscribe_lossless),
+                           list(opts.endpoints.lossless)));
     }
+    bool refused = false;
     while (!stopping && !stop_requested()) {
       zmq::pollitem_t items[] = {
           {xsub.handle(), 0, ZMQ_POLLIN, 0},
@@ -347,13 +381,14 @@ struct Proxy::Impl {
           {router.handle(), 0, ZMQ_POLLIN, 0},
           {publishers->pair.handle(), 0, ZMQ_POLLIN, 0},
           {subscribers->pair.handle(), 0, ZMQ_POLLIN, 0},
+          {xpub_lossless.handle(), 0, ZMQ_POLLIN, 0},
           {nullptr, opts.report_fd, ZMQ_POLLOUT, 0},
       };
-      int count = report_pending.empty() ? 5 : 6;
+      int count = report_pending.empty() ? 6 : 7;
       int64_t now = mono_us();
       int64_t until_timer = std::max<int64_t>(0, (next_report - now) / 1000);
       int timeout = int(std::min<int64_t>(kIdleMs, until_timer));
-      if (lossless.has_queued() || !own_queue.empty()) timeout = std::min(timeout, kRetryMs);
+      if (refused) timeout = std::min(timeout, kRetryMs);
       try {
         zmq::poll(items, size_t(count), std::chrono::milliseconds(timeout));
       } catch (const zmq::error_t& e) {
@@ -362,12 +397,13 @@ struct Proxy::Impl {
       }
       // Subscriptions first: a subscriber that just arrived is matched before the next message.
       if (items[1].revents & ZMQ_POLLIN) on_subscriber_readable();
+      if (items[5].revents & ZMQ_POLLIN) on_lossless_subscriber_readable();
       if (items[0].revents & ZMQ_POLLIN) on_publisher_readable();
       if (items[2].revents & ZMQ_POLLIN) on_lossless_readable();
-      pump_lossless();
+      refused = pump_lossless();
       if (items[3].revents & ZMQ_POLLIN) publishers->on_readable();
       if (items[4].revents & ZMQ_POLLIN) subscribers->on_readable();
-      if (count == 6 && (items[5].revents & (ZMQ_POLLOUT | ZMQ_POLLERR))) write_report();
+      if (count == 7 && (items[6].revents & (ZMQ_POLLOUT | ZMQ_POLLERR))) write_report();
       on_timers();
     }
   }

@@ -1,6 +1,6 @@
 // rvkit hub: the message hub's proxy, the loop behind `hub serve` (docs/protocol.md, "The hub").
 //
-// One thread polls three ZeroMQ sockets and forwards whole multipart messages, part by part, moving
+// One thread polls four ZeroMQ sockets and forwards whole multipart messages, part by part, moving
 // each zmq::message_t from the socket it came in on to the one it goes out on (no reassembly, no
 // copy; a frame's payload is never touched):
 //   XSUB   (publish endpoint)   live publishers (PUB) connect here. It subscribes upstream to
@@ -8,12 +8,15 @@
 //          its connection is up, whoever subscribes downstream.
 //   XPUB   (subscribe endpoint) subscribers connect here. XPUB_VERBOSER hands up every subscribe and
 //          unsubscribe (subscriptions.hpp); a new subscription gets the cached state records it
-//          matches (last_value_cache.hpp). Live messages go out with XPUB_NODROP off: a subscriber
-//          past its high-water mark loses whole messages, nobody else waits.
+//          matches (last_value_cache.hpp). Live messages go out here with XPUB_NODROP off: a
+//          subscriber past its high-water mark loses whole messages, nobody else waits.
 //   ROUTER (lossless endpoint)  recorded publishers (DEALER) connect here and send under credit
-//          (lossless_ingress.hpp); their messages go out with XPUB_NODROP on, non-blocking: a full
-//          subscriber makes the message wait in its publisher's queue, retried, while the live
-//          traffic keeps flowing.
+//          (lossless_ingress.hpp).
+//   XPUB   (subscribe_lossless endpoint) where the lossless messages go out, with XPUB_NODROP on,
+//          non-blocking: a full subscriber makes the message wait in its publisher's queue, retried,
+//          while the live traffic keeps flowing on the other XPUB. A hub input connects to both
+//          subscribe endpoints. (Two sockets, because mixing NODROP on and off on one XPUB loses
+//          lossless messages: see send_on() in proxy.cpp.)
 // High-water marks are bounded everywhere, so the hub's memory is too. Per-topic statistics
 // (topic_stats.hpp) make the `hub` record (records/hub.hpp), published every second on `hub/` and,
 // when a report fd is given, written to it as one JSON line every 250 ms (non-blocking: a reader

@@ -47,6 +47,7 @@ ServeEndpoints serve_endpoints(const std::string& base, const std::string& bind_
     out.publish = {e.publish};
     out.subscribe = {e.subscribe};
     out.lossless = {e.lossless};
+    out.subscribe_lossless = {e.subscribe_lossless};
     out.ipc_dir = e.publish.substr(6, e.publish.size() - 6 - std::string("/publish").size());
     return out;
   }
@@ -59,6 +60,7 @@ ServeEndpoints serve_endpoints(const std::string& base, const std::string& bind_
   out.publish = {rebind(e.publish)};
   out.subscribe = {rebind(e.subscribe)};
   out.lossless = {rebind(e.lossless)};
+  out.subscribe_lossless = {rebind(e.subscribe_lossless)};
   if (with_ipc) {
     int port = std::atoi(e.publish.substr(e.publish.rfind(':') + 1).c_str());
     out.ipc_dir = ipc_dir_for(port);
@@ -66,6 +68,7 @@ ServeEndpoints serve_endpoints(const std::string& base, const std::string& bind_
     out.publish.push_back(ipc.publish);
     out.subscribe.push_back(ipc.subscribe);
     out.lossless.push_back(ipc.lossless);
+    out.subscribe_lossless.push_back(ipc.subscribe_lossless);
   }
   return out;
 }

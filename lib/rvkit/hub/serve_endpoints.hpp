@@ -1,12 +1,12 @@
 // rvkit hub: the addresses `hub serve` binds (docs/protocol.md, "The hub").
 //
 // From the hub's base address (io/hub_address.hpp: --hub, $RVKIT_HUB, or tcp://127.0.0.1:5550):
-//   tcp://HOST:PORT  binds PORT, PORT+1, PORT+2 (publish, subscribe, lossless) on HOST, or on the
+//   tcp://HOST:PORT  binds PORT..PORT+3 (publish, subscribe, lossless, subscribe_lossless) on HOST, or on the
 //                    --bind host (0.0.0.0 or * for every interface: other coprocessors join), and,
 //                    unless --no-ipc, the same three as unix sockets in ipc_dir_for(PORT):
-//                    DIR/publish, DIR/subscribe, DIR/lossless, so tools on the robot's own
+//                    DIR/publish, DIR/subscribe, DIR/lossless, DIR/subscribe-lossless, so tools on the robot's own
 //                    coprocessor can use RVKIT_HUB=ipc://DIR (no TCP stack in the way).
-//   ipc://DIR        binds only DIR/publish, DIR/subscribe, DIR/lossless (--bind does not apply).
+//   ipc://DIR        binds only those four in DIR (--bind does not apply).
 // Pure: no sockets (serve creates the directory when it binds).
 #pragma once
 #include <string>
@@ -15,7 +15,7 @@
 namespace rvkit::hub {
 
 struct ServeEndpoints {
-  std::vector<std::string> publish, subscribe, lossless;  // tcp first
+  std::vector<std::string> publish, subscribe, lossless, subscribe_lossless;  // tcp first
   std::string ipc_dir;                                    // "" when no ipc endpoints
 };
 

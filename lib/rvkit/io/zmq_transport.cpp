@@ -59,15 +59,23 @@ Endpoint parse_endpoint(const std::string& spec, bool bind_default) {
   return e;
 }
 
-// Binds or connects the socket as the endpoint says; a failure names the spec.
+// Binds or connects the socket as the endpoint says, to each of its addresses when it lists several
+// separated by ',' (a hub input: both of the hub's subscribe endpoints); a failure names the spec.
 void attach(zmq::socket_t& sock, const Endpoint& e, const std::string& spec) {
-  try {
-    if (e.bind)
-      sock.bind(e.address);
-    else
-      sock.connect(e.address);
-  } catch (const zmq::error_t& err) {
-    throw Error(fmt::format("{}: cannot {}: {}", spec, e.bind ? "bind" : "connect", err.what()));
+  size_t p = 0;
+  for (;;) {
+    size_t comma = e.address.find(',', p);
+    std::string address = e.address.substr(p, comma == std::string::npos ? std::string::npos : comma - p);
+    try {
+      if (e.bind)
+        sock.bind(address);
+      else
+        sock.connect(address);
+    } catch (const zmq::error_t& err) {
+      throw Error(fmt::format("{}: cannot {}: {}", spec, e.bind ? "bind" : "connect", err.what()));
+    }
+    if (comma == std::string::npos) return;
+    p = comma + 1;
   }
 }
 
