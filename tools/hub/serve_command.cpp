@@ -26,14 +26,15 @@ rvkit::ToolBody setup_serve(CLI::App& cmd, rvkit::CommonOptions& common) {
   cmd.add_option("--bind", o->bind,
                  "Host to bind the tcp endpoints on instead of the hub address's: 0.0.0.0 or * for every interface");
   rvkit::add_hub_option(cmd, "Options",
-                        "The address to serve: tcp://HOST[:PORT] (PORT, PORT+1, PORT+2) or ipc://DIR "
+                        "The address to serve: tcp://HOST[:PORT] (PORT to PORT+3) or ipc://DIR "
                         "(default: $RVKIT_HUB, else tcp://127.0.0.1:5550)");
   cmd.add_option("--report-fd", o->report_fd, "Write the hub record as a JSON line to this fd every 250 ms")
       ->check(CLI::Range(0, 1 << 20));
   cmd.add_flag("--no-ipc", o->no_ipc, "Bind only the tcp endpoints, not their ipc equivalents");
   cmd.footer(
       "Endpoints (docs/protocol.md, \"The hub\"): publish PORT (live publishers: --out hub), subscribe\n"
-      "PORT+1 (--in 'hub?topic=PREFIX'), lossless PORT+2 (recorded publishers), and the same as unix sockets\n"
+      "PORT+1 (--in 'hub?topic=PREFIX'), lossless PORT+2 (recorded publishers), subscribe_lossless PORT+3\n"
+      "(their messages, never dropped: hub inputs connect to both subscribe endpoints), and the same as unix sockets\n"
       "in $XDG_RUNTIME_DIR/rvkit-hub (else /tmp/rvkit-hub-UID; -PORT appended for another port than 5550).\n\n"
       "Examples:\n"
       "  hub serve -v                          # tcp://127.0.0.1:5550..5552 and ipc\n"
