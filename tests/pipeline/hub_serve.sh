@@ -79,6 +79,30 @@ expect_match "$(jq -c '.topics[] | select(.topic == "frame/fast/") | [.messages,
   '^\[[0-9]+,true\]$' "per topic: messages and the age of the last one"
 expect_eq "$(jq -r '.topics[] | select(.topic == "camera/front/") | .messages' <<<"$record")" 1 "the camera topic's one message"
 
+# SIGTERM: status 0, and the unix sockets are gone.
+kill -TERM "$HUB_PID"
+rc=0; wait "$HUB_PID" || rc=$?
+expect_eq "$rc" 0 "hub serve ends with status 0 on SIGTERM"
+expect_eq "$(ls "$TMP/hub")" "" "its unix sockets are removed"
+
+# A tcp hub binds the ipc equivalents too: a publisher on tcp reaches a subscriber on ipc.
+port=$(free_port)
+mkdir -m 700 "$TMP/run"
+XDG_RUNTIME_DIR=$TMP/run hub serve --hub "tcp://127.0.0.1:$port" -v 2>"$TMP/tcp-hub.err" &
+tcp_hub=$!; PIDS+=($tcp_hub)
+ipc=$TMP/run/rvkit-hub-$port
+eventually 10 eval '[ -S "$ipc/subscribe" ]' || fail "no unix sockets in $ipc: $(cat "$TMP/tcp-hub.err")"
+expect_eq "$(cd "$ipc" && ls | tr '\n' ' ')" "lossless publish subscribe subscribe-lossless " "the four unix sockets in \$XDG_RUNTIME_DIR/rvkit-hub-PORT"
+probe --hub "ipc://$ipc" --in 'hub?topic=frame/both/' > "$TMP/both.jsonl" 2>"$TMP/both.err" &
+both=$!; PIDS+=($both)
+eventually 10 eval "ss -xH | grep -q '$ipc/subscribe-lossless'" || fail "the ipc subscriber did not connect"
+timeout 20 cap --hub "tcp://127.0.0.1:$port" --test-pattern --name both --size 160x120 --count 3 --fps 0 --out hub 2>"$TMP/cap.err" ||
+  fail "cap --out hub over tcp: $(cat "$TMP/cap.err")"
+wait_gone $both 10
+expect_eq "$(jq -r 'select(.type == "frame") | .seq' "$TMP/both.jsonl" | tr '\n' ' ')" "0 1 2 " \
+  "frames published on tcp reach a subscriber on the ipc endpoints"
+kill $tcp_hub; wait_gone $tcp_hub 5
+
 # Bad addresses: one line, status 2.
 expect_fails 2 "^hub: .*--bind.*tcp://0.0.0.0.*\(see --help\)$" "hub serve --bind with an endpoint" -- env -u RVKIT_HUB hub serve --bind tcp://0.0.0.0
 expect_fails 2 "^hub: .*--bind.*5550.*\(see --help\)$" "hub serve --bind with a port" -- env -u RVKIT_HUB hub serve --bind 0.0.0.0:5550

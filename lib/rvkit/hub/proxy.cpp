@@ -143,6 +143,15 @@ struct Proxy::Impl {
     }
   }
 
+  ~Impl() {
+    // libzmq leaves the unix socket files behind (it only replaces a stale one when binding):
+    // remove ours, so a stopped hub leaves nothing to connect to.
+    for (const auto* list : {&opts.endpoints.publish, &opts.endpoints.subscribe, &opts.endpoints.lossless,
+                             &opts.endpoints.subscribe_lossless})
+      for (const std::string& a : *list)
+        if (a.rfind("ipc://", 0) == 0) ::unlink(a.c_str() + 6);
+  }
+
   // Sends a whole message on an XPUB; the parts are moved out when sent. The live XPUB never
   // refuses (a full subscriber loses the message); the lossless one (XPUB_NODROP) refuses when a
   // matching subscriber is full: false, the parts untouched.
