@@ -11,6 +11,7 @@
 #include "rvkit/hub/serve_endpoints.hpp"
 #include "rvkit/hub/subscriptions.hpp"
 #include "rvkit/hub/topic_stats.hpp"
+#include "rvkit/io/hub_address.hpp"
 #include "rvkit/records/hub.hpp"
 
 using namespace rvkit;
@@ -221,4 +222,21 @@ TEST_CASE("hub serve endpoints: tcp with its ipc equivalents, --bind, an ipc bas
   for (const char* bad : {"", "tcp://0.0.0.0", "0.0.0.0:5550", "a b", "[::1", "[zz]"})
     CHECK_THROWS_AS(check_bind_host(bad), OptionError);
   for (const char* good : {"*", "0.0.0.0", "127.0.0.2", "[::1]", "eth0", "lo"}) CHECK_NOTHROW(check_bind_host(good));
+}
+
+TEST_CASE("hub specs: what 'hub' stands for, for inputs and outputs") {
+  set_hub_address("ipc:///tmp/h");
+  CHECK(hub_input_spec("hub?topic=frame/&topic=nt/") ==
+        ">ipc:///tmp/h/subscribe,ipc:///tmp/h/subscribe-lossless?topic=frame/&topic=nt/");
+  CHECK(hub_input_spec("hub") == ">ipc:///tmp/h/subscribe,ipc:///tmp/h/subscribe-lossless");
+  CHECK(hub_output_spec("hub") == ">ipc:///tmp/h/publish");
+  CHECK(hub_lossless_spec("hub") == ">ipc:///tmp/h/lossless");
+  set_hub_address("tcp://10.0.0.2:6000");
+  CHECK(hub_input_spec("hub") == ">tcp://10.0.0.2:6001,tcp://10.0.0.2:6003");
+  CHECK(hub_output_spec("hub") == ">tcp://10.0.0.2:6000");
+  CHECK_THROWS_AS(set_hub_address("tcp://x:65533"), OptionError);  // PORT+3 must be a port
+  set_hub_address("");
+  CHECK(is_hub_spec("hub"));
+  CHECK(is_hub_spec("hub?topic=a/"));
+  CHECK_FALSE(is_hub_spec("hubcap"));
 }
