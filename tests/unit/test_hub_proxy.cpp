@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -112,9 +113,45 @@ TEST_CASE("hub proxy: live messages go through whole, and a late subscriber gets
   zmq::socket_t late(ctx, zmq::socket_type::sub);
   late.set(zmq::sockopt::subscribe, "camera/");
   late.connect(h.endpoints.subscribe[0]);
+  late.connect(h.endpoints.subscribe_lossless[0]);
   auto cached = recv_topic(late, "camera/a/", 2000);
   REQUIRE(cached.size() == 2);
   CHECK(cached[1] == "{\"type\":\"camera\",\"cam\":\"a\",\"urls\":[]}\n");
+}
+
+TEST_CASE("hub proxy: a late subscriber gets every cached NT value, however many") {
+  RunningHub h;
+  zmq::context_t ctx;
+  zmq::socket_t sub = subscriber(ctx, h, {"nt/"});
+  zmq::socket_t pub(ctx, zmq::socket_type::pub);
+  pub.set(zmq::sockopt::sndhwm, 1000);
+  pub.connect(h.endpoints.publish[0]);
+  const int topics = 300;
+  auto nt = [](int i) { return "{\"type\":\"nt\",\"topic\":\"/t" + std::to_string(i) + "\",\"value\":" + std::to_string(i) + "}\n"; };
+  // Until the hub's subscription reaches the PUB, what it sends is dropped: send the first until seen.
+  std::vector<std::string> got;
+  for (int i = 0; i < 50 && got.empty(); ++i) {
+    send_all(pub, {"nt/", nt(0)});
+    got = recv_topic(sub, "nt/", 100);
+  }
+  REQUIRE(!got.empty());
+  for (int i = 1; i < topics; ++i) {
+    send_all(pub, {"nt/", nt(i)});
+    if (i % 50 == 0) std::this_thread::sleep_for(10ms);  // the live hop drops past its high-water mark
+  }
+  std::this_thread::sleep_for(300ms);
+  zmq::socket_t late(ctx, zmq::socket_type::sub);
+  late.set(zmq::sockopt::rcvhwm, 4);
+  late.set(zmq::sockopt::subscribe, "nt/");
+  late.connect(h.endpoints.subscribe[0]);
+  late.connect(h.endpoints.subscribe_lossless[0]);
+  std::set<std::string> seen;
+  auto until = std::chrono::steady_clock::now() + 5s;
+  while (seen.size() < size_t(topics) && std::chrono::steady_clock::now() < until) {
+    auto m = recv_all(late, 100);
+    if (m.size() == 2) seen.insert(m[1]);
+  }
+  CHECK(seen.size() == size_t(topics));
 }
 
 TEST_CASE("hub proxy: the lossless endpoint's credit, and a first message held until a subscriber exists") {

@@ -54,4 +54,18 @@ std::vector<const LastValueCache::Entry*> LastValueCache::matching(std::string_v
   return out;
 }
 
+std::vector<LastValueCache::Key> LastValueCache::keys_matching(std::string_view prefix) const {
+  std::vector<Key> out;
+  for (auto it = entries_.lower_bound({std::string(prefix), ""}); it != entries_.end(); ++it) {
+    if (it->first.first.compare(0, prefix.size(), prefix) != 0) break;
+    out.push_back(it->first);
+  }
+  return out;
+}
+
+const LastValueCache::Entry* LastValueCache::find(const Key& key) const {
+  auto it = entries_.find(key);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
 }  // namespace rvkit::hub

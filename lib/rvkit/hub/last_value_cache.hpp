@@ -3,9 +3,10 @@
 // ZeroMQ delivers only what is published after a subscription arrives ("slow joiner"): a stage
 // started after `stream` announced its cameras would never see a `camera` record, nor the robot's
 // state until it next changes. The hub keeps the latest message of every state topic and, when a new
-// subscription arrives, re-sends the cached messages that subscription matches. (XPUB sends to every
-// matching subscriber, so those already subscribed see a repeat: harmless for state records, which
-// say "this is how things are now".) libzmq's own XPUB_MANUAL_LAST_VALUE is a draft API, not in
+// subscription arrives (on its lossless XPUB, which every hub input connects to), re-sends the
+// cached messages that subscription matches there, never dropped at the high-water mark. (XPUB sends
+// to every matching subscriber, so those already subscribed see a repeat: harmless for state
+// records, which say "this is how things are now".) libzmq's own XPUB_MANUAL_LAST_VALUE is a draft API, not in
 // Debian's libzmq.
 //
 // The state record types (docs/protocol.md, "The hub"): `camera` (one per cam: topic camera/CAM/),
@@ -36,6 +37,7 @@ class LastValueCache {
     std::string topic;
     std::vector<std::string> parts;  // the whole message: topic, header[, payload]
   };
+  using Key = std::pair<std::string, std::string>;  // topic, key within it (an nt record's topic)
 
   // Keeps `parts` as the latest message of (`topic`, the key of its header) when `topic` is a state
   // topic; `header` is the message's header part (JSON), read only for `nt` records. Returns whether
@@ -43,10 +45,13 @@ class LastValueCache {
   bool store(std::string_view topic, std::string_view header, std::vector<std::string> parts);
   // The cached messages a subscription to `prefix` matches, in (topic, key) order.
   std::vector<const Entry*> matching(std::string_view prefix) const;
+  // Their keys, to look up later (find: nullptr when gone), so a delayed send sends the latest.
+  std::vector<Key> keys_matching(std::string_view prefix) const;
+  const Entry* find(const Key& key) const;
   size_t size() const { return entries_.size(); }
 
  private:
-  std::map<std::pair<std::string, std::string>, Entry> entries_;
+  std::map<Key, Entry> entries_;
 };
 
 }  // namespace rvkit::hub

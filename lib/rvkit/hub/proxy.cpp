@@ -34,6 +34,7 @@ using Parts = std::vector<zmq::message_t>;
 constexpr int kBatch = 64;               // messages read from one socket per turn, so none starves
 constexpr int kRetryMs = 1;              // how soon a refused lossless send is tried again
 constexpr int kIdleMs = 100;             // the longest poll: stop requests are seen this fast
+constexpr int64_t kReplayGiveUpUs = 1'000'000;  // a cached record a full subscriber refuses this long is dropped
 
 uint64_t size_of(const Parts& parts) {
   uint64_t n = 0;
@@ -102,6 +103,11 @@ struct Proxy::Impl {
   LastValueCache cache;
   LosslessPublishers<Parts> lossless;
   std::deque<Parts> own_queue;  // the hub's own must-deliver messages (eos of a vanished publisher)
+  struct Replay {
+    LastValueCache::Key key;
+    int64_t since;
+  };
+  std::deque<Replay> replays;   // cached state for new subscriptions, sent on the lossless XPUB
 
   int64_t start_mono = mono_us();
   int64_t next_report = 0, next_publish = 0, next_verbose = 0;
@@ -200,29 +206,48 @@ struct Proxy::Impl {
     }
   }
 
-  // Subscriptions on the lossless XPUB: only counted (a lossless publisher's first message waits
-  // for one that matches).
-  void on_lossless_subscriber_readable() {
-    for (int n = 0; n < kBatch; ++n) {
-      zmq::message_t m;
-      if (!xpub_lossless.recv(m, zmq::recv_flags::dontwait)) return;
-      lossless_subs.apply(m.data(), m.size());
-    }
-  }
-
+  // Subscriptions on the live XPUB: counted (the `hub` record's subscribers).
   void on_subscriber_readable() {
     for (int n = 0; n < kBatch; ++n) {
       zmq::message_t m;
       if (!xpub.recv(m, zmq::recv_flags::dontwait)) return;
-      std::optional<std::string> prefix = subs.apply(m.data(), m.size());
+      subs.apply(m.data(), m.size());
+    }
+  }
+
+  // Subscriptions on the lossless XPUB: a lossless publisher's first message waits for one that
+  // matches, and a new one gets the cached state records it matches (its slow-joiner gap), sent
+  // on this XPUB: never dropped at the high-water mark however many there are (a robot's NT
+  // topics), only given up after kReplayGiveUpUs refused by a full subscriber.
+  void on_lossless_subscriber_readable() {
+    for (int n = 0; n < kBatch; ++n) {
+      zmq::message_t m;
+      if (!xpub_lossless.recv(m, zmq::recv_flags::dontwait)) return;
+      std::optional<std::string> prefix = lossless_subs.apply(m.data(), m.size());
       if (!prefix) continue;
-      // The new subscriber's slow-joiner gap: the state it needs, at once.
-      for (const LastValueCache::Entry* e : cache.matching(*prefix)) {
+      int64_t now = mono_us();
+      for (auto& key : cache.keys_matching(*prefix)) replays.push_back({std::move(key), now});
+    }
+  }
+
+  // Returns whether a send was refused.
+  bool pump_replays() {
+    while (!replays.empty()) {
+      const Replay& r = replays.front();
+      const LastValueCache::Entry* e = cache.find(r.key);
+      if (e) {
         Parts parts;
         for (const std::string& p : e->parts) parts.emplace_back(p.data(), p.size());
-        send_on(xpub, parts);
+        if (!send_on(xpub_lossless, parts)) {
+          if (mono_us() - r.since < kReplayGiveUpUs) return true;
+          stats.drop(e->topic);
+          protocol_log.line(fmt::format("a subscriber full for {} s: the cached {} is not replayed to it",
+                                        kReplayGiveUpUs / 1000000, e->topic));
+        }
       }
+      replays.pop_front();
     }
+    return false;
   }
 
   void send_credit(const std::string& id, int n) {
@@ -265,7 +290,7 @@ struct Proxy::Impl {
   // Returns whether a send was refused (a full subscriber): then the loop polls again soon. Messages
   // held for a subscriber need no polling: a subscription arriving wakes the loop.
   bool pump_lossless() {
-    bool refused = false;
+    bool refused = pump_replays();
     while (!own_queue.empty()) {
       if (!send_on(xpub_lossless, own_queue.front())) {
         refused = true;

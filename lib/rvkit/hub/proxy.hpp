@@ -7,15 +7,15 @@
 //          everything at once, so a short-lived publisher's first messages reach the hub as soon as
 //          its connection is up, whoever subscribes downstream.
 //   XPUB   (subscribe endpoint) subscribers connect here. XPUB_VERBOSER hands up every subscribe and
-//          unsubscribe (subscriptions.hpp); a new subscription gets the cached state records it
-//          matches (last_value_cache.hpp). Live messages go out here with XPUB_NODROP off: a
+//          unsubscribe (subscriptions.hpp). Live messages go out here with XPUB_NODROP off: a
 //          subscriber past its high-water mark loses whole messages, nobody else waits.
 //   ROUTER (lossless endpoint)  recorded publishers (DEALER) connect here and send under credit
 //          (lossless_ingress.hpp).
 //   XPUB   (subscribe_lossless endpoint) where the lossless messages go out, with XPUB_NODROP on,
 //          non-blocking: a full subscriber makes the message wait in its publisher's queue, retried,
 //          while the live traffic keeps flowing on the other XPUB. A hub input connects to both
-//          subscribe endpoints. (Two sockets, because mixing NODROP on and off on one XPUB loses
+//          subscribe endpoints. A new subscription here gets the cached state records it matches
+//          (last_value_cache.hpp), sent the same way (given up after 1 s refused). (Two sockets, because mixing NODROP on and off on one XPUB loses
 //          lossless messages: see send_on() in proxy.cpp.)
 // High-water marks are bounded everywhere, so the hub's memory is too. Per-topic statistics
 // (topic_stats.hpp) make the `hub` record (records/hub.hpp), published every second on `hub/` and,

@@ -23,7 +23,8 @@ struct HubTopic {
   int subscribers = 0;             // subscriptions matching the topic
   std::optional<int> publishers;   // lossless publishers of the topic (unknown for live ones)
   uint64_t retries = 0;            // lossless sends a full subscriber refused, retried later
-  uint64_t drops = 0;              // messages the hub itself lost (a vanished lossless publisher's queue)
+  uint64_t drops = 0;              // messages the hub itself lost (a vanished lossless publisher's queue,
+                                   // cached records a full subscriber refused for a second)
   int64_t age_ms = 0;              // since the topic's last message (required)
 };
 
