@@ -110,6 +110,16 @@ TEST_CASE("hub topic stats: a first burst is averaged over a whole window, not r
   CHECK(r[0].age_ms == 1);
 }
 
+TEST_CASE("hub topic stats: bounded, later topics counted together") {
+  TopicStats stats;
+  SubscriptionSet subs;
+  for (size_t i = 0; i < TopicStats::kMaxTopics + 10; ++i) stats.message("t" + std::to_string(i) + "/", 1, 1000);
+  auto r = stats.report(2000, subs, {});
+  CHECK(r.size() == TopicStats::kMaxTopics + 1);
+  CHECK(r.front().topic == "*");
+  CHECK(r.front().messages == 10);
+}
+
 TEST_CASE("hub last-value cache: state records only, the latest per camera and per NT topic") {
   CHECK(state_record_types() == std::vector<std::string>{"camera", "nt", "nt_snapshot", "hub"});
   CHECK(is_state_topic("camera/front/"));

@@ -9,6 +9,10 @@ namespace rvkit::hub {
 
 TopicStats::Topic& TopicStats::topic(std::string_view name, int64_t now_us) {
   auto it = topics_.find(name);
+  if (it == topics_.end() && topics_.size() >= kMaxTopics) {
+    name = kOtherTopics;
+    it = topics_.find(name);
+  }
   if (it == topics_.end()) {
     it = topics_.emplace(std::string(name), Topic{}).first;
     it->second.first_us = it->second.last_us = now_us;

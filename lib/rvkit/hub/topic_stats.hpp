@@ -4,7 +4,8 @@
 // 250 ms; rates are over the last `window_us` (1 s): the oldest sample at least a window old is the
 // reference, and a topic younger than a window is averaged over a whole window, so a first burst is
 // never reported as a huge rate. Topics are never forgotten: a stalled one stays with a growing
-// `age_ms`, which is what the supervisor's stall watchdog looks for. Pure, no sockets; one thread.
+// `age_ms`, which is what the supervisor's stall watchdog looks for; past kMaxTopics, new topics
+// are counted together under the topic kOtherTopics. Pure, no sockets; one thread.
 // Times are microseconds on any one monotonic clock.
 #pragma once
 #include <cstdint>
@@ -22,6 +23,9 @@ class SubscriptionSet;
 
 class TopicStats {
  public:
+  static constexpr size_t kMaxTopics = 4096;
+  static constexpr const char* kOtherTopics = "*";
+
   explicit TopicStats(int64_t window_us = 1'000'000) : window_us_(window_us) {}
 
   // One message of `bytes` (all its parts) on `topic` at `now_us`.
