@@ -379,7 +379,7 @@ TEST_CASE("records: eos and summary round-trip") {
 }
 
 TEST_CASE("records: any record by its type") {
-  CHECK(record_types() == std::vector<std::string>{"detections", "camera", "nt", "nt_snapshot", "eos", "summary"});
+  CHECK(record_types() == std::vector<std::string>{"detections", "camera", "nt", "nt_snapshot", "eos", "summary", "hub"});
   CHECK_FALSE(read_record(Json::parse(R"({"type":"note"})")));
   auto r = read_record(Json::parse(R"({"type":"nt","topic":"/a","value":1})"));
   REQUIRE(r);

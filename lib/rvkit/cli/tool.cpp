@@ -7,13 +7,14 @@
 #include <fmt/format.h>
 
 #include "rvkit/core/signals.hpp"
+#include "rvkit/io/hub_address.hpp"
 
 namespace rvkit {
 
 namespace {
 
 constexpr const char* kInputs =
-    "'-' (stdin), a file or FIFO, or a ZeroMQ endpoint (tcp://HOST:PORT, ipc://PATH[?topic=PREFIX])";
+    "'-' (stdin), a file or FIFO, a ZeroMQ endpoint (tcp://HOST:PORT, ipc://PATH[?topic=PREFIX]), or the hub (hub[?topic=PREFIX])";
 
 // The one line and status of a bad command line, whoever found it.
 int bad_command_line(const std::string& message) {
@@ -23,20 +24,44 @@ int bad_command_line(const std::string& message) {
 
 }  // namespace
 
+void add_hub_option(CLI::App& app, const std::string& group, const std::string& description) {
+  if (app.get_option_no_throw("--hub")) return;
+  app.add_option_function<std::string>("--hub", [](const std::string& base) { set_hub_address(base); },
+                                       !description.empty()
+                                           ? description
+                                           : fmt::format("Where the hub of --in/--out hub is: tcp://HOST[:PORT] or ipc://DIR "
+                                                         "(default: ${}, else tcp://127.0.0.1:{})",
+                                                         kHubEnvVar, kDefaultHubPort))
+      ->type_name("BASE")
+      ->check([](const std::string& base) -> std::string {
+        try {
+          hub_endpoints_for(base);
+          return "";
+        } catch (const OptionError& e) {
+          return e.what();
+        }
+      })
+      ->group(group);
+}
+
 void CommonOptions::add_input(CLI::App& app, const std::string& group) {
   app.add_option("--in", in, fmt::format("Input: {}", kInputs))->capture_default_str()->group(group);
   app.add_option("--max-bytes", max_bytes, "Largest payload accepted, in bytes")->capture_default_str()->group(group);
+  add_hub_option(app, group);
 }
 
 void CommonOptions::add_inputs(CLI::App& app, std::vector<std::string>& ins, const std::string& group) {
   app.add_option("--in", ins, fmt::format("Input (repeatable; stdin is read too): {}", kInputs))->group(group);
   app.add_option("--max-bytes", max_bytes, "Largest payload accepted, in bytes")->capture_default_str()->group(group);
+  add_hub_option(app, group);
 }
 
 void CommonOptions::add_output(CLI::App& app, const std::string& group) {
-  app.add_option("--out", out, "Output: '-' (stdout), a file or FIFO, or a ZeroMQ endpoint to publish on (tcp://*:PORT, ipc://PATH)")
+  app.add_option("--out", out,
+                 "Output: '-' (stdout), a file or FIFO, a ZeroMQ endpoint to publish on (tcp://*:PORT, ipc://PATH), or the hub (hub)")
       ->capture_default_str()
       ->group(group);
+  add_hub_option(app, group);
 }
 
 int run_tool(const char* tool, int argc, char** argv, const std::string& description, const ToolSetup& setup) {

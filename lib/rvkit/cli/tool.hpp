@@ -37,13 +37,19 @@ struct CommonOptions {
   int verbose = 0;
   uint64_t max_bytes = kDefaultMaxPayloadBytes;
 
-  // --in (one input) and --max-bytes.
+  // --in (one input), --max-bytes and --hub.
   void add_input(CLI::App& app, const std::string& group = "Options");
-  // --in, repeatable, into `ins` (for a tool that reads several inputs besides stdin), and --max-bytes.
+  // --in, repeatable, into `ins` (for a tool that reads several inputs besides stdin), --max-bytes
+  // and --hub.
   void add_inputs(CLI::App& app, std::vector<std::string>& ins, const std::string& group = "Options");
-  void add_output(CLI::App& app, const std::string& group = "Options");  // --out
+  void add_output(CLI::App& app, const std::string& group = "Options");  // --out and --hub
   InputOptions input_options() const { return InputOptions{max_bytes}; }
 };
+
+// --hub BASE: where the hub of `--in hub` / `--out hub` is (rvkit/io/hub_address.hpp: set_hub_address;
+// without it $RVKIT_HUB, else tcp://127.0.0.1:5550). Added once, however often it is called; a bad
+// address is a bad command line. `description` replaces the tools' one (hub serve: the address served).
+void add_hub_option(CLI::App& app, const std::string& group = "Options", const std::string& description = "");
 
 using ToolBody = std::function<int()>;
 using ToolSetup = std::function<ToolBody(CLI::App&, CommonOptions&)>;

@@ -22,7 +22,8 @@ HubEndpoints hub_endpoints_for(const std::string& base) {
     std::string dir = base.substr(6);
     if (dir.empty()) throw bad("no directory");
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-    return {"ipc://" + dir + "/publish", "ipc://" + dir + "/subscribe", "ipc://" + dir + "/lossless"};
+    return {"ipc://" + dir + "/publish", "ipc://" + dir + "/subscribe", "ipc://" + dir + "/lossless",
+            "ipc://" + dir + "/subscribe-lossless"};
   }
   if (base.rfind("tcp://", 0) != 0) throw bad("unknown scheme");
   std::string rest = base.substr(6);
@@ -36,15 +37,21 @@ HubEndpoints hub_endpoints_for(const std::string& base) {
     std::string p = rest.substr(colon + 1);
     char* end = nullptr;
     long v = std::strtol(p.c_str(), &end, 10);
-    if (p.empty() || *end || v < 1 || v > 65533) throw bad("the port must be 1..65533");
+    if (p.empty() || *end || v < 1 || v > 65532) throw bad("the port must be 1..65532");
     port = int(v);
   }
   if (host.empty()) throw bad("no host");
   auto at = [&](int p) { return fmt::format("tcp://{}:{}", host, p); };
-  return {at(port), at(port + 1), at(port + 2)};
+  return {at(port), at(port + 1), at(port + 2), at(port + 3)};
 }
 
-HubEndpoints hub_endpoints() { return hub_endpoints_for(hub_address()); }
+HubEndpoints hub_endpoints() {
+  try {
+    return hub_endpoints_for(hub_address());
+  } catch (const OptionError& e) {
+    throw OptionError(hub_address_origin() + ": " + e.what());
+  }
+}
 
 void set_hub_address(const std::string& base) {
   if (!base.empty()) hub_endpoints_for(base);  // refuse a bad one now, naming the option's value
@@ -65,5 +72,18 @@ std::string hub_address_origin() {
 }
 
 bool is_hub_spec(const std::string& spec) { return spec == "hub" || spec.rfind("hub?", 0) == 0; }
+
+namespace {
+std::string rewrite(const std::string& spec, const std::string& endpoint) {
+  return ">" + endpoint + spec.substr(3);  // "hub" is 3 characters; the '?...' stays
+}
+}  // namespace
+
+std::string hub_input_spec(const std::string& spec) {
+  HubEndpoints e = hub_endpoints();
+  return rewrite(spec, e.subscribe + "," + e.subscribe_lossless);
+}
+std::string hub_output_spec(const std::string& spec) { return rewrite(spec, hub_endpoints().publish); }
+std::string hub_lossless_spec(const std::string& spec) { return rewrite(spec, hub_endpoints().lossless); }
 
 }  // namespace rvkit

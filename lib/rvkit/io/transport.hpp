@@ -8,6 +8,8 @@
 //                             forces connect. Inputs may add "?topic=PREFIX" (repeatable
 //                             with '&') to subscribe to part of a stream, e.g.
 //                             "tcp://localhost:5555?topic=frame/cam0/".
+//   hub, hub?topic=PREFIX     the message hub (`hub serve`, io/hub_address.hpp): inputs subscribe
+//                             at its subscribe endpoint, outputs publish at its publish endpoint.
 // See docs/protocol.md for the exact mapping.
 #pragma once
 #include <cstdint>
@@ -28,6 +30,9 @@ class StreamError : public Error {
 
 struct InputOptions {
   uint64_t max_payload = kDefaultMaxPayloadBytes;
+  // Set by open_input for a "hub" spec (io/hub_address.hpp): the input reads a hub shared by many
+  // publishers, where the eos rules of docs/protocol.md "The hub" apply.
+  bool hub = false;
 };
 
 class Input {

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "rvkit/core/log.hpp"
 #include "rvkit/core/signals.hpp"
 #include "rvkit/io/transport.hpp"
 #include "rvkit/records/eos.hpp"
@@ -58,15 +59,23 @@ Endpoint parse_endpoint(const std::string& spec, bool bind_default) {
   return e;
 }
 
-// Binds or connects the socket as the endpoint says; a failure names the spec.
+// Binds or connects the socket as the endpoint says, to each of its addresses when it lists several
+// separated by ',' (a hub input: both of the hub's subscribe endpoints); a failure names the spec.
 void attach(zmq::socket_t& sock, const Endpoint& e, const std::string& spec) {
-  try {
-    if (e.bind)
-      sock.bind(e.address);
-    else
-      sock.connect(e.address);
-  } catch (const zmq::error_t& err) {
-    throw Error(fmt::format("{}: cannot {}: {}", spec, e.bind ? "bind" : "connect", err.what()));
+  size_t p = 0;
+  for (;;) {
+    size_t comma = e.address.find(',', p);
+    std::string address = e.address.substr(p, comma == std::string::npos ? std::string::npos : comma - p);
+    try {
+      if (e.bind)
+        sock.bind(address);
+      else
+        sock.connect(address);
+    } catch (const zmq::error_t& err) {
+      throw Error(fmt::format("{}: cannot {}: {}", spec, e.bind ? "bind" : "connect", err.what()));
+    }
+    if (comma == std::string::npos) return;
+    p = comma + 1;
   }
 }
 
@@ -158,7 +167,11 @@ class ZmqInput final : public Input {
 
 class ZmqOutput final : public Output {
  public:
-  explicit ZmqOutput(const std::string& spec) : sock_(context(), zmq::socket_type::pub) {
+  // wait_for_subscription_ms > 0 (the hub's live output): an XPUB, which behaves as a PUB but sees
+  // its peer's subscription arrive, so the first message waits (at most that long) until the
+  // connection is up and subscribed instead of being dropped by a PUB that has no subscriber yet.
+  ZmqOutput(const std::string& spec, int wait_for_subscription_ms)
+      : sock_(context(), wait_for_subscription_ms > 0 ? zmq::socket_type::xpub : zmq::socket_type::pub) {
     name_ = spec;
     Endpoint e = parse_endpoint(spec, true);
     if (e.topics.size() != 1 || !e.topics[0].empty())
@@ -166,6 +179,7 @@ class ZmqOutput final : public Output {
     sock_.set(zmq::sockopt::sndhwm, kHighWaterMark);
     sock_.set(zmq::sockopt::linger, 500);
     attach(sock_, e, spec);
+    if (wait_for_subscription_ms > 0) wait_for_subscription(wait_for_subscription_ms);
   }
 
   ~ZmqOutput() override {
@@ -189,6 +203,24 @@ class ZmqOutput final : public Output {
   }
 
  private:
+  void wait_for_subscription(int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!stop_requested() && std::chrono::steady_clock::now() < deadline) {
+      zmq::pollitem_t item{sock_.handle(), 0, ZMQ_POLLIN, 0};
+      try {
+        if (zmq::poll(&item, 1, std::chrono::milliseconds(50)) > 0) {
+          zmq::message_t subscription;
+          (void)sock_.recv(subscription, zmq::recv_flags::dontwait);
+          return;
+        }
+      } catch (const zmq::error_t& err) {
+        if (err.num() != EINTR) throw;
+      }
+    }
+    if (!stop_requested())
+      log_line(fmt::format("{}: no subscriber after {} ms (is the hub running?): sending anyway", name_, timeout_ms));
+  }
+
   zmq::socket_t sock_;
 };
 
@@ -216,8 +248,8 @@ bool is_zmq_endpoint(const std::string& spec) {
 std::unique_ptr<Input> open_zmq_input(const std::string& spec, const InputOptions& opts) {
   return std::make_unique<ZmqInput>(spec, opts);
 }
-std::unique_ptr<Output> open_zmq_output(const std::string& spec) {
-  return std::make_unique<ZmqOutput>(spec);
+std::unique_ptr<Output> open_zmq_output(const std::string& spec, int wait_for_subscription_ms) {
+  return std::make_unique<ZmqOutput>(spec, wait_for_subscription_ms);
 }
 
 }  // namespace rvkit
