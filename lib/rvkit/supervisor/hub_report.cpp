@@ -1,10 +1,13 @@
 #include "rvkit/supervisor/hub_report.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "rvkit/core/json.hpp"
+#include "rvkit/records/error.hpp"
+#include "rvkit/records/hub.hpp"
 
 namespace rvkit::supervisor {
 
@@ -24,19 +27,13 @@ std::string HubReport::feed(std::string_view bytes, int64_t now_us) {
 std::string HubReport::parse(const std::string& line, int64_t now_us) {
   Json j = Json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return "not JSON";
-  if (!j.is_object()) return "not a JSON object";
-  auto topics = j.find("topics");
-  if (topics == j.end() || !topics->is_array()) return "no topics array";
-  for (auto& t : *topics) {
-    if (!t.is_object()) continue;
-    auto name = t.find("topic");
-    auto age = t.find("age_ms");
-    // A topic the hub knows but has no message on yet has no age (null or absent): nothing to note.
-    if (name == t.end() || !name->is_string() || age == t.end() || !age->is_number()) continue;
-    double age_ms = age->get<double>();
-    if (age_ms < 0) age_ms = 0;
-    newest_us_[name->get<std::string>()] = now_us - int64_t(age_ms * 1000.0);
+  records::Hub hub;
+  try {
+    records::from_json(j, hub);
+  } catch (const records::RecordError& e) {
+    return e.what();
   }
+  for (const records::HubTopic& t : hub.topics) newest_us_[t.topic] = now_us - std::max<int64_t>(t.age_ms, 0) * 1000;
   ++reports_;
   last_report_us_ = now_us;
   return "";

@@ -6,9 +6,8 @@
 // age of the last message that `hub status` shows. HubReport turns each line into, per topic, the
 // monotonic time its newest message reached the hub (the line's receive time minus its age).
 //
-// Only `topics[].topic` and `topics[].age_ms` are read, and anything else in the line is ignored,
-// so the record may grow without breaking the supervisor. A line that is not such a record is
-// reported once by feed() and skipped.
+// Each line is read as the record it is (records/hub.hpp, the one reader of its fields); a line
+// that is not one is reported by feed() and skipped.
 //
 // Single-threaded: the supervisor's event loop owns it.
 #pragma once
