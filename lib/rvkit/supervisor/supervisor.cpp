@@ -434,12 +434,13 @@ void Supervisor::start_child(Child& c, int64_t now) {
   int report_w = -1;
   if (c.is_hub()) {
     int p[2];
-    if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
+    if (::pipe2(p, O_CLOEXEC) == 0) {
       if (report_fd_ >= 0) ::close(report_fd_);
       report_fd_ = p[0];
+      ::fcntl(report_fd_, F_SETFL, ::fcntl(report_fd_, F_GETFL) | O_NONBLOCK);
+      // The hub makes its end non-blocking itself: a supervisor that falls behind costs it lines,
+      // never a wait.
       report_w = p[1];
-      // The hub's end blocks: a report must not be cut short because we were slow for a moment.
-      ::fcntl(report_w, F_SETFL, ::fcntl(report_w, F_GETFL) & ~O_NONBLOCK);
       request.report_fd = report_w;
     }
     report_->reset();
