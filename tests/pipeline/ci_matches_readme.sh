@@ -8,5 +8,5 @@ expect_eq "$ci_cmd" "$readme_cmd" ".ci/run runs the README's test command"
 expect_match "$readme_cmd" "install-deps" "the test command installs dependencies"
 expect_match "$readme_cmd" "ctest" "the test command runs ctest"
 first=$(awk '/^```sh$/ { getline; print; exit }' "$src/README.md")
-expect_match "$first" "install-deps.*scripts/demo" "the first command installs, builds and runs the demo"
+expect_match "$first" "install-deps.*scripts/robot-vision.sh --demo" "the first command installs, builds and runs the demo pipeline"
 done_testing

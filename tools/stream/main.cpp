@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
       "cscore MjpegServer): /stream.mjpg, /CAM/stream.mjpg, /snapshot.jpg, / (all cameras live) and /state.",
       [&](CLI::App& app, CommonOptions& common) {
         common.add_input(app);
+        common.add_output(app);  // the camera announcements (for ntpub): stdout, or e.g. the hub
         add_listen_port_option(app, opts.port);
         app.add_option("--bind", opts.bind, "Address or host name to listen on (default: every interface)");
         app.add_option("--max-clients", opts.max_clients, "Simultaneous streams; more get 503 Service Unavailable")
@@ -81,7 +82,7 @@ int main(int argc, char** argv) {
                        "Different resolution/quality settings encoded at once per camera")
             ->capture_default_str()
             ->check(CLI::Range(1, 64));
-        app.add_flag("-q,--quiet", quiet, "Write no camera-announcement records on stdout");
+        app.add_flag("-q,--quiet", quiet, "Write no camera-announcement records (on --out)");
         return [&]() -> int {
           opts.verbose = common.verbose > 0;
           auto input = open_input(common.in, common.input_options());
@@ -99,8 +100,8 @@ int main(int argc, char** argv) {
           std::string where;
           for (const auto& h : hosts) where += fmt::format(" http://{}:{}/", h, port);
           log_line(fmt::format("listening on port {}:{}", port, where));
-          // Camera announcements for ntpub on stdout, from their own thread.
-          std::unique_ptr<Output> out = quiet ? nullptr : open_output("-");
+          // Camera announcements for ntpub on --out (stdout by default), from their own thread.
+          std::unique_ptr<Output> out = quiet ? nullptr : open_output(common.out);
           CameraAnnouncer announcer(hub, hosts, port, [&out](const Json& rec) {
             if (!out) return false;
             try {
