@@ -25,11 +25,11 @@ GROUPS_+=("$demo")
 all_running() {
   kill -0 "$demo" 2>/dev/null || fail "the demo ended by itself: $(tail -n 20 "$TMP/err")"
   [ "$(status_json | jq '[.[] | select(.state != "running" and .state != "ready")] | length')" = 0 ] &&
-    [ "$(status_json | jq length)" -ge 9 ]
+    [ "$(status_json | jq length)" -ge 10 ]
 }
 eventually 60 all_running || fail "not every process runs: $(status_json) $(tail -n 20 "$TMP/err")"
 names=$(status_json | jq -r '.[].name' | sort | tr '\n' ' ')
-expect_eq "$names" "cap-driver1 cap-driver2 cap-tags detect ntpub ntserver ntsub overlay stream " "the processes of the pipeline"
+expect_eq "$names" "cap-driver1 cap-driver2 cap-tags detect hub ntpub ntserver ntsub overlay stream " "the processes of the pipeline"
 pids=$(status_json | jq -r '.[].pid')
 expect_match "$(cat "$TMP/err")" "http://localhost:$http_port/" "it prints the URL to open"
 

@@ -402,6 +402,13 @@ void Supervisor::start_child(Child& c, int64_t now) {
   for (auto& entry : set)
     if (entry.rfind("PATH=", 0) == 0) path = entry.substr(5);
   if (path.empty() && std::getenv("PATH")) path = std::getenv("PATH");
+  // The rvkit tools beside the hub binary come first for `sh` lines too, as they do for cmd[0]:
+  // `sh = "exec cap ..."` runs the build's or the install's cap, whatever PATH says.
+  if (!options_.binary_dir.empty()) {
+    set.erase(std::remove_if(set.begin(), set.end(), [](const std::string& e) { return e.rfind("PATH=", 0) == 0; }),
+              set.end());
+    set.push_back("PATH=" + options_.binary_dir + (path.empty() ? "" : ":" + path));
+  }
 
   if (!spec.sh.empty()) {
     request.program = "/bin/sh";
