@@ -41,8 +41,11 @@ struct CommonOptions {
   void add_input(CLI::App& app, const std::string& group = "Options");
   // --in, repeatable, into `ins` (for a tool that reads several inputs besides stdin), and --max-bytes.
   void add_inputs(CLI::App& app, std::vector<std::string>& ins, const std::string& group = "Options");
-  void add_output(CLI::App& app, const std::string& group = "Options");  // --out
+  // --out, and --lossless / --subscribers for a ZeroMQ or hub output (OutputOptions).
+  void add_output(CLI::App& app, const std::string& group = "Options");
   InputOptions input_options() const { return InputOptions{max_bytes}; }
+  OutputOptions output_options() const { return out_options; }
+  OutputOptions out_options;  // --lossless, --subscribers (a tool may set lossless itself: cap, for files)
 };
 
 using ToolBody = std::function<int()>;

@@ -8,10 +8,13 @@
 
 #include <fmt/format.h>
 
+#include "rvkit/io/hub_address.hpp"
+
 namespace rvkit {
 
 std::unique_ptr<Input> open_zmq_input(const std::string& spec, const InputOptions& opts);
-std::unique_ptr<Output> open_zmq_output(const std::string& spec);
+std::unique_ptr<Output> open_zmq_output(const std::string& spec, const OutputOptions& opts);
+std::unique_ptr<Output> open_zmq_hub_lossless_output(const std::string& spec, const std::string& endpoint);
 
 std::unique_ptr<Input> open_input(const std::string& spec, const InputOptions& opts) {
   if (spec.empty() || spec == "-") return input_from_fd(STDIN_FILENO, "stdin", opts);
@@ -21,9 +24,12 @@ std::unique_ptr<Input> open_input(const std::string& spec, const InputOptions& o
   return input_from_fd(fd, spec, opts, true);
 }
 
-std::unique_ptr<Output> open_output(const std::string& spec) {
+std::unique_ptr<Output> open_output(const std::string& spec, const OutputOptions& opts) {
   if (spec.empty() || spec == "-") return output_to_fd(STDOUT_FILENO, "stdout");
-  if (is_zmq_endpoint(spec)) return open_zmq_output(spec);
+  // A lossless output to the hub: a DEALER to its lossless endpoint, speaking the credit protocol
+  // (docs/protocol.md "Lossless streams"). Live "hub" outputs: the hub's section.
+  if (opts.lossless && is_hub_spec(spec)) return open_zmq_hub_lossless_output(spec, hub_endpoints().lossless);
+  if (is_zmq_endpoint(spec)) return open_zmq_output(spec, opts);
   int fd = ::open(spec.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(fmt::format("{}: cannot open for writing: {}", spec, std::strerror(errno)));
   return output_to_fd(fd, spec, true);

@@ -1,9 +1,16 @@
 // rvkit io, private: what the ZeroMQ transports share (see zmq_support.hpp).
 #include "rvkit/io/zmq/zmq_support.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "rvkit/core/error.hpp"
+#include "rvkit/records/eos.hpp"
 
 namespace rvkit::zmqio {
 
@@ -50,6 +57,63 @@ void attach(zmq::socket_t& sock, const Endpoint& e, const std::string& spec) {
   } catch (const zmq::error_t& err) {
     throw Error(fmt::format("{}: cannot {}: {}", spec, e.bind ? "bind" : "connect", err.what()));
   }
+}
+
+void set_heartbeats(zmq::socket_t& sock) {
+  sock.set(zmq::sockopt::heartbeat_ivl, kHeartbeatIvlMs);
+  sock.set(zmq::sockopt::heartbeat_timeout, kHeartbeatTimeoutMs);
+}
+
+SocketMonitor::SocketMonitor(zmq::socket_t& watched, int events) : pair_(context(), zmq::socket_type::pair) {
+  static std::atomic<uint64_t> next{0};
+  std::string address = fmt::format("inproc://rvkit-monitor-{}", next++);
+  if (zmq_socket_monitor(watched.handle(), address.c_str(), events) != 0)
+    throw Error(fmt::format("cannot monitor a ZeroMQ socket: {}", zmq_strerror(zmq_errno())));
+  pair_.set(zmq::sockopt::linger, 0);
+  pair_.connect(address);
+}
+
+int SocketMonitor::next_event() {
+  zmq::message_t event, address;
+  try {
+    if (!pair_.recv(event, zmq::recv_flags::dontwait)) return 0;
+    if (event.more()) (void)pair_.recv(address, zmq::recv_flags::none);  // the endpoint, always sent with it
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return 0;
+    throw;
+  }
+  if (event.size() < 2) return 0;
+  uint16_t id = 0;
+  std::memcpy(&id, event.data(), sizeof id);
+  return id;
+}
+
+int poll_items(std::vector<zmq::pollitem_t>& items, int timeout_ms) {
+  try {
+    return zmq::poll(items, std::chrono::milliseconds(timeout_ms));
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return 0;
+    throw;
+  }
+}
+
+std::vector<Json> eos_records(const std::vector<std::string>& cams) {
+  std::vector<Json> out;
+  for (const std::string& cam : cams) {
+    records::Eos e;
+    e.cam = cam;
+    out.push_back(e);
+  }
+  out.push_back(records::Eos{});
+  return out;
+}
+
+void CamList::note(const Json& header) {
+  auto cam = header.find("cam");
+  if (cam == header.end() || !cam->is_string() || cam->get_ref<const std::string&>().empty()) return;
+  if (header.value("type", std::string()) == records::Eos::kType) return;
+  const std::string& name = cam->get_ref<const std::string&>();
+  if (std::find(cams_.begin(), cams_.end(), name) == cams_.end()) cams_.push_back(name);
 }
 
 }  // namespace rvkit::zmqio
