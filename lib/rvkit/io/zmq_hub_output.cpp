@@ -189,8 +189,8 @@ class HubLosslessOutput final : public Output {
           if (!no_credit_since) no_credit_since = now;
           if (!said_held && now - no_credit_since > kSayHeldUs) {
             said_held = true;
-            log_line(fmt::format("{}: waiting for the hub at {} to pass messages on (it holds them until they have a subscriber)",
-                                 name_, endpoint_));
+            log_line(fmt::format("waiting for the hub at {} to pass messages on (it holds them until they have a subscriber)",
+                                 endpoint_));
           }
         }
       }

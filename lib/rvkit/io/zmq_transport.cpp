@@ -292,15 +292,19 @@ class LosslessZmqOutput final : public ZmqOutputBase {
   }
 
   // Before the first message: until `wanted_` subscribers are there. Later: while none is (a message
-  // nobody subscribed to would be lost). The eos at the end waits only if nothing was sent yet.
+  // nobody subscribed to would be lost). The eos at the end waits only if nothing was sent yet (an
+  // empty stream still reaches its subscribers), and not after a stop.
   bool wait_for_subscribers() {
     read_subscriptions();
-    int need = sent_ == 0 ? wanted_ : ending_ ? 0 : 1;
+    int need = ending_ ? (sent_ == 0 && !stop_requested() ? wanted_ : 0) : sent_ == 0 ? wanted_ : 1;
     if (subscribers_ >= need) return true;
-    if (sent_ == 0)
-      log_line(fmt::format("waiting for {} subscriber{} on {}", need, need == 1 ? "" : "s", name_));
-    else
+    if (sent_ == 0) {
+      if (!said_waiting_)
+        log_line(fmt::format("waiting for {} subscriber{} on {}", need, need == 1 ? "" : "s", name_));
+      said_waiting_ = true;
+    } else {
       log_line(fmt::format("{}: every subscriber left after {} messages; waiting for one", name_, sent_));
+    }
     while (subscribers_ < need) {
       if (stop_requested()) return false;
       std::vector<zmq::pollitem_t> item{{sock_.handle(), 0, ZMQ_POLLIN, 0}};
@@ -355,7 +359,7 @@ class LosslessZmqOutput final : public ZmqOutputBase {
   int wanted_;
   int subscribers_ = 0;
   uint64_t sent_ = 0;
-  bool ending_ = false;
+  bool ending_ = false, said_waiting_ = false;
   int64_t stopped_at_ = 0;
 };
 

@@ -24,7 +24,7 @@ constexpr int kHeartbeatIvlMs = 1000;    // ZMTP PING this often on a quiet conn
 constexpr int kHeartbeatTimeoutMs = 5000;  // ...and drop a peer that has not answered for this long
 constexpr int kSliceMs = 100;            // a blocking send or wait looks at the stop request this often
 constexpr int kLosslessLingerMs = 5000;  // a lossless output's queue, after its eos, gets this to drain
-constexpr int kStoppedLingerMs = 1000;   // ...or this when a stop (SIGINT) ended it
+constexpr int kStoppedLingerMs = 500;    // ...or this when a stop (SIGINT) ended it
 constexpr int64_t kStoppedEndUs = 1000000;  // how long a stopped lossless output tries to send its eos
 
 zmq::context_t& context();
