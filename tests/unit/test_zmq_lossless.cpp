@@ -362,13 +362,19 @@ TEST_CASE("eos rules: a direct input ends at the first eos, a hub input when the
   // What the publisher sends: eos records of other publishers (through a hub) between records.
   std::vector<Json> sent{record(0), eos("other"), eos(nullptr), record(1, "back"), eos("front"),
                          record(2, "back"), eos("back"), record(3)};
+  // Publishes `messages` from a thread, once bound. The input connects after that: a SUB connecting
+  // to an ipc:// path before it is bound was seen, rarely, never to connect here.
   auto publish = [&](std::vector<Json> messages) {
-    return std::thread([endpoint, messages] {
+    auto bound = std::make_shared<std::atomic<bool>>(false);
+    std::thread t([endpoint, messages, bound] {
       OutputOptions o;
       o.lossless = true;  // waits for the subscriber: none of it is lost to a slow joiner
       auto out = open_output(endpoint, o);
+      *bound = true;
       for (const Json& j : messages) out->write(j, nullptr, 0);
     });
+    REQUIRE(eventually([&] { return bound->load(); }, 10));
+    return t;
   };
   auto read_all = [](Input& in) {
     std::vector<std::string> got;

@@ -64,14 +64,18 @@ void set_heartbeats(zmq::socket_t& sock) {
   sock.set(zmq::sockopt::heartbeat_timeout, kHeartbeatTimeoutMs);
 }
 
-SocketMonitor::SocketMonitor(zmq::socket_t& watched, int events) : pair_(context(), zmq::socket_type::pair) {
+SocketMonitor::SocketMonitor(zmq::socket_t& watched, int events)
+    : watched_(watched.handle()), pair_(context(), zmq::socket_type::pair) {
   static std::atomic<uint64_t> next{0};
   std::string address = fmt::format("inproc://rvkit-monitor-{}", next++);
   if (zmq_socket_monitor(watched.handle(), address.c_str(), events) != 0)
     throw Error(fmt::format("cannot monitor a ZeroMQ socket: {}", zmq_strerror(zmq_errno())));
   pair_.set(zmq::sockopt::linger, 0);
+  pair_.set(zmq::sockopt::rcvhwm, 0);  // no limit: events nobody read yet must never block the I/O thread
   pair_.connect(address);
 }
+
+SocketMonitor::~SocketMonitor() { zmq_socket_monitor(watched_, nullptr, 0); }
 
 int SocketMonitor::next_event() {
   zmq::message_t event, address;

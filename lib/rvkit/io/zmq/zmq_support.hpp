@@ -48,12 +48,19 @@ class SocketMonitor {
  public:
   // Watches `watched` for `events` (ZMQ_EVENT_* bits). Call before the socket binds or connects.
   SocketMonitor(zmq::socket_t& watched, int events);
+  // Stops the monitor before its PAIR closes: ZeroMQ's I/O thread sends events blocking, and an
+  // event for a PAIR that is gone would stop that thread, and every socket of the process with it.
+  // So destroy it before the watched socket (declare it after), in the thread that owns both.
+  ~SocketMonitor();
+  SocketMonitor(const SocketMonitor&) = delete;
+  SocketMonitor& operator=(const SocketMonitor&) = delete;
   // The socket to poll for ZMQ_POLLIN (an event is waiting).
   zmq::socket_t& socket() { return pair_; }
   // The next waiting event (a ZMQ_EVENT_* value), 0 when none.
   int next_event();
 
  private:
+  void* watched_;
   zmq::socket_t pair_;
 };
 
