@@ -73,7 +73,8 @@ probe --in "tcp://127.0.0.1:$port" --delay 50 --summary -q > "$TMP/slow.json" 2>
 slow=$!; PIDS+=($slow)
 wait_sigint_handlers $slow
 timeout 60 cap --test-pattern --fps 100 --count 200 --out "tcp://*:$port" || fail "the live publisher failed"
-# Its eos may be dropped too, for that subscriber (it then says its publisher went away): stop it.
+# A live eos waits only a second for room: this far behind, the subscriber may miss it (and then says
+# its publisher went away). Stop it to read its summary.
 kill -INT $slow 2>/dev/null || true
 wait_gone $slow 30
 dropped=$(jq -r .dropped "$TMP/slow.json")

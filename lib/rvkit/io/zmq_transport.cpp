@@ -4,13 +4,14 @@
 // "<type>/<cam>/" (or "<type>/"), so a subscriber picks one camera or one record type by
 // prefix. The header part is the same JSON line as on a byte stream (with its '\n').
 //
-// Live outputs are PUB sockets with a small send high-water mark: a slow subscriber loses whole
-// messages instead of stalling the publisher or growing its memory. Lossless outputs are XPUB
-// sockets with XPUB_NODROP: they see every subscription (XPUB_VERBOSER), wait for their
-// subscribers before the first message, and past the high-water mark a send waits (in slices of
-// kSliceMs, so a stop request ends the wait) instead of dropping. Inputs are SUB sockets; one that
-// connects watches its connection (a socket monitor, ZMTP heartbeats) to say when its publisher
-// went away without an end of stream. The lossless output to the hub is in zmq_hub_output.cpp.
+// Live outputs are XPUB sockets used as PUBs, with a small send high-water mark: a slow subscriber
+// loses whole messages instead of stalling the publisher or growing its memory (only the eos waits,
+// briefly, for room). Lossless outputs are XPUB sockets with XPUB_NODROP: they see every
+// subscription (XPUB_VERBOSER), wait for their subscribers before the first message, and past the
+// high-water mark a send waits (in slices of kSliceMs, so a stop request ends the wait) instead of
+// dropping. Inputs are SUB sockets; one that connects watches its connection (a socket monitor,
+// ZMTP heartbeats) to say when its publisher went away without an end of stream. The lossless
+// output to the hub is in zmq_hub_output.cpp.
 #include <zmq.hpp>
 
 #include <algorithm>
@@ -220,25 +221,41 @@ class ZmqOutputBase : public Output {
   CamList cams_;
 };
 
+// A live output: past a subscriber's high-water mark its messages are dropped whole, the publisher
+// never waits. An XPUB rather than a PUB only for the end: its eos is sent with XPUB_NODROP, waiting
+// up to kLiveEosUs for room, so a subscriber that is behind still hears the end of the stream.
 class ZmqOutput final : public ZmqOutputBase {
  public:
-  explicit ZmqOutput(const std::string& spec) : sock_(context(), zmq::socket_type::pub) {
+  explicit ZmqOutput(const std::string& spec) : sock_(context(), zmq::socket_type::xpub) {
     name_ = spec;
     Endpoint e = parse_endpoint(spec, true);
     if (e.topics.size() != 1 || !e.topics[0].empty())
       throw Error(fmt::format("{}: topic= only applies to inputs", spec));
     sock_.set(zmq::sockopt::sndhwm, kHighWaterMark);
-    sock_.set(zmq::sockopt::linger, 500);
+    sock_.set(zmq::sockopt::linger, kLiveLingerMs);
     attach(sock_, e, spec);
   }
 
-  ~ZmqOutput() override { end_stream(); }  // tell subscribers the stream ended normally
+  ~ZmqOutput() override {
+    // Tell subscribers the stream ended normally; none of them loses it unless stuck for kLiveEosUs.
+    ending_at_ = mono_us();
+    try {
+      sock_.set(zmq::sockopt::xpub_nodrop, true);
+      sock_.set(zmq::sockopt::sndtimeo, kSliceMs);
+    } catch (const zmq::error_t&) {
+    }
+    end_stream();
+  }
 
  private:
+  static constexpr int64_t kLiveEosUs = 1000000;
+  // After the eos, what is queued for a subscriber that is behind gets this long to leave.
+  static constexpr int kLiveLingerMs = 1500;
+
   bool send(const std::string& topic, const std::string& head, const uint8_t* payload, size_t n) override {
+    discard_subscriptions();
     try {
-      // PUB never blocks: past the high-water mark a subscriber's message is dropped whole.
-      sock_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
+      if (!send_part(zmq::buffer(topic), zmq::send_flags::sndmore)) return true;  // the eos: dropped after all
       sock_.send(zmq::buffer(head), n ? zmq::send_flags::sndmore : zmq::send_flags::none);
       if (n) sock_.send(zmq::const_buffer(payload, n), zmq::send_flags::none);
     } catch (const zmq::error_t& e) {
@@ -248,7 +265,35 @@ class ZmqOutput final : public ZmqOutputBase {
     return true;
   }
 
+  // While streaming, a send never waits (no NODROP: a full subscriber loses the message). The eos
+  // waits up to kLiveEosUs, then goes without NODROP to whoever has room.
+  bool send_part(zmq::const_buffer part, zmq::send_flags flags) {
+    for (;;) {
+      try {
+        if (sock_.send(part, flags)) return true;
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR) throw;
+      }
+      if (!ending_at_) return false;
+      if (mono_us() - ending_at_ > kLiveEosUs) {
+        sock_.set(zmq::sockopt::xpub_nodrop, false);
+        return bool(sock_.send(part, flags | zmq::send_flags::dontwait));
+      }
+    }
+  }
+
+  // The XPUB passes subscriptions up; nobody needs them here, and unread they would pile up.
+  void discard_subscriptions() {
+    zmq::message_t m;
+    try {
+      while (sock_.recv(m, zmq::recv_flags::dontwait)) {
+      }
+    } catch (const zmq::error_t&) {
+    }
+  }
+
   zmq::socket_t sock_;
+  int64_t ending_at_ = 0;
 };
 
 // A lossless direct output (docs/protocol.md "Lossless streams"): an XPUB that never drops. It counts
