@@ -32,12 +32,19 @@ timeout 60 cap --test-pattern --name fast --size 320x240 --fps 100 --count 300 -
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$elapsed_ms" -lt 20000 ] || fail "the publisher took $elapsed_ms ms for 3 s of frames"
 ok "the publisher sent its 300 frames at 100 fps in $elapsed_ms ms despite a stalled subscriber"
+# A live publisher's end does not end the subscribers of the shared hub (docs/protocol.md, "The end
+# of a stream"): under hub run its stage is restarted. The fast one is still there; SIGINT ends it
+# with its summary.
+sleep 1
+kill -0 $fast 2>/dev/null || fail "a live publisher's end ended a hub subscriber: $(cat "$TMP/fast.err")"
+ok "a live publisher's end leaves the hub's subscribers waiting"
+kill -INT $fast
 wait_gone $fast 10
 n=$(jq -r .messages "$TMP/fast.json")
 [ "${n:-0}" -ge 200 ] || fail "the fast subscriber received only ${n:-0} of 300 frames: $(cat "$TMP/fast.json" "$TMP/fast.err")"
 ok "the fast subscriber received $n of 300 frames"
 # (a live source drops frames while it waits for its connection: seq may start above 0)
-expect_match "$(jq -r '"\(.cam) \(.last_seq)"' "$TMP/fast.json")" "^fast (299|[3-9][0-9]{2})$" "the fast subscriber got the stream to its end (eos)"
+expect_match "$(jq -r '"\(.cam) \(.last_seq)"' "$TMP/fast.json")" "^fast (299|[3-9][0-9]{2})$" "the fast subscriber got the stream to its end"
 kill -0 $stuck 2>/dev/null || fail "the stalled subscriber exited early"
 kill $stuck; wait_gone $stuck 5
 exec 4<&-

@@ -349,6 +349,18 @@ TEST_CASE("records: eos and summary round-trip") {
   CHECK(Json(Eos{}).dump() == R"({"type":"eos"})");
   CHECK_NOTHROW(Json::parse(R"({"type":"eos"})").get<Eos>());
   CHECK(error_of([] { Json::parse(R"({"type":"end"})").get<Eos>(); }) == "eos: type: expected \"eos\", got \"end\"");
+  Eos cam_end;
+  cam_end.cam = "front";
+  CHECK(Json(cam_end).dump() == R"({"type":"eos","cam":"front"})");
+  cam_end.error = "publisher vanished";
+  CHECK(Json(cam_end).dump() == R"({"type":"eos","cam":"front","error":"publisher vanished"})");
+  Eos back = Json::parse(R"({"type":"eos","cam":"front","error":"publisher vanished"})").get<Eos>();
+  CHECK(back.cam == std::optional<std::string>("front"));
+  CHECK(back.error == std::optional<std::string>("publisher vanished"));
+  CHECK_FALSE(Json::parse(R"({"type":"eos"})").get<Eos>().cam);
+  CHECK(error_of([] { Json::parse(R"({"type":"eos","cam":""})").get<Eos>(); }) == "eos: cam: empty (a camera name, or no field)");
+  CHECK(error_of([] { Json::parse(R"({"type":"eos","cam":3})").get<Eos>(); }) == "eos: cam: not a string");
+  CHECK(error_of([] { Json::parse(R"({"type":"eos","error":true})").get<Eos>(); }) == "eos: error: not a string");
 
   Summary frames;
   frames.cam = "test";

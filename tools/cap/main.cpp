@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
                        "Test pattern: also write its camera's exact calibration to FILE (.yaml, .json or .xml) for detect --calib");
         app.footer(
             "Live sources (cameras, IP cameras, a paced test pattern) drop old frames when downstream is slower, so\n"
-            "the frame written is always the newest; recorded sources never drop. See cap(1) and docs/protocol.md.");
+            "the frame written is always the newest; recorded sources never drop (over ZeroMQ they wait for their\n"
+            "subscribers: --lossless is implied). See cap(1) and docs/protocol.md.");
         return [&]() -> int {
           o.src.verbose = common.verbose > 0;
           o.src.want_jpeg = o.fmt == "jpeg" || o.fmt == "auto";
@@ -100,7 +101,11 @@ int main(int argc, char** argv) {
           rvkit::Stats stats(name.empty() ? o.file : name, common.verbose > 0);
           rvkit::PumpOptions po;
           po.count = o.count > 0 ? o.count : -1;  // --count 0: no limit
-          rvkit::pump(*src, rvkit::open_output(common.out), enc, stats, po);
+          // A recorded source is lossless end to end: over ZeroMQ too, it waits for its subscribers
+          // and never drops (docs/protocol.md "Lossless streams").
+          rvkit::OutputOptions out_options = common.output_options();
+          if (!src->live()) out_options.lossless = true;
+          rvkit::pump(*src, rvkit::open_output(common.out, out_options), enc, stats, po);
           return 0;
         };
       });

@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
           DetectPipeline pipeline(opt);
 
           auto in = open_input(common.in, common.input_options());
-          auto out = open_output(common.out);
+          auto out = open_output(common.out, common.output_options());
           Stats stats("", common.verbose > 0);
           Message m;
           uint64_t tags_seen = 0, bad_frames = 0;

@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
             so.prefix = true;
             client.subscribe(prefixes, so);
           }
-          auto out = rvkit::open_output(common.out);
+          auto out = rvkit::open_output(common.out, common.output_options());
           client.start();
 
           rvkit::Stats stats("records", verbose);

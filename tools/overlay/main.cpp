@@ -32,6 +32,7 @@ struct Settings {
   std::vector<std::string> ins;
   bool no_stdin = false;
   std::string out = "-";
+  OutputOptions out_options;
   uint64_t max_bytes = kDefaultMaxPayloadBytes;
   int max_wait_ms = 100;
   std::string fmt = "bgr8";
@@ -100,7 +101,7 @@ class OverlayTool {
 
   int run() {
     InputSet inputs(specs_, InputOptions{s_.max_bytes});
-    auto out = open_output(s_.out);
+    auto out = open_output(s_.out, s_.out_options);
     inputs.start();
     session_->run(inputs, *out);
     request_stop();  // ends the readers still waiting on their inputs (ZeroMQ, FIFOs)
@@ -152,6 +153,7 @@ int main(int argc, char** argv) {
         add_size_option(app, s.size, "The tile's size (default: cells the size of the first frame)")->group(g);
         return [&]() -> int {
           s.out = common.out;
+          s.out_options = common.output_options();
           s.max_bytes = common.max_bytes;
           OverlayTool tool(s, common.verbose);
           return tool.run();

@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
         return [&]() -> int {
           auto in = rvkit::open_input(common.in, common.input_options());
           std::unique_ptr<rvkit::Output> fwd;
-          if (pass) fwd = rvkit::open_output(common.out);
+          if (pass) fwd = rvkit::open_output(common.out, common.output_options());
           // Descriptions go to stdout, or to stderr when the stream itself goes to stdout.
           FILE* report = pass ? stderr : stdout;
           std::map<std::string, Tally> cams, records;

@@ -62,6 +62,14 @@ void CommonOptions::add_output(CLI::App& app, const std::string& group) {
       ->capture_default_str()
       ->group(group);
   add_hub_option(app, group);
+  app.add_flag("--lossless", out_options.lossless,
+               "ZeroMQ/hub output: wait for subscribers and never drop (recorded streams; cap sets it for files)")
+      ->group(group);
+  app.add_option("--subscribers", out_options.subscribers,
+                 "Lossless ZeroMQ output: how many subscribers to wait for before the first message")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str()
+      ->group(group);
 }
 
 int run_tool(const char* tool, int argc, char** argv, const std::string& description, const ToolSetup& setup) {

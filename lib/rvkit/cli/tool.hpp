@@ -42,8 +42,11 @@ struct CommonOptions {
   // --in, repeatable, into `ins` (for a tool that reads several inputs besides stdin), --max-bytes
   // and --hub.
   void add_inputs(CLI::App& app, std::vector<std::string>& ins, const std::string& group = "Options");
-  void add_output(CLI::App& app, const std::string& group = "Options");  // --out and --hub
+  // --out, --hub, and --lossless / --subscribers for a ZeroMQ or hub output (OutputOptions).
+  void add_output(CLI::App& app, const std::string& group = "Options");
   InputOptions input_options() const { return InputOptions{max_bytes}; }
+  OutputOptions output_options() const { return out_options; }
+  OutputOptions out_options;  // --lossless, --subscribers (a tool may set lossless itself: cap, for files)
 };
 
 // --hub BASE: where the hub of `--in hub` / `--out hub` is (rvkit/io/hub_address.hpp: set_hub_address;

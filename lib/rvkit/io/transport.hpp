@@ -11,6 +11,19 @@
 //   hub, hub?topic=PREFIX     the message hub (`hub serve`, io/hub_address.hpp): inputs subscribe
 //                             at its subscribe endpoint, outputs publish at its publish endpoint.
 // See docs/protocol.md for the exact mapping.
+//
+// Live and lossless outputs (OutputOptions): a live ZeroMQ output drops whole messages for a slow
+// subscriber and never stalls; a lossless one (recorded streams: docs/protocol.md "Lossless
+// streams") waits for its subscribers before its first message and then blocks instead of dropping,
+// directly (an XPUB that never drops) or through the hub (credit from the hub's lossless endpoint).
+// Byte streams are lossless either way. Every wait is stop-aware: SIGINT/SIGTERM end it quietly.
+//
+// The end of a ZeroMQ stream: an output sends an `eos` per camera it published, then a plain one
+// (docs/records.md). A direct input ends at the first; a hub input (InputOptions::from_hub) ends
+// when every camera its topic filters name has ended, and never at an eos when they name none. An
+// eos with `error` that ends an input makes read() throw StreamError naming the input and the cam.
+// Threading: an Input or Output is used by one thread at a time (the hub output has a thread of
+// its own inside).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -30,9 +43,17 @@ class StreamError : public Error {
 
 struct InputOptions {
   uint64_t max_payload = kDefaultMaxPayloadBytes;
-  // Set by open_input for a "hub" spec (io/hub_address.hpp): the input reads a hub shared by many
-  // publishers, where the eos rules of docs/protocol.md "The hub" apply.
-  bool hub = false;
+  // A hub input (set by open_input for a "hub" spec, not a user option): many publishers share the
+  // hub, so one publisher's eos does not end the input; the cam rule above does.
+  bool from_hub = false;
+};
+
+struct OutputOptions {
+  // A recorded stream: a ZeroMQ output waits for its subscribers and never drops (no effect on byte
+  // streams, which never drop).
+  bool lossless = false;
+  // A lossless direct ZeroMQ output: how many subscribers to wait for before the first message.
+  int subscribers = 1;
 };
 
 class Input {
@@ -70,7 +91,7 @@ class Output {
 };
 
 std::unique_ptr<Input> open_input(const std::string& spec, const InputOptions& opts = {});
-std::unique_ptr<Output> open_output(const std::string& spec);
+std::unique_ptr<Output> open_output(const std::string& spec, const OutputOptions& opts = {});
 
 // True when the spec names a ZeroMQ endpoint.
 bool is_zmq_endpoint(const std::string& spec);
