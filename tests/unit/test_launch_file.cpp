@@ -534,3 +534,9 @@ enabled = true
   // A disabled process is still checked.
   CHECK(error(one("enabled = false\nrestart = \"sometimes\"\n")).find("process[0].restart") != std::string::npos);
 }
+
+TEST_CASE("launch file: 'hub' is the message hub's name unless there is no hub") {
+  CHECK(error("[[process]]\nname = \"hub\"\ncmd = [\"true\"]\n") ==
+        "robot.toml:2: process[0].name: 'hub' is the message hub's name (hub status and hub logs know it so): choose another");
+  CHECK(parse("[hub]\nenabled = false\n[[process]]\nname = \"hub\"\ncmd = [\"true\"]\n").processes.at(0).name == "hub");
+}

@@ -646,6 +646,9 @@ class Parser {
   void check_process(const toml::table& t, ProcessEntry& e, const HubSettings& hub) const {
     const ProcessSpec& p = e.spec;
     if (!e.key_line.count("name")) fail(line_of(t), e.path, "no name: give name = \"...\"");
+    if (hub.enabled && p.name == "hub")
+      fail(e.key_line["name"], dotted(e.path, "name"),
+           "'hub' is the message hub's name (hub status and hub logs know it so): choose another");
     if (p.watchdog_s > 0 && !p.notify)
       fail(e.key_line["watchdog"], dotted(e.path, "watchdog"), "needs notify = true (WATCHDOG=1 comes over NOTIFY_SOCKET)");
     if (!hub.enabled) {
