@@ -4,9 +4,12 @@
 // Stops (SIGINT) are process-wide, so they are tested on a real cap, started here against the fake hub.
 #include "test_util.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,7 +46,9 @@ struct Heard {
 // grants `first_grant` on a publisher's first part and whatever grant() adds later.
 class FakeHub {
  public:
-  FakeHub(std::string endpoint, int first_grant) : endpoint_(std::move(endpoint)), first_grant_(first_grant) {
+  // answer_bye: DONE after BYE, as the hub does (the output closes only after it).
+  FakeHub(std::string endpoint, int first_grant, bool answer_bye = true)
+      : endpoint_(std::move(endpoint)), first_grant_(first_grant), answer_bye_(answer_bye) {
     sock_.set(zmq::sockopt::linger, 0);
     sock_.bind(endpoint_);
     thread_ = std::thread([this] { run(); });
@@ -94,6 +99,10 @@ class FakeHub {
       heard_.push_back(h);
     }
     if (first && first_grant_ > 0) send_credit(first_grant_);
+    if (h.kind == "BYE" && answer_bye_) {
+      std::array<zmq::const_buffer, 2> done{zmq::buffer(peer_), zmq::buffer(std::string_view("DONE"))};
+      zmq::send_multipart(sock_, done);
+    }
   }
   void send_credit(int n) {
     granted_ += n;
@@ -104,6 +113,7 @@ class FakeHub {
 
   std::string endpoint_;
   int first_grant_;
+  bool answer_bye_;
   zmq::context_t ctx_{1};
   zmq::socket_t sock_{ctx_, zmq::socket_type::router};
   std::thread thread_;
@@ -245,6 +255,42 @@ TEST_CASE("hub lossless output: no MSG without credit, PINGs while waiting, the 
   set_hub_address("");
 }
 
+TEST_CASE("hub lossless output: it closes only after the hub's DONE; a hub that never answers BYE costs 5 s and one line") {
+  TempDir dir;
+  set_hub_address("ipc://" + dir.path);
+  const std::string endpoint = hub_endpoints().lossless;
+  SUBCASE("DONE: the end is at once") {
+    FakeHub hub(endpoint, 8);
+    int64_t start = mono_us();
+    {
+      OutputOptions o;
+      o.lossless = true;
+      auto out = open_output("hub", o);
+      out->write(record(0), nullptr, 0);
+    }
+    CHECK(hub.count("BYE") == 1);  // heard before the output's end returned
+    CHECK(mono_us() - start < 4'000'000);
+  }
+  SUBCASE("no DONE: 5 s, then one line") {
+    StderrCapture err(dir.file("stderr"));
+    FakeHub hub(endpoint, 8, /*answer_bye=*/false);
+    int64_t start = mono_us();
+    {
+      OutputOptions o;
+      o.lossless = true;
+      auto out = open_output("hub", o);
+      out->write(record(0), nullptr, 0);
+    }
+    int64_t took = mono_us() - start;
+    std::string text = err.text();
+    err.restore();
+    CHECK(hub.count("BYE") == 1);
+    CHECK(took >= 5'000'000);
+    CHECK(text == "rvkit: hub: the hub at " + endpoint + " did not confirm the end of the stream within 5 s: its last messages may be lost\n");
+  }
+  set_hub_address("");
+}
+
 TEST_CASE("hub lossless output: no hub at all is one line 'waiting for the hub at X', then the hub that comes gets everything") {
   TempDir dir;
   set_hub_address("ipc://" + dir.path);
@@ -340,6 +386,7 @@ TEST_CASE("lossless direct output: waits for its subscribers, sends everything, 
     topics.push_back(parts[0].to_string());
     if (topics.back() == "eos/") break;
   }
+  raw.close();  // the output's end waits for its subscribers to leave (the rvkit input left at its eos)
   writer.join();
   filtered_reader.join();
   CHECK(n == 100);  // every back record in order, then the end at its eos
@@ -348,6 +395,60 @@ TEST_CASE("lossless direct output: waits for its subscribers, sends everything, 
   CHECK(topics[200] == "eos/front/");
   CHECK(topics[201] == "eos/back/");
   CHECK(topics[202] == "eos/");
+}
+
+// A free TCP port on 127.0.0.1 (the kernel's choice; free again once this returns).
+static int free_tcp_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+TEST_CASE("lossless direct output over TCP: a slow subscriber gets the whole tail; the end waits for it to leave") {
+  // Over TCP the publisher's end must not close while the kernel still holds bytes for a slow
+  // subscriber (a heartbeat arriving then resets the connection and the tail is lost): it waits
+  // until the subscriber, having read the eos, leaves.
+  const std::string port = std::to_string(free_tcp_port());
+  std::atomic<int64_t> closed_at{0};
+  std::vector<uint8_t> payload(1 << 20, 7);
+  std::thread writer([&] {
+    OutputOptions o;
+    o.lossless = true;
+    auto out = open_output("tcp://127.0.0.1:" + port, o);
+    for (int i = 0; i < 24; ++i) {
+      Json h{{"type", "frame"}, {"cam", "c"}, {"seq", i}, {"t_capture", 1000 + i}, {"w", 1024}, {"h", 1024}, {"fmt", "gray8"},
+             {"stride", 1024}, {"bytes", payload.size()}};
+      out->write(h, payload.data(), payload.size());
+    }
+    out.reset();
+    closed_at = mono_us();
+  });
+  Message m;
+  int n = 0;
+  std::string error;
+  try {
+    auto in = open_input(">tcp://127.0.0.1:" + port);
+    while (in->read(m)) {
+      CHECK(m.header["seq"] == n);
+      CHECK(m.payload.size() == payload.size());
+      ++n;
+      std::this_thread::sleep_for(std::chrono::milliseconds(40));  // slow: the publisher is done long before
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  CHECK(error == "");
+  const int64_t ended_at = mono_us();
+  writer.join();
+  CHECK(n == 24);
+  CHECK(closed_at.load() >= ended_at - 100'000);  // the output's end waited for the subscriber's
 }
 
 TEST_CASE("eos rules: a direct input ends at the first eos, a hub input when the cams of its filters ended") {

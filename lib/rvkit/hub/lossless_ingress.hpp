@@ -4,7 +4,8 @@
 // A recorded publisher (cap --file ... --out hub) is a DEALER speaking the credit protocol:
 //   publisher -> hub  ["MSG", topic, header, payload?], ["PING"] (at least every 500 ms while idle or
 //                     waiting for credit), ["BYE"] after its last message (its eos)
-//   hub -> publisher  ["CREDIT", "<n>"]: permission to send n more MSGs
+//   hub -> publisher  ["CREDIT", "<n>"]: permission to send n more MSGs; ["DONE"]: the answer to
+//                     BYE (the publisher closes only after it: over TCP an early close loses data)
 // The hub grants kFirstCredit on a publisher's first part and 1 more for every MSG it has handed to
 // its XPUB, so at most kFirstCredit messages of a publisher wait in the hub. A publisher's first
 // message is held until a subscription matching its topic exists downstream: a recorded publisher

@@ -280,6 +280,10 @@ struct Proxy::Impl {
                                                      std::make_move_iterator(parts.end())));
       } else if (command == "BYE") {
         lossless.bye(id);
+        // Everything before BYE has been read: the publisher may close (see zmq_hub_output.cpp on
+        // why it must not close sooner).
+        router.send(zmq::buffer(id), zmq::send_flags::sndmore);
+        router.send(zmq::str_buffer("DONE"), zmq::send_flags::none);
       } else if (command != "PING") {
         protocol_log.line(fmt::format("lossless endpoint: a publisher sent '{}' ({} parts): not MSG, PING or BYE",
                                       command.substr(0, 16), parts.size()));

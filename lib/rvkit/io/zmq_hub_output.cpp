@@ -6,6 +6,7 @@
 //                                                   for 3 s), and at once on each new connection
 //                 ["BYE"]                           after the last message, which is the eos
 //   from the hub  ["CREDIT", "<n>"]                 n more MSGs may be sent
+//                 ["DONE"]                          the answer to BYE: the hub has read everything
 // The hub grants credit on the first part of a connection and for each message it passed on; it
 // holds a publisher's first message until someone subscribes to it. So a replay through the hub
 // waits for its subscribers and never drops.
@@ -17,6 +18,12 @@
 // stream (eos per cam, the plain eos, BYE) then gets kStoppedEndUs, and is given up quietly after
 // that. A connection that breaks loses the credit (the hub forgets us); the thread reconnects and
 // starts again with a PING.
+//
+// Why DONE: ZeroMQ's linger only waits until the last bytes are in the kernel. Over TCP, closing a
+// socket with unread data in its receive buffer (the hub's CREDITs keep coming) makes the kernel
+// send a reset, and a reset makes the hub's kernel throw away what the hub had not read yet: the
+// last frames, the eos and BYE. So after BYE the thread waits for DONE (reading and dropping
+// CREDITs) before the socket closes: up to kLosslessLingerMs, or kStoppedEndUs after a stop.
 #include <zmq.hpp>
 
 #include <algorithm>
@@ -173,14 +180,14 @@ class HubLosslessOutput final : public Output {
           credit = 0;  // the hub forgets a connection that is gone, and the credit it granted on it
         }
       }
-      read_credit(credit);
+      (void)read_credit(credit);  // (a DONE before our BYE means nothing)
       if (pending.empty()) take_from_writer(pending);
 
       if (!pending.empty()) {
         const bool bye = is_part(pending[0], "BYE");
         if ((bye || credit > 0) && send_to_hub(pending)) {
           last_part = now;
-          if (bye) return;
+          if (bye) return wait_for_done(connected);
           --credit;
           no_credit_since = 0;
           continue;
@@ -213,11 +220,36 @@ class HubLosslessOutput final : public Output {
     }
   }
 
-  // CREDIT messages add to `credit`; anything else from the hub is said once and ignored.
-  void read_credit(int64_t& credit) {
+  // After BYE: until the hub's DONE, the connection breaking, or the time allowed. Says once when
+  // the end may not have reached the hub.
+  void wait_for_done(bool connected) {
+    const int64_t start = mono_us();
+    int64_t credit = 0;
+    for (;;) {
+      const int64_t now = mono_us();
+      const int64_t allowed = stop_requested() ? kStoppedEndUs : int64_t(kLosslessLingerMs) * 1000;
+      for (int ev; (ev = monitor_->next_event()) != 0;)
+        if (ev == ZMQ_EVENT_DISCONNECTED) connected = false;
+      if (read_credit(credit)) return;
+      if (!connected || now - start > allowed) {
+        if (!stop_requested())
+          log_line(fmt::format("{}: the hub at {} did not confirm the end of the stream{}: its last messages may be lost",
+                               name_, endpoint_, connected ? fmt::format(" within {} s", allowed / 1000000) : " (the connection broke)"));
+        return;
+      }
+      std::vector<zmq::pollitem_t> items{{dealer_.handle(), 0, ZMQ_POLLIN, 0},
+                                         {monitor_->socket().handle(), 0, ZMQ_POLLIN, 0}};
+      poll_items(items, kSliceMs);
+    }
+  }
+
+  // CREDIT messages add to `credit`; returns whether DONE came. Anything else from the hub is said
+  // once and ignored.
+  bool read_credit(int64_t& credit) {
     for (;;) {
       std::vector<zmq::message_t> parts;
-      if (!recv_all(dealer_, parts)) return;
+      if (!recv_all(dealer_, parts)) return false;
+      if (parts.size() == 1 && is_part(parts[0], "DONE")) return true;
       if (parts.size() == 2 && is_part(parts[0], "CREDIT")) {
         std::string n(parts[1].data<char>(), parts[1].size());
         char* end = nullptr;
@@ -229,7 +261,8 @@ class HubLosslessOutput final : public Output {
       }
       if (!said_odd_) {
         said_odd_ = true;
-        log_line(fmt::format("{}: the hub at {} sent a message that is not [\"CREDIT\", \"<n>\"]: ignored", name_, endpoint_));
+        log_line(fmt::format("{}: the hub at {} sent a message that is neither [\"CREDIT\", \"<n>\"] nor [\"DONE\"]: ignored",
+                             name_, endpoint_));
       }
     }
   }

@@ -95,7 +95,10 @@ class ZmqInput final : public Input {
         fail(fmt::format("field 'bytes': {} but the payload part has {} bytes", n, body.size()));
       m.payload.assign(body.data(), body.size());
       if (m.type() == records::Eos::kType) {
-        if (end_of_stream(m.header)) return ended_ = true, false;
+        if (end_of_stream(m.header)) {
+          end();
+          return false;
+        }
         continue;  // another publisher's end, on a shared hub: not this input's
       }
       return true;
@@ -103,6 +106,7 @@ class ZmqInput final : public Input {
   }
 
   bool wait_readable(int timeout_ms) override {
+    if (ended_) return true;  // read() says the end at once
     std::vector<zmq::pollitem_t> items{{sock_.handle(), 0, ZMQ_POLLIN, 0}};
     if (monitor_) items.push_back({monitor_->socket().handle(), 0, ZMQ_POLLIN, 0});
     const int64_t end = mono_us() + int64_t(timeout_ms) * 1000;
@@ -157,6 +161,15 @@ class ZmqInput final : public Input {
     return waiting_cams_.empty();
   }
   bool ends_by_cam() const { return !waiting_cams_.empty() || !ended_cams_.empty(); }
+
+  // The end of this input's stream: the socket closes at once, so a lossless publisher sees this
+  // subscriber leave (it waits for that before it closes; see LosslessZmqOutput).
+  void end() {
+    ended_ = true;
+    monitor_.reset();
+    sock_.set(zmq::sockopt::linger, 0);
+    sock_.close();
+  }
 
   // Connection events: a publisher that went away after messages and before its eos is said once
   // (it may come back: live publishers are restarted by their supervisor, so the input waits).
@@ -345,6 +358,7 @@ class LosslessZmqOutput final : public ZmqOutputBase {
   ~LosslessZmqOutput() override {
     ending_ = true;
     end_stream();
+    wait_for_subscribers_to_leave();
     // What is still queued gets a bounded time to reach the subscribers (when the context ends).
     sock_.set(zmq::sockopt::linger, stop_requested() ? kStoppedLingerMs : kLosslessLingerMs);
   }
@@ -381,6 +395,23 @@ class LosslessZmqOutput final : public ZmqOutputBase {
       read_subscriptions();
     }
     return true;
+  }
+
+  // After the eos: until every subscriber has unsubscribed (an rvkit input closes its socket at the
+  // eos, after reading everything before it), at most kLosslessLingerMs, kStoppedEndUs after a stop.
+  // Not politeness: ZeroMQ's linger ends when the last bytes are in the kernel, and over TCP a socket
+  // closed while a subscriber's heartbeat comes in is reset, which throws away what the kernel still
+  // had to send to a slow subscriber: the end of the stream.
+  void wait_for_subscribers_to_leave() {
+    const int64_t start = mono_us();
+    read_subscriptions();
+    while (subscribers_ > 0) {
+      const int64_t allowed = stop_requested() ? kStoppedEndUs : int64_t(kLosslessLingerMs) * 1000;
+      if (mono_us() - start > allowed) return;
+      std::vector<zmq::pollitem_t> item{{sock_.handle(), 0, ZMQ_POLLIN, 0}};
+      poll_items(item, kSliceMs);
+      read_subscriptions();
+    }
   }
 
   void read_subscriptions() {
