@@ -50,7 +50,7 @@ expect_eq "$(cat "$TMP/wait.err")" "cap: waiting for 1 subscriber on ipc://$TMP/
 # SIGINT of a publisher blocked by a subscriber that stopped reading (its stdout a FIFO nobody drains).
 mkfifo "$TMP/stuck"
 exec 3<>"$TMP/stuck"
-probe --in "ipc://$TMP/stuck.zmq" --pass > "$TMP/stuck" 2>/dev/null &
+probe --in "ipc://$TMP/stuck.zmq" --pass -q > "$TMP/stuck" 2>"$TMP/stuck.err" &
 stuck=$!; PIDS+=($stuck)
 cap --file "$TMP/f.rvs" --out "ipc://$TMP/stuck.zmq" -v 2> "$TMP/blocked.err" &
 pub=$!; PIDS+=($pub)
@@ -64,6 +64,8 @@ rc=0; wait $pub || rc=$?
 expect_eq "$rc" 0 "SIGINT of a publisher blocked by a stuck subscriber: status 0"
 [ "$elapsed_ms" -lt 5000 ] || fail "the blocked publisher took $elapsed_ms ms to end after SIGINT"
 ok "the blocked publisher ended $elapsed_ms ms after SIGINT"
+# Still there, blocked on its stdout (a subscriber that crashed would say why here).
+kill -0 $stuck 2>/dev/null || fail "the stuck subscriber ended by itself: $(cat "$TMP/stuck.err")"
 kill $stuck; wait_gone $stuck 5
 exec 3<&-
 
