@@ -37,4 +37,20 @@ late=$!; PIDS+=($late)
 wait_gone $late 30
 wait $c || fail "the replay failed: $(cat "$TMP/cap2.err")"
 expect_eq "$(summary_of "$TMP/late.json")" "[50,0,49,0]" "a subscriber that came late got every frame from the first"
+
+# A replay killed mid-stream (no eos, no BYE): after 3 s the hub ends its camera with an error, and
+# the subscriber says so in one line naming its hub input as given (not the endpoints behind it).
+probe --in 'hub?topic=frame/test/' --delay 100 >"$TMP/cut.out" 2>"$TMP/cut.err" &
+cut=$!; PIDS+=($cut)
+wait_hub 10 "$(subscriptions frame/test/) == 1" "the subscriber of the replay to be killed is subscribed"
+cap --file "$TMP/rec.rvs" --out hub 2>/dev/null &
+c=$!; PIDS+=($c)
+wait_for_line "$TMP/cut.out" '"type":"frame"' 20
+kill -9 $c
+wait_gone $cut 20
+rc=0; wait $cut || rc=$?
+expect_eq "$rc" 1 "the subscriber of a vanished replay ends with status 1"
+expect_eq "$(cat "$TMP/cut.err")" \
+  "probe: hub?topic=frame/test/ (hub at ipc://$TMP/hub): the stream of camera 'test' ended with an error: publisher vanished" \
+  "its one line names the hub input and the hub"
 done_testing

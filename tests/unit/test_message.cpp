@@ -21,7 +21,9 @@ std::unique_ptr<Input> input_from_string(const std::string& bytes, uint64_t max_
   testutil::TempDir dir;
   int fd = ::open(dir.write("stream", bytes).c_str(), O_RDONLY);
   REQUIRE(fd >= 0);
-  return input_from_fd(fd, "test", InputOptions{max_payload}, true);
+  InputOptions o;
+  o.max_payload = max_payload;
+  return input_from_fd(fd, "test", o, true);
 }
 
 std::string read_all_error(const std::string& bytes, uint64_t max_payload = kDefaultMaxPayloadBytes) {

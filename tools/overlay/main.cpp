@@ -100,7 +100,9 @@ class OverlayTool {
   }
 
   int run() {
-    InputSet inputs(specs_, InputOptions{s_.max_bytes});
+    InputOptions in_opts;
+    in_opts.max_payload = s_.max_bytes;
+    InputSet inputs(specs_, in_opts);
     auto out = open_output(s_.out, s_.out_options);
     inputs.start();
     session_->run(inputs, *out);

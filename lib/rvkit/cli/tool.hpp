@@ -44,7 +44,11 @@ struct CommonOptions {
   void add_inputs(CLI::App& app, std::vector<std::string>& ins, const std::string& group = "Options");
   // --out, --hub, and --lossless / --subscribers for a ZeroMQ or hub output (OutputOptions).
   void add_output(CLI::App& app, const std::string& group = "Options");
-  InputOptions input_options() const { return InputOptions{max_bytes}; }
+  InputOptions input_options() const {
+    InputOptions o;
+    o.max_payload = max_bytes;
+    return o;
+  }
   OutputOptions output_options() const { return out_options; }
   OutputOptions out_options;  // --lossless, --subscribers (a tool may set lossless itself: cap, for files)
 };

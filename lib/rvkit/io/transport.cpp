@@ -25,6 +25,7 @@ std::unique_ptr<Input> open_input(const std::string& spec, const InputOptions& o
   if (is_hub_spec(spec)) {
     InputOptions hub_opts = opts;
     hub_opts.from_hub = true;
+    if (hub_opts.display_name.empty()) hub_opts.display_name = fmt::format("{} (hub at {})", spec, hub_address());
     return open_zmq_input(hub_input_spec(spec), hub_opts);
   }
   if (is_zmq_endpoint(spec)) return open_zmq_input(spec, opts);

@@ -46,6 +46,9 @@ struct InputOptions {
   // A hub input (set by open_input for a "hub" spec, not a user option): many publishers share the
   // hub, so one publisher's eos does not end the input; the cam rule above does.
   bool from_hub = false;
+  // How errors name the input when not by its spec (a hub input: "hub?topic=X (hub at BASE)", not
+  // the two endpoints it was rewritten to).
+  std::string display_name;
 };
 
 struct OutputOptions {

@@ -47,7 +47,7 @@ class ZmqInput final : public Input {
  public:
   ZmqInput(const std::string& spec, const InputOptions& opts)
       : opts_(opts), sock_(context(), zmq::socket_type::sub) {
-    name_ = spec;
+    name_ = opts.display_name.empty() ? spec : opts.display_name;
     Endpoint e = parse_endpoint(spec, false);
     sock_.set(zmq::sockopt::rcvhwm, kHighWaterMark);
     sock_.set(zmq::sockopt::maxmsgsize, int64_t(opts_.max_payload + kMaxHeaderBytes + 1024));
