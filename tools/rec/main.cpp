@@ -5,6 +5,8 @@
 //   rec --in 'hub?topic=frame/&topic=detections/&topic=nt/' --out 'matches/%event-%match-%Y%m%d-%H%M%S.rvs'
 //   rec --in hub --ring 150s --trigger-topic /rvkit/rec/save --out 'rewind/%Y%m%d-%H%M%S.rvs'
 //   rec --repair matches/qm12.rvs
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
 
@@ -104,6 +106,8 @@ int main(int argc, char** argv) {
             throw rvkit::OptionError("--split-mb/--split-s: a ring buffer is saved into one file per trigger");
           if (!size.empty() && fmt_name == "as-is")
             throw rvkit::OptionError("--size: resizes when frames are re-encoded; give --fmt too");
+          if (!ring_mode && !force && out.find('%') == std::string::npos && access(out.c_str(), F_OK) == 0)
+            throw rvkit::Error(fmt::format("{}: exists (--force replaces it)", out));
           if (ring_mode && !o.ring_bytes) o.ring_bytes = 1ull << 30;  // a window is bounded in memory anyway
           o.input = common.input_options();
           o.verbose = common.verbose;

@@ -38,6 +38,15 @@ void RecordingFile::close() {
   fd_ = -1;
 }
 
+void RecordingFile::rename_to(const std::string& path) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (::rename(path_.c_str(), path.c_str()) != 0)
+    throw Error(fmt::format("{}: cannot rename to {}: {}", path_, path, std::strerror(errno)));
+  path_ = path;
+}
+
 void RecordingFile::sync() {
   if (fd_ >= 0) ::fdatasync(fd_);
 }

@@ -36,6 +36,9 @@ class RecordingFile {
   // Asks the kernel to put what was written on the disk (a power loss then loses nothing before it).
   void sync();
   void close();
+  // Gives the file another name (rename(2), parent folders created), e.g. when the FMS info that names
+  // it arrives before any frame. Throws rvkit::Error.
+  void rename_to(const std::string& path);
 
   const std::string& path() const { return path_; }
   uint64_t bytes() const { return bytes_; }

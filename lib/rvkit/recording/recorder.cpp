@@ -61,7 +61,7 @@ bool Recorder::add(Message& m) {
   it.frame = m.is_frame();
   it.bytes = it.frame ? m.payload.size() : record_cost(m);
   std::unique_lock<std::mutex> lock(s_->mu);
-  if (failed_) return it.frame ? (++s_->counts.dropped, false) : true;
+  if (failed_) return true;  // nothing is written any more; the reader ends at failed()
   if (it.frame) {
     auto fits = [&] { return s_->frame_bytes == 0 || s_->frame_bytes + it.bytes <= o_.queue_bytes || failed_; };
     if (o_.block_when_full) {
@@ -147,6 +147,7 @@ void Recorder::run() {
   const bool plain = o_.pattern.find('%') == std::string::npos;
   FmsInfo fms;
   int64_t opened_at = 0, synced_at = 0;
+  uint64_t frames_in_file = 0;
   Message encoded;
   auto event = [&](const std::string& e) {
     if (o_.on_event) o_.on_event(e);
@@ -205,7 +206,21 @@ void Recorder::run() {
       const int64_t now = mono_us();
       switch (it.kind) {
         case Item::Kind::Fms:
-          if (fms_names && it.fms != fms && file && file->messages() > 0) close(file);
+          if (fms_names && it.fms != fms && file) {
+            if (frames_in_file > 0) {
+              close(file);  // a new match: a new file
+            } else {
+              // Only records so far (the FMS values arriving one by one as ntsub connects): the
+              // file takes the name they make.
+              fms = it.fms;
+              std::string name = unique_name(expand_name(o_.pattern, fms, std::time(nullptr)));
+              event(fmt::format("renamed {} to {}", file->path(), name));
+              file->rename_to(name);
+              std::lock_guard<std::mutex> lock(s_->mu);
+              s_->current = name;
+              s_->files.back() = name;
+            }
+          }
           fms = it.fms;
           break;
         case Item::Kind::Batch: {
@@ -215,15 +230,22 @@ void Recorder::run() {
           break;
         }
         case Item::Kind::Message: {
+          // --split-s goes by arrival time (t_rec), so a part never spans more than the time given,
+          // however far behind the disk is.
+          const Json& h = it.msg.header;
+          const int64_t at = h.contains("t_rec") && h["t_rec"].is_number_integer() ? h["t_rec"].get<int64_t>() : now_us();
           if (file && file->messages() > 0 &&
               ((o_.split_bytes && file->bytes() + it.msg.payload.size() > o_.split_bytes) ||
-               (o_.split_us && now - opened_at >= o_.split_us)))
+               (o_.split_us && at - opened_at >= o_.split_us)))
             close(file);
           if (!file) {
             file = open_new(false);
-            opened_at = synced_at = now;
+            opened_at = at;
+            synced_at = now;
+            frames_in_file = 0;
           }
           put(*file, it.msg);
+          if (it.frame) ++frames_in_file;
           if (now - synced_at >= o_.sync_us) {
             file->sync();
             synced_at = now;

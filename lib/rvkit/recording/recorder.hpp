@@ -9,7 +9,8 @@
 //
 // The writer thread opens a file on the first message (named by the pattern, rvkit/recording/
 // naming.hpp), re-encodes frames when asked (--fmt jpeg), starts a new file after `split_bytes` or
-// `split_us`, or when the FMS match changes and the pattern names it, deletes the oldest recordings
+// `split_us`, or when the FMS match changes and the pattern names it (a file that holds no frame yet
+// is renamed instead: the FMS values arrive one by one as ntsub connects), deletes the oldest recordings
 // past `keep_bytes`, and calls fdatasync every `sync_us`. save() writes a whole batch (the ring
 // buffer's window) into a file of its own.
 //
@@ -65,7 +66,8 @@ class Recorder {
   Recorder& operator=(const Recorder&) = delete;
 
   // Queues a message for the current file. A frame that does not fit is left in `m` (for the caller
-  // to reuse) and counted as dropped: returns false. Returns true when queued (`m` is moved from).
+  // to reuse) and counted as dropped: returns false. Returns true when queued (`m` is moved from), or
+  // when the recorder has failed (the message is then ignored).
   bool add(Message& m);
   // The FMS info changed: with a pattern that names it, the next message starts a new file.
   void set_fms(const FmsInfo& fms);

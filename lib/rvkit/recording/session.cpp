@@ -1,5 +1,7 @@
 #include "rvkit/recording/session.hpp"
 
+#include <sys/resource.h>
+
 #include <csignal>
 
 #include <atomic>
@@ -128,9 +130,14 @@ int run_rec(const RecOptions& o) {
   RecorderCounts c = recorder.counts();
   if (c.dropped)
     log_line(fmt::format("{} frames dropped: the disk did not keep up (no record was dropped)", c.dropped));
-  if (o.verbose)
-    log_line(fmt::format("done: {} messages ({} frames, {} records), {} in {} files, {} frames dropped", c.messages,
-                         c.frames, c.messages - c.frames, mb(c.bytes), c.files, c.dropped));
+  if (o.verbose) {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    log_line(fmt::format("done: {} messages ({} frames, {} records), {} in {} files, {} frames dropped; "
+                         "peak memory {:.1f} MB",
+                         c.messages, c.frames, c.messages - c.frames, mb(c.bytes), c.files, c.dropped,
+                         double(ru.ru_maxrss) / 1024.0));
+  }
   if (!input_error.empty()) throw Error(input_error);
   return 0;
 }
