@@ -5,19 +5,23 @@
 source "$(dirname "$0")/lib/hub_serve.bash"
 start_hub "ipc://$TMP/hub"
 
-rec --in 'hub?topic=frame/test/&topic=detections/' --in 'hub?topic=nt/' --out "$TMP/h.rvs" -v 2>"$TMP/rec.err" &
+# Three inputs: a hub input ends at the eos of the cameras its filters name, and cap's eos/test/ would
+# end one that named detections/test/ before detect's last records (docs/protocol.md); detections/ and
+# nt/ name no camera and never end, so rec ends by SIGINT.
+rec --in 'hub?topic=frame/test/' --in 'hub?topic=detections/' --in 'hub?topic=nt/' --out "$TMP/h.rvs" -v 2>"$TMP/rec.err" &
 recpid=$!; PIDS+=($recpid)
-wait_hub 10 "$(subscriptions frame/test/) == 1 and $(subscriptions nt/) == 1" "rec is subscribed to frames, detections and nt"
+wait_hub 10 "$(subscriptions frame/test/) == 1 and $(subscriptions detections/) == 1 and $(subscriptions nt/) == 1" \
+  "rec is subscribed to frames, detections and nt"
 # detect subscribes to the frames too, and publishes its detections (lossless: a recorded source).
 detect --in 'hub?topic=frame/test/' --out hub --lossless 2>"$TMP/detect.err" &
 det=$!; PIDS+=($det)
 wait_hub 10 "$(subscriptions frame/test/) == 2" "detect is subscribed"
 echo '{"type":"nt","topic":"/FMSInfo/MatchNumber","value":3}' >"$TMP/nt.jsonl"
-probe -q --pass --lossless --in "$TMP/nt.jsonl" --out hub 2>"$TMP/nt.err" || fail "publishing an nt record: $(cat "$TMP/nt.err")"
+# Published live: a lossless publisher of nt/ records crashes hub serve (LosslessPublishers::pump; a
+# hub bug, reported, not rec's).
+probe -q --pass --in "$TMP/nt.jsonl" --out hub 2>"$TMP/nt.err" || fail "publishing an nt record: $(cat "$TMP/nt.err")"
 timeout 60 cap --test-pattern --size 320x240 --fps 0 --count 60 --out hub 2>"$TMP/cap.err" || fail "cap --out hub: $(cat "$TMP/cap.err")"
 wait_gone $det 30
-# rec's hub inputs: the frame input ends with the test camera's eos; the nt one never ends by itself.
-wait_for_line "$TMP/rec.err" "hub\?topic=nt/|[0-9]+ fps|opened" 10
 eventually 20 eval '[ "$(probe --in "$TMP/h.rvs" 2>/dev/null | jq -s "[.[] | select(.type == \"detections\")] | length")" = 60 ]' ||
   fail "the recording did not get 60 detections: $(probe --in "$TMP/h.rvs" --summary -q 2>&1 | tail -n 3)"
 kill -INT $recpid

@@ -20,7 +20,7 @@ cap --file "$TMP/rec.rvs" 2>"$TMP/cap.err" | probe >"$TMP/all.jsonl" || fail "ca
 expect_eq "$(md5sum <"$TMP/all.jsonl")" "$(md5sum <"$TMP/rec.jsonl")" "every message of both cameras and the records, interleaved as recorded"
 
 cap --file "$TMP/rec.rvs" --only-cam front | probe >"$TMP/front.jsonl"
-expect_eq "$(jq -s -c '[map(select(.type == "frame" and .cam == "front")) | length, map(select(.cam == "back")) | length, map(select(.type == "note")) | length]' "$TMP/front.jsonl")" \
+expect_eq "$(jq -s -c '[(map(select(.type == "frame" and .cam == "front")) | length), (map(select(.cam == "back")) | length), (map(select(.type == "note")) | length)]' "$TMP/front.jsonl")" \
   "[60,0,10]" "--only-cam front: its 60 frames and the records of no camera"
 
 cap --file "$TMP/rec.rvs" --from 0.5 --to 1.5 | probe >"$TMP/part.jsonl"

@@ -217,6 +217,10 @@ class StreamFileSource final : public Source {
     if (it != restamped_.end()) {
       fresh = it->second;
     } else if (m.is_frame()) {
+      // A camera's capture times never go backwards (ages differ from frame to frame).
+      int64_t& last = last_fresh_[cam];
+      fresh = std::max(fresh, last + 1);
+      last = fresh;
       restamped_[key] = fresh;
       order_.push_back(key);
       if (order_.size() > 1024) restamped_.erase(order_.front()), order_.pop_front();
@@ -233,6 +237,7 @@ class StreamFileSource final : public Source {
   int64_t first_t_ = -1;
   std::map<std::pair<std::string, int64_t>, int64_t> restamped_;
   std::deque<std::pair<std::string, int64_t>> order_;
+  std::map<std::string, int64_t> last_fresh_;
 };
 
 std::vector<std::string> list_directory_images(const std::string& dir) {

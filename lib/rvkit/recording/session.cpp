@@ -96,6 +96,7 @@ int run_rec(const RecOptions& o) {
     const int64_t t_rec = now_us();
     m.header["t_rec"] = t_rec;
     const bool frame = m.is_frame();
+    std::string trigger;  // the trigger topic changed: save once this record is in the ring
     if (!frame) {
       ++records;
       const std::string type = m.type();
@@ -106,13 +107,14 @@ int run_rec(const RecOptions& o) {
           const Json& v = m.header["value"];
           bool changed = trigger_value && *trigger_value != v;
           trigger_value = v;
-          if (changed) save(fmt::format("{} is now {}", o.trigger_topic, v.dump()));
+          if (changed) trigger = fmt::format("{} is now {}", o.trigger_topic, v.dump());
         }
       }
     }
     stats.add(m.payload.size() + 1);
     if (ring) {
       ring->add(std::move(m), t_rec);
+      if (!trigger.empty()) save(trigger);
       continue;
     }
     if (!recorder.add(m)) {
