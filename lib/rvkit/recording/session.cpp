@@ -52,11 +52,12 @@ int run_rec(const RecOptions& o) {
   if (ring_mode) ring.emplace(o.ring_us > 0 ? o.ring_us : INT64_MAX / 4, o.ring_bytes ? o.ring_bytes : UINT64_MAX);
   InputSet inputs(o.inputs, o.input, 8, 1024);
   inputs.start();
-  Stats stats(o.inputs.size() == 1 ? o.inputs[0] : fmt::format("{} inputs", o.inputs.size()), o.verbose > 0);
+  Stats stats(o.inputs.size() == 1 ? (o.inputs[0] == "-" ? "stdin" : o.inputs[0]) : fmt::format("{} inputs", o.inputs.size()),
+              o.verbose > 0);
   ThrottledLog drops(5000000);
   FmsInfo fms;
   std::optional<Json> trigger_value;
-  uint64_t saves = 0, records = 0;
+  uint64_t saves = 0;
   size_t ended = 0;
   int handled_saves = g_save_requests.load();
   std::string input_error;
@@ -98,7 +99,6 @@ int run_rec(const RecOptions& o) {
     const bool frame = m.is_frame();
     std::string trigger;  // the trigger topic changed: save once this record is in the ring
     if (!frame) {
-      ++records;
       const std::string type = m.type();
       if (type == "nt" || type == "nt_snapshot") {
         if (fms.update(m.header)) recorder.set_fms(fms);
@@ -123,12 +123,9 @@ int run_rec(const RecOptions& o) {
       inputs.recycle(std::move(m));
     }
   }
-  if (stop_requested() && ring && o.verbose) log_line(fmt::format("stopped; the ring is not saved ({} saves)", saves));
-  try {
-    recorder.finish();
-  } catch (const Error& e) {
-    throw Error(e.what());
-  }
+  if (ring && o.verbose)
+    log_line(fmt::format("the end: the ring's last {} messages are not saved ({} saves)", ring->size(), saves));
+  recorder.finish();  // throws the recorder's failure
   RecorderCounts c = recorder.counts();
   if (c.dropped)
     log_line(fmt::format("{} frames dropped: the disk did not keep up (no record was dropped)", c.dropped));
