@@ -17,9 +17,10 @@ detect --in 'hub?topic=frame/test/' --out hub --lossless 2>"$TMP/detect.err" &
 det=$!; PIDS+=($det)
 wait_hub 10 "$(subscriptions frame/test/) == 2" "detect is subscribed"
 echo '{"type":"nt","topic":"/FMSInfo/MatchNumber","value":3}' >"$TMP/nt.jsonl"
-# Published live: a lossless publisher of nt/ records crashes hub serve (LosslessPublishers::pump; a
-# hub bug, reported, not rec's).
-probe -q --pass --in "$TMP/nt.jsonl" --out hub 2>"$TMP/nt.err" || fail "publishing an nt record: $(cat "$TMP/nt.err")"
+# Lossless, as a replayed recording's nt records are (a state record through the lossless path).
+probe -q --pass --lossless --in "$TMP/nt.jsonl" --out hub 2>"$TMP/nt.err" || fail "publishing an nt record: $(cat "$TMP/nt.err")"
+kill -0 "$HUB_PID" 2>/dev/null || fail "hub serve died on a lossless nt record"
+ok "hub serve takes a lossless nt record"
 timeout 60 cap --test-pattern --size 320x240 --fps 0 --count 60 --out hub 2>"$TMP/cap.err" || fail "cap --out hub: $(cat "$TMP/cap.err")"
 wait_gone $det 30
 eventually 20 eval '[ "$(probe --in "$TMP/h.rvs" 2>/dev/null | jq -s "[.[] | select(.type == \"detections\")] | length")" = 60 ]' ||
