@@ -57,6 +57,8 @@ without_default() { sed 's/=[^ ]*//'; }
 shared=$(cut -f2 <<<"$table" | sort | uniq -d)
 for opt in $shared; do
   rows=$(awk -F'\t' -v o="$opt" '$2 == o' <<<"$table")
+  # rec's --out names its recording (a file name pattern), not a stream output: the others still agree.
+  [ "$opt" = --out ] && rows=$(awk -F'\t' '$1 != "rec"' <<<"$rows")
   in_tools=$(cut -f1 <<<"$rows" | tr '\n' ' ')
   rule=$(rule_of "$opt")
   case $rule in

@@ -58,6 +58,12 @@ int main(int argc, char** argv) {
         app.add_option("--exposure", o.src.exposure, "Camera exposure: auto, or a V4L2 exposure value")->capture_default_str();
         app.add_flag("--loop", o.src.loop, "Files: start again at the end");
         app.add_flag("--realtime", o.src.realtime, "Files: pace frames by the file's timing (default: as fast as the consumer takes)");
+        app.add_option("--speed", o.src.speed, "Recorded streams with --realtime: replay this many times as fast")
+            ->check(CLI::Range(0.01, 100.0))->capture_default_str();
+        app.add_option("--from", o.src.from_s, "Recorded streams: start this many seconds into the recording")->check(CLI::Range(0.0, 1e7));
+        app.add_option("--to", o.src.to_s, "Recorded streams: end this many seconds into the recording")->check(CLI::Range(0.0, 1e7));
+        app.add_option("--only-cam", o.src.only_cam, "Recorded streams: only this camera's frames and records (and records of no camera)");
+        app.add_flag("--now", o.src.restamp, "Recorded streams: re-stamp t_capture to the present (for tools that reject old frames)");
         app.add_option("--seed", o.src.seed, "Test pattern: scene seed")->capture_default_str();
         app.add_option("--tags", o.src.tags, "Test pattern: number of tags")->check(CLI::Range(0, 32))->capture_default_str();
         app.add_flag("--truth", o.src.truth, "Test pattern: add the exact tag corners and poses to each frame header ('truth')");
@@ -69,6 +75,10 @@ int main(int argc, char** argv) {
             "subscribers: --lossless is implied). See cap(1) and docs/protocol.md.");
         return [&]() -> int {
           o.src.verbose = common.verbose > 0;
+          if (o.src.speed != 1 && !o.src.realtime) throw rvkit::OptionError("--speed: paces a --realtime replay; give --realtime");
+          if (o.src.to_s >= 0 && o.src.to_s <= o.src.from_s) throw rvkit::OptionError("--to: must be after --from");
+          if (o.file.empty() && (o.src.speed != 1 || o.src.from_s > 0 || o.src.to_s >= 0 || !o.src.only_cam.empty() || o.src.restamp))
+            throw rvkit::OptionError("--speed, --from, --to, --only-cam and --now replay recorded rvkit streams: give --file");
           o.src.want_jpeg = o.fmt == "jpeg" || o.fmt == "auto";
           o.src.width = o.size.width;
           o.src.height = o.size.height;

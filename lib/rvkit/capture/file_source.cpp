@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <fstream>
+#include <map>
 
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -18,6 +20,7 @@
 #include "rvkit/capture/source.hpp"
 #include "rvkit/core/clock.hpp"
 #include "rvkit/core/error.hpp"
+#include "rvkit/core/option_error.hpp"
 #include "rvkit/core/signals.hpp"
 #include "rvkit/io/transport.hpp"
 
@@ -167,14 +170,27 @@ class StreamFileSource final : public Source {
   std::string default_name() const override { return ""; }  // keep the recorded names
 
   bool grab(CapturedFrame& f) override {
+    const int64_t from_us = int64_t(o_.from_s * 1e6), to_us = o_.to_s < 0 ? -1 : int64_t(o_.to_s * 1e6);
     for (int attempt = 0; attempt < 2; ++attempt) {
-      if (in_->read(f.message)) {
+      while (in_->read(f.message)) {
+        Message& m = f.message;
+        const Json& h = m.header;
+        // Its time in the recording: arrival (t_rec), else a frame's capture time; records of an
+        // older recording without t_rec are not paced (as before recordings had arrival times).
+        int64_t t = -1;
+        if (h.contains("t_rec") && h["t_rec"].is_number_integer()) t = h["t_rec"].get<int64_t>();
+        else if (m.is_frame()) t = h["t_capture"].get<int64_t>();
+        if (t >= 0 && first_t_ < 0) first_t_ = t;
+        if (!o_.only_cam.empty() && h.contains("cam") && h["cam"] != o_.only_cam) continue;
+        if (t >= 0) {
+          const int64_t rel = t - first_t_;
+          if (rel < from_us) continue;
+          if (to_us >= 0 && rel > to_us) break;  // past --to: the end (or the loop)
+          if (!pacer_.wait(int64_t(double(rel - from_us) / o_.speed))) return false;
+        }
+        if (o_.restamp) restamp(m);
         f.is_message = true;
         ++count_;
-        if (f.message.is_frame()) {
-          int64_t t = f.message.header["t_capture"].get<int64_t>();
-          if (!pacer_.wait(t)) return false;
-        }
         return true;
       }
       if (!o_.loop || count_ == 0 || stop_requested()) return false;
@@ -185,11 +201,43 @@ class StreamFileSource final : public Source {
   }
 
  private:
+  // Moves t_capture to the present, keeping the recorded age (t_rec - t_capture). A record that
+  // describes a frame already re-stamped (same cam and t_capture) gets that frame's new time, so
+  // frames and records still match.
+  void restamp(Message& m) {
+    Json& h = m.header;
+    if (!h.contains("t_capture") || !h["t_capture"].is_number_integer()) return;
+    const int64_t old = h["t_capture"].get<int64_t>();
+    const std::string cam = h.contains("cam") && h["cam"].is_string() ? h["cam"].get<std::string>() : "";
+    int64_t now = now_us();
+    if (h.contains("t_rec") && h["t_rec"].is_number_integer()) now -= std::max<int64_t>(0, h["t_rec"].get<int64_t>() - old);
+    auto key = std::make_pair(cam, old);
+    auto it = restamped_.find(key);
+    int64_t fresh = now;
+    if (it != restamped_.end()) {
+      fresh = it->second;
+    } else if (m.is_frame()) {
+      // A camera's capture times never go backwards (ages differ from frame to frame).
+      int64_t& last = last_fresh_[cam];
+      fresh = std::max(fresh, last + 1);
+      last = fresh;
+      restamped_[key] = fresh;
+      order_.push_back(key);
+      if (order_.size() > 1024) restamped_.erase(order_.front()), order_.pop_front();
+    }
+    h["t_capture"] = fresh;
+    if (h.contains("t_done") && h["t_done"].is_number_integer()) h["t_done"] = h["t_done"].get<int64_t>() + (fresh - old);
+  }
+
   std::string path_;
   SourceOptions o_;
   Pacer pacer_;
   std::unique_ptr<Input> in_;
   uint64_t count_ = 0;
+  int64_t first_t_ = -1;
+  std::map<std::pair<std::string, int64_t>, int64_t> restamped_;
+  std::deque<std::pair<std::string, int64_t>> order_;
+  std::map<std::string, int64_t> last_fresh_;
 };
 
 std::vector<std::string> list_directory_images(const std::string& dir) {
@@ -231,6 +279,8 @@ std::unique_ptr<Source> open_files(const std::string& path, const SourceOptions&
   if (access(path.c_str(), R_OK) != 0) throw Error(fmt::format("{}: {}", path, std::strerror(errno)));
   // A FIFO cannot be peeked at without losing bytes: it can only carry an rvkit stream.
   if (S_ISFIFO(st.st_mode) || looks_like_rvkit_stream(path)) return std::make_unique<StreamFileSource>(path, o);
+  if (o.speed != 1 || o.from_s > 0 || o.to_s >= 0 || !o.only_cam.empty() || o.restamp)
+    throw OptionError(fmt::format("--speed, --from, --to, --only-cam and --now replay recorded rvkit streams; {} is not one", path));
   if (has_image_extension(path)) return std::make_unique<ImageListSource>(std::vector<std::string>{path}, path, o);
   return std::make_unique<VideoFileSource>(path, o);
 }

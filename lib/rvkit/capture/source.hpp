@@ -32,6 +32,14 @@ struct SourceOptions {
   bool want_jpeg = false;      // the consumer wants JPEG: pass camera MJPEG through when possible
   bool loop = false;           // files: start again at the end
   bool realtime = false;       // files: pace by the file's timing
+  // Recorded rvkit streams (docs/rec.md): pace by arrival time `t_rec` when recorded (else frames by
+  // t_capture), `speed` times as fast; only messages `from_s`..`to_s` seconds into the file (by the
+  // same times; to_s < 0: to the end); only camera `only_cam`'s messages and those of no camera;
+  // `restamp`: t_capture (and t_done) moved to the present, frames and their records alike.
+  double speed = 1;
+  double from_s = 0, to_s = -1;
+  std::string only_cam;
+  bool restamp = false;
   uint64_t seed = 1;           // test pattern
   int tags = 4;                // test pattern
   bool truth = false;          // test pattern: add the exact scene to each header

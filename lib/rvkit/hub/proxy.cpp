@@ -309,7 +309,12 @@ struct Proxy::Impl {
                     if (parts.size() >= 2 && is_state_topic(topic)) copy = copy_of(parts);
                     if (!send_on(xpub_lossless, parts)) return false;
                     stats.message(topic, bytes, mono_us());
-                    if (!copy.empty()) cache.store(topic, copy[1], std::move(copy));
+                    if (!copy.empty()) {
+                      // The header first: store() takes the parts by value, and an argument list's
+                      // order is unspecified (GCC moved `copy` out before reading copy[1]: a crash).
+                      const std::string header = copy[1];
+                      cache.store(topic, header, std::move(copy));
+                    }
                     return true;
                   },
                   [&](const std::string& topic) {
