@@ -172,9 +172,9 @@ bool AprilTagDetector::refine_corners(const cv::Mat& gray, TagDetection& d) {
       return false;  // did not converge
     }
   };
-  if (!ecc(blurred(kFirstBlur), H)) return false;
   if (!opt_.refine_sharp_template) {
-    // The blur that matches the image best at this alignment, then the alignment with that blur.
+    // The blur that matches the image best at libapriltag's alignment (within ~0.1 px: a misfit
+    // that small barely changes which blur correlates best), then one alignment with that blur.
     cv::Mat warped;
     cv::warpPerspective(input, warped, H, sharp.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
     double best = -2, best_sigma = kFirstBlur;
@@ -182,7 +182,9 @@ bool AprilTagDetector::refine_corners(const cv::Mat& gray, TagDetection& d) {
       double rho = cv::computeECC(blurred(sigma), warped);
       if (rho > best) best = rho, best_sigma = sigma;
     }
-    if (best_sigma != kFirstBlur && !ecc(blurred(best_sigma), H)) return false;
+    if (!ecc(blurred(best_sigma), H)) return false;
+  } else if (!ecc(sharp, H)) {
+    return false;
   }
   std::vector<cv::Point2f> refined;
   cv::perspectiveTransform(tmpl, refined, H);
