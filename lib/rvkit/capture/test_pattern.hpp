@@ -1,5 +1,8 @@
 // rvkit: a deterministic synthetic camera scene with exact AprilTag ground truth.
 //
+// With `camera` set (`cap --test-pattern --optics camera`) the same scene and truth are rendered as a
+// camera forms an image instead (test_pattern_camera.hpp: clutter, area coverage, blur, noise, JPEG).
+//
 // This is what `cap --test-pattern` emits and what detect tests measure against: a virtual pinhole
 // camera (no distortion) looking at a lightly textured wall with a few tag36h11 tags on white cards
 // at known 3-D poses 1-4 m away, an orange game-piece-like blob rolling along the bottom, and the
@@ -34,8 +37,8 @@ namespace rvkit {
 // How `--optics camera` forms the image (test_pattern_camera.hpp): area integration on a canvas
 // `supersample` times finer, Gaussian blur, sensor noise, JPEG.
 struct CameraOptics {
-  int supersample = 8;     // canvas pixels per image pixel along each axis, 1..16 (tags over ~2 Mpx
-                           // of canvas use fewer)
+  int supersample = 8;     // canvas pixels per image pixel along each axis, 1..16 (a tag needing over 4 Mpx
+                           // of canvas uses fewer)
   double blur = 0.8;       // optics: Gaussian sigma in pixels, 0..5 (0: none)
   double noise = 2.0;      // sensor noise sigma in grey levels, 0..20
   int jpeg_quality = 85;   // 0 (no JPEG) or 1..100
