@@ -27,6 +27,7 @@ struct CapOptions {
   rvkit::FrameSize size;
   double fps = -1;
   std::string write_calib;
+  std::string optics = "sharp";
   rvkit::SourceOptions src;
 };
 
@@ -66,6 +67,11 @@ int main(int argc, char** argv) {
         app.add_flag("--now", o.src.restamp, "Recorded streams: re-stamp t_capture to the present (for tools that reject old frames)");
         app.add_option("--seed", o.src.seed, "Test pattern: scene seed")->capture_default_str();
         app.add_option("--tags", o.src.tags, "Test pattern: number of tags")->check(CLI::Range(0, 32))->capture_default_str();
+        app.add_option("--optics", o.optics,
+                       "Test pattern: sharp (tags as exact bitmaps, the default) or camera (area-sampled, blurred, noisy, "
+                       "JPEG, over clutter: a real camera's image formation)")
+            ->check(CLI::IsMember({"sharp", "camera"}))
+            ->capture_default_str();
         app.add_flag("--truth", o.src.truth, "Test pattern: add the exact tag corners and poses to each frame header ('truth')");
         app.add_option("--write-calib", o.write_calib,
                        "Test pattern: also write its camera's exact calibration to FILE (.yaml, .json or .xml) for detect --calib");
@@ -79,6 +85,8 @@ int main(int argc, char** argv) {
           if (o.src.to_s >= 0 && o.src.to_s <= o.src.from_s) throw rvkit::OptionError("--to: must be after --from");
           if (o.file.empty() && (o.src.speed != 1 || o.src.from_s > 0 || o.src.to_s >= 0 || !o.src.only_cam.empty() || o.src.restamp))
             throw rvkit::OptionError("--speed, --from, --to, --only-cam and --now replay recorded rvkit streams: give --file");
+          o.src.camera_optics = o.optics == "camera";
+          if (o.optics != "sharp" && !o.test_pattern) throw rvkit::OptionError("--optics: only the test pattern has optics; use it with --test-pattern");
           o.src.want_jpeg = o.fmt == "jpeg" || o.fmt == "auto";
           o.src.width = o.size.width;
           o.src.height = o.size.height;

@@ -43,6 +43,7 @@ struct SourceOptions {
   uint64_t seed = 1;           // test pattern
   int tags = 4;                // test pattern
   bool truth = false;          // test pattern: add the exact scene to each header
+  bool camera_optics = false;  // test pattern: render like a camera (--optics camera, test_pattern_camera.hpp)
   bool verbose = false;        // also report when a device opens (reconnects are always reported)
 };
 

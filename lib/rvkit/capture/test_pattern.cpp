@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
+#include "rvkit/capture/test_pattern_camera.hpp"
 #include "rvkit/core/error.hpp"
 
 namespace rvkit {
@@ -163,6 +164,7 @@ void TestPattern::Impl::validate() const {
     throw Error(fmt::format("test pattern field of view {} degrees is out of range (10..160)", opt.hfov_deg));
   if (!(opt.noise >= 0 && opt.noise <= 20))
     throw Error(fmt::format("test pattern noise {} is out of range (0..20)", opt.noise));
+  if (opt.camera) rvkit::validate(opt.optics);
   if (!opt.ids.empty()) {
     if (int(opt.ids.size()) != opt.tags)
       throw Error(fmt::format("test pattern has {} tags but {} ids were given", opt.tags, opt.ids.size()));
@@ -211,6 +213,17 @@ TestPattern::Impl::Impl(const TestPatternOptions& o) : opt(o) {
   blob.bob_phase = rng.range(0, 2 * kPi);
 
   make_background(rng, floor_y);
+  if (opt.camera) {
+    // A camera sees clutter behind the tags: the wall gets the random shapes of clutter_background
+    // (where it differs much from mid-grey), the floor stays.
+    cv::Mat clutter = clutter_background(w, h, hash2(opt.seed, 0xc1077));
+    for (int y = 0; y < floor_y; y++) {
+      const float* c = clutter.ptr<float>(y);
+      auto* px = background.ptr<cv::Vec3b>(y);
+      for (int x = 0; x < w; x++)
+        for (int k = 0; k < 3; k++) px[x][k] = cv::saturate_cast<uint8_t>(0.35 * px[x][k] + 0.65 * c[x]);
+    }
+  }
 
   noise.resize(size_t(kNoiseRows) * (size_t(w) * 3 + kNoisePad));
   Rng nr{hash2(opt.seed, 0x0015e)};
@@ -516,6 +529,26 @@ TestPattern& TestPattern::operator=(TestPattern&&) noexcept = default;
 
 void TestPattern::render(uint64_t index, int64_t t_us, cv::Mat& out, std::vector<TagTruth>* truth) {
   Impl& s = *impl_;
+  if (s.opt.camera) {
+    // Camera-like: area coverage on a float canvas, then blur, noise, 8 bits, JPEG; text on top.
+    s.background.copyTo(out);
+    s.draw_blob(out, index);
+    cv::Mat canvas;
+    out.convertTo(canvas, CV_32F);
+    std::vector<SceneTag> scene;
+    for (size_t i = 0; i < s.plans.size(); i++) {
+      SceneTag st;
+      st.pose = s.truth(i, index);
+      st.black = s.plans[i].black;
+      st.white = s.plans[i].white;
+      scene.push_back(st);
+    }
+    composite_tags(canvas, camera_matrix(), scene, s.opt.optics.supersample);
+    out = apply_optics(canvas, s.opt.optics, hash2(s.opt.seed ^ 0x5eed, index));
+    s.draw_text(out, index, t_us);
+    if (truth) *truth = tags(index);
+    return;
+  }
   s.background.copyTo(out);
   s.draw_blob(out, index);
   for (size_t i = 0; i < s.plans.size(); i++) s.draw_tag(out, i, s.pose(i, index));

@@ -1,5 +1,8 @@
 // rvkit: a deterministic synthetic camera scene with exact AprilTag ground truth.
 //
+// With `camera` set (`cap --test-pattern --optics camera`) the same scene and truth are rendered as a
+// camera forms an image instead (test_pattern_camera.hpp: clutter, area coverage, blur, noise, JPEG).
+//
 // This is what `cap --test-pattern` emits and what detect tests measure against: a virtual pinhole
 // camera (no distortion) looking at a lightly textured wall with a few tag36h11 tags on white cards
 // at known 3-D poses 1-4 m away, an orange game-piece-like blob rolling along the bottom, and the
@@ -31,6 +34,19 @@
 
 namespace rvkit {
 
+// How `--optics camera` forms the image (test_pattern_camera.hpp): area integration on a canvas
+// `supersample` times finer, Gaussian blur, sensor noise, JPEG.
+struct CameraOptics {
+  int supersample = 8;     // canvas pixels per image pixel along each axis, 1..16 (a tag needing over 4 Mpx
+                           // of canvas uses fewer)
+  double blur = 0.8;       // optics: Gaussian sigma in pixels, 0..5 (0: none)
+  double noise = 2.0;      // sensor noise sigma in grey levels, 0..20
+  int jpeg_quality = 85;   // 0 (no JPEG) or 1..100
+};
+
+// Throws rvkit::Error naming the field when an option is out of range.
+void validate(const CameraOptics& o);
+
 struct TestPatternOptions {
   int width = 640, height = 480;  // 32..8192 each
   uint64_t seed = 1;              // different seeds give different (but each deterministic) scenes
@@ -40,6 +56,9 @@ struct TestPatternOptions {
   std::vector<int> ids;           // the tag ids to use (distinct, 0..586, exactly `tags` of them);
                                   // empty: `tags` distinct ids chosen by the seed
   double noise = 1.5;             // standard deviation of the sensor noise in grey levels, 0..20 (0: none)
+  bool camera = false;            // true: render like a camera (`--optics camera`): cluttered background,
+                                  // tags by area coverage, then `optics` (its noise replaces `noise`)
+  CameraOptics optics;
 };
 
 constexpr int kMaxTestPatternTags = 32;

@@ -23,6 +23,7 @@ TestPatternOptions pattern_options(const SourceOptions& o) {
   if (o.height) t.height = o.height;
   t.seed = o.seed;
   t.tags = o.tags;
+  t.camera = o.camera_optics;
   return t;
 }
 

@@ -114,6 +114,14 @@ std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray) {
 
 namespace rvkit::vision {
 
+namespace {
+
+// Candidate blurs of the image (Gaussian sigma in image pixels, optics and pixel area together).
+constexpr double kBlurCandidates[] = {0.25, 0.4, 0.55, 0.7, 0.85, 1.0, 1.2, 1.45, 1.75, 2.1, 2.5};
+constexpr double kFirstBlur = 0.8;
+
+}  // namespace
+
 bool AprilTagDetector::refine_corners(const cv::Mat& gray, TagDetection& d) {
   const apriltag_family_t* fam = impl_->family;
   double side = 0;
@@ -122,7 +130,9 @@ bool AprilTagDetector::refine_corners(const cv::Mat& gray, TagDetection& d) {
   if (side < 2.0 * cells) return false;  // under two pixels a cell: nothing to gain
   // One template pixel per image pixel, roughly (2..12 per cell).
   const int scale = std::clamp(int(std::lround(side / cells)), 2, 12);
-  cv::resize(impl_->bitmap(d.id), impl_->template_, cv::Size(), scale, scale, cv::INTER_NEAREST);
+  cv::Mat sharp;
+  cv::resize(impl_->bitmap(d.id), sharp, cv::Size(), scale, scale, cv::INTER_NEAREST);
+  sharp.convertTo(sharp, CV_32F);
   // Corners of the black square in template pixels (pixel centres at integers).
   const float lo = float((fam->total_width - cells) / 2.0 * scale - 0.5);
   const float hi = lo + float(cells * scale);
@@ -139,13 +149,42 @@ bool AprilTagDetector::refine_corners(const cv::Mat& gray, TagDetection& d) {
   for (const auto& p : img) local.emplace_back(p.x - float(roi.x), p.y - float(roi.y));
   cv::Mat H = cv::getPerspectiveTransform(tmpl, local);
   H.convertTo(H, CV_32F);
-  try {
-    double rho = cv::findTransformECC(impl_->template_, gray(roi), H, cv::MOTION_HOMOGRAPHY,
-                                      cv::TermCriteria(cv::TermCriteria::COUNT + cv::TermCriteria::EPS, 30, 1e-4),
-                                      cv::noArray(), 3);
-    if (!(rho > 0.6)) return false;
-  } catch (const cv::Exception&) {
-    return false;  // did not converge
+  cv::Mat input;
+  gray(roi).convertTo(input, CV_32F);
+
+  // The template as the camera would show it: the sharp bitmap blurred by `sigma` image pixels
+  // (template pixels per image pixel: scale / (side / cells)). A sharp template against a blurred
+  // image pulls the quad inwards (about 1 % for small tags); a matched blur does not.
+  const double tpp = scale / (side / cells);
+  auto blurred = [&](double sigma) {
+    cv::Mat t;
+    if (opt_.refine_sharp_template) return sharp;
+    cv::GaussianBlur(sharp, t, cv::Size(0, 0), sigma * tpp, sigma * tpp, cv::BORDER_REPLICATE);
+    return t;
+  };
+  auto ecc = [&](const cv::Mat& t, cv::Mat& warp) {
+    try {
+      double rho = cv::findTransformECC(t, input, warp, cv::MOTION_HOMOGRAPHY,
+                                        cv::TermCriteria(cv::TermCriteria::COUNT + cv::TermCriteria::EPS, 30, 1e-4),
+                                        cv::noArray(), opt_.refine_sharp_template ? 3 : 1);
+      return rho > 0.6;
+    } catch (const cv::Exception&) {
+      return false;  // did not converge
+    }
+  };
+  if (!opt_.refine_sharp_template) {
+    // The blur that matches the image best at libapriltag's alignment (within ~0.1 px: a misfit
+    // that small barely changes which blur correlates best), then one alignment with that blur.
+    cv::Mat warped;
+    cv::warpPerspective(input, warped, H, sharp.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    double best = -2, best_sigma = kFirstBlur;
+    for (double sigma : kBlurCandidates) {
+      double rho = cv::computeECC(blurred(sigma), warped);
+      if (rho > best) best = rho, best_sigma = sigma;
+    }
+    if (!ecc(blurred(best_sigma), H)) return false;
+  } else if (!ecc(sharp, H)) {
+    return false;
   }
   std::vector<cv::Point2f> refined;
   cv::perspectiveTransform(tmpl, refined, H);

@@ -17,6 +17,8 @@ struct AprilTagOptions {
   int threads = 0;               // worker threads, 0 = all cores
   bool refine_edges = true;      // snap quad edges to the full-resolution image gradients
   bool refine_corners = false;   // then align the whole tag pattern to the image (ECC, see below)
+  bool refine_sharp_template = false;  // benchmarks only: the old refinement (a sharp template, biased
+                                       // inwards on camera images), for comparison
   int max_hamming = 0;           // most bit errors a detection may have had corrected (0..3)
   double min_margin = 35.0;      // least decision margin a detection must have
   std::set<int> ids;             // only these ids (empty: all)
