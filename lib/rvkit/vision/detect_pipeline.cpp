@@ -30,6 +30,21 @@ double polygon_area(const std::array<cv::Point2d, 4>& p) {
   return std::abs(a) / 2;
 }
 
+records::FieldPose field_pose_record(const FieldPose& fp, records::PoseMethod method) {
+  records::FieldPose j;
+  j.method = method;
+  j.tags = fp.tag_ids;
+  j.camera = fp.camera;
+  if (fp.robot) j.robot = *fp.robot;
+  j.error = fp.error;
+  j.ambiguity = fp.ambiguity;
+  j.distance = fp.distance;
+  j.std_devs = fp.std_devs;
+  j.tag_errors = fp.tag_errors;
+  for (const TagResidual& r : fp.rejected) j.rejected.push_back({r.id, r.error});
+  return j;
+}
+
 }  // namespace
 
 DetectPipeline::DetectPipeline(DetectOptions opt) : opt_(std::move(opt)) {
@@ -42,6 +57,10 @@ DetectPipeline::DetectPipeline(DetectOptions opt) : opt_(std::move(opt)) {
   if (opt_.field && !opt_.calib) throw OptionError("--field needs --calib (a field pose needs the camera's intrinsics)");
   if (opt_.field && !opt_.tags) throw OptionError("--field needs AprilTags (drop --no-tags)");
   if (opt_.robot_to_camera && !opt_.field) throw OptionError("--robot-to-camera needs --field");
+  if (opt_.headings && !opt_.robot_to_camera)
+    throw OptionError("--robot-in needs --robot-to-camera (the heading is the robot's, the camera sits on it)");
+  if (!(opt_.heading_sigma_deg >= 0 && opt_.heading_sigma_deg <= 180))
+    throw OptionError(fmt::format("--heading-std must be 0..180 degrees, got {}", opt_.heading_sigma_deg));
 }
 
 const CameraCalibration* DetectPipeline::calibration_for(int w, int h) {
@@ -126,17 +145,27 @@ records::Detections DetectPipeline::process(const Message& frame) {
     }
     if (opt_.field) {
       rec.with_field = true;
-      auto fp = solve_field_pose(dets, poses, *opt_.field, *cal, opt_.tag_size, opt_.robot_to_camera);
-      if (fp) {
-        records::FieldPose& j = rec.field_pose.emplace();
-        j.method = fp->multi_tag ? records::PoseMethod::multi_tag : records::PoseMethod::single_tag;
-        j.tags = fp->tag_ids;
-        j.camera = fp->camera;
-        if (fp->robot) j.robot = *fp->robot;
-        j.error = fp->error;
-        j.ambiguity = fp->ambiguity;
-        j.distance = fp->distance;
-        j.std_devs = fp->std_devs;
+      auto fp = solve_field_pose(dets, poses, *opt_.field, *cal, opt_.tag_size, opt_.robot_to_camera, opt_.pose);
+      if (fp)
+        rec.field_pose =
+            field_pose_record(*fp, fp->multi_tag ? records::PoseMethod::multi_tag : records::PoseMethod::single_tag);
+    }
+    if (opt_.field && opt_.headings && opt_.robot_to_camera) {
+      rec.with_constrained = true;
+      HeadingAt h = opt_.headings->at(f.t_capture);
+      if (!h.yaw_deg) {
+        rec.constrained_reason = h.reason;
+      } else {
+        HeadingConstraint hc{*h.yaw_deg * M_PI / 180, opt_.heading_sigma_deg * M_PI / 180};
+        std::string why;
+        auto cp = solve_constrained_pose(dets, *opt_.field, *cal, opt_.tag_size, *opt_.robot_to_camera, hc, opt_.pose, &why);
+        if (cp) {
+          rec.field_pose_constrained = field_pose_record(*cp, records::PoseMethod::heading_constrained);
+          rec.field_pose_constrained->ambiguity.reset();  // no ambiguity: the heading decides
+          rec.field_pose_constrained->heading = *h.yaw_deg;
+        } else {
+          rec.constrained_reason = why;
+        }
       }
     }
   }

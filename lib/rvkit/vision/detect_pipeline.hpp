@@ -15,6 +15,7 @@
 #include "rvkit/vision/calibration.hpp"
 #include "rvkit/vision/color_targets.hpp"
 #include "rvkit/geometry/field_layout.hpp"
+#include "rvkit/vision/heading_history.hpp"
 #include "rvkit/vision/pose.hpp"
 
 namespace rvkit::vision {
@@ -34,6 +35,12 @@ struct DetectOptions {
   double tag_size = kDefaultTagSize;       // m
   std::optional<geometry::FieldLayout> field;
   std::optional<geometry::Pose3> robot_to_camera;
+  FieldPoseOptions pose;                   // LM refinement and outlier rejection of the field poses
+  // With --robot-in: the robot's heading over time; each frame then also gets the heading-constrained
+  // pose (field_pose_constrained) at its t_capture. Needs field and robot_to_camera. Another thread
+  // may add to it while the pipeline reads it.
+  std::shared_ptr<const HeadingHistory> headings;
+  double heading_sigma_deg = 0.5;          // the gyro heading's uncertainty, for the constrained std-devs
   ColorOptions color;                      // no ranges: no colour targets
 };
 
