@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,7 @@
 #include "rvkit/core/log.hpp"
 #include "rvkit/core/signals.hpp"
 #include "rvkit/core/stats.hpp"
+#include "rvkit/geometry/tag_size.hpp"
 #include "rvkit/io/input_set.hpp"
 #include "rvkit/io/transport.hpp"
 #include "rvkit/records/detections.hpp"
@@ -30,8 +32,11 @@ namespace {
 // heading topic's samples added to the history whenever the main loop drains it.
 class RobotInput {
  public:
-  RobotInput(const std::string& spec, InputOptions io, std::string topic, std::shared_ptr<HeadingHistory> headings)
-      : set_({spec}, io, 4, 4096), topic_(std::move(topic)), headings_(std::move(headings)) {
+  RobotInput(const std::string& spec, InputOptions io, std::string topic, std::shared_ptr<HeadingHistory> headings,
+             DetectPipeline& pipeline)
+      : set_({spec}, io, 4, 4096), topic_(std::move(topic)), headings_(std::move(headings)), pipeline_(pipeline) {
+    // Robot code's other Limelight settings live beside the heading: /limelight/fiducial_id_filters_set.
+    filter_topic_ = topic_.substr(0, topic_.rfind('/') + 1) + "fiducial_id_filters_set";
     set_.start();
   }
   // Takes what has arrived; with wait_ms, waits up to that long for a sample at or after t.
@@ -67,6 +72,10 @@ class RobotInput {
     if (m.type() != records::Nt::kType) return;
     try {
       auto n = m.header.get<records::Nt>();
+      if (n.topic == filter_topic_) {
+        id_filter(n);
+        return;
+      }
       if (n.topic != topic_) return;
       std::string why;
       if (auto s = heading_from_nt(n, &why)) {
@@ -80,9 +89,26 @@ class RobotInput {
     }
   }
 
+  // fiducial_id_filters_set: an array of ids (int[] or double[]), empty for none.
+  void id_filter(const records::Nt& n) {
+    std::set<int> ids;
+    bool ok = n.value.is_array();
+    for (size_t i = 0; ok && i < n.value.size(); ++i) {
+      const Json& v = n.value[i];
+      ok = v.is_number() && v.get<double>() == std::floor(v.get<double>()) && std::fabs(v.get<double>()) < 2147483647.0;
+      if (ok) ids.insert(int(v.get<double>()));
+    }
+    if (!ok) {
+      warnings_.line(fmt::format("--robot-in {}: {}: expected an array of tag ids", set_.spec(0), n.topic));
+      return;
+    }
+    pipeline_.set_id_filter(ids);
+  }
+
   InputSet set_;
-  std::string topic_;
+  std::string topic_, filter_topic_;
   std::shared_ptr<HeadingHistory> headings_;
+  DetectPipeline& pipeline_;
   ThrottledLog warnings_;
   bool ended_ = false;
   uint64_t samples_ = 0;
@@ -99,7 +125,8 @@ int main(int argc, char** argv) {
   int heading_wait_ms = 0;
   bool no_refine_pose = false;
   std::vector<std::string> colors;
-  std::vector<int> ids;
+  std::vector<int> ids, ignore_ids;
+  std::vector<std::string> tag_sizes;
   bool forward_frames = false, no_tags = false, refine_edges = true, refine_corners = false, no_refine_corners = false;
   return run_tool(
       "detect", argc, argv,
@@ -130,11 +157,19 @@ int main(int argc, char** argv) {
             ->capture_default_str()->group(g);
         app.add_option("--min-margin", opt.apriltag.min_margin, "Least decision margin accepted")->capture_default_str()->group(g);
         app.add_option("--ids", ids, "Only these tag ids (comma-separated)")->delimiter(',')->group(g);
+        app.add_option("--ignore-ids", ignore_ids, "Leave out these tag ids (comma-separated): not reported, not used for poses")
+            ->delimiter(',')
+            ->group(g);
         app.add_flag("--no-tags", no_tags, "Do not look for AprilTags (colour targets only)")->group(g);
         g = "Camera and pose";
         add_calib_option(app, calib_path, "Camera calibration, for tag and field poses")->group(g);
         app.add_option("--fov", opt.fov_deg, "Without --calib: horizontal field of view in degrees, for tx/ty")->group(g);
-        add_tag_size_option(app, opt.tag_size)->group(g);
+        app.add_option("--tag-size", tag_sizes,
+                       "Tag size: the black square's edge in metres (6.5 in on FRC tags); repeatable: SIZE for "
+                       "every tag, ID:SIZE for one id, FAMILY:SIZE for a family (e.g. --tag-size 0.1651 --tag-size 7:0.2)")
+            ->type_name("[ID:|FAMILY:]M")
+            ->default_str(fmt::format("{}", geometry::kDefaultTagSize))
+            ->group(g);
         add_field_option(app, field_spec, "Field layout, for the camera's and robot's pose on the field")->group(g);
         app.add_option("--robot-to-camera", robot_to_camera,
                        "Camera pose on the robot: x,y,z,roll,pitch,yaw (metres, degrees; WPILib axes)")->group(g);
@@ -151,7 +186,7 @@ int main(int argc, char** argv) {
         app.add_option("--robot-in", robot_in,
                        "Also read the nt records ntsub writes (FILE, FIFO, tcp://, 'hub?topic=nt/'): the robot's "
                        "heading, for a heading-constrained pose per frame (field_pose_constrained; needs "
-                       "--field and --robot-to-camera)")
+                       "--field and --robot-to-camera), and fiducial_id_filters_set beside the heading topic")
             ->group(g);
         app.add_option("--heading-topic", heading_topic,
                        "NT topic of the robot's field yaw: [yaw, yawRate, ...] in degrees (SetRobotOrientation) or a number")
@@ -181,6 +216,12 @@ int main(int argc, char** argv) {
           // Corner refinement serves the poses, which need a calibration: on with --calib unless asked otherwise.
           opt.apriltag.refine_corners = refine_corners || (!calib_path.empty() && !no_refine_corners);
           opt.apriltag.ids.insert(ids.begin(), ids.end());
+          opt.ignore_ids.insert(ignore_ids.begin(), ignore_ids.end());
+          {
+            geometry::TagSizes sizes = geometry::parse_tag_sizes(tag_sizes, opt.apriltag.family);
+            opt.tag_size = sizes.size;
+            opt.tag_size_by_id = sizes.by_id;
+          }
           for (const auto& c : colors) opt.color.ranges.push_back(parse_hsv_range(c));
           if (!aspect.empty()) {
             auto r = parse_number_range("--aspect", aspect);
@@ -214,7 +255,7 @@ int main(int argc, char** argv) {
           }
           DetectPipeline pipeline(opt);
           std::unique_ptr<RobotInput> robot;
-          if (headings) robot = std::make_unique<RobotInput>(robot_in, common.input_options(), heading_topic, headings);
+          if (headings) robot = std::make_unique<RobotInput>(robot_in, common.input_options(), heading_topic, headings, pipeline);
 
           auto in = open_input(common.in, common.input_options());
           auto out = open_output(common.out, common.output_options());

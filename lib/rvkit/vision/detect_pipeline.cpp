@@ -1,5 +1,6 @@
 #include "rvkit/vision/detect_pipeline.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -53,6 +54,13 @@ DetectPipeline::DetectPipeline(DetectOptions opt) : opt_(std::move(opt)) {
   if (!(opt_.tag_size >= geometry::kMinTagSize && opt_.tag_size <= geometry::kMaxTagSize))
     throw OptionError(fmt::format("--tag-size must be from {} to {} metres, got {}", geometry::kMinTagSize,
                                   geometry::kMaxTagSize, opt_.tag_size));
+  sizes_ = geometry::TagSizes(opt_.tag_size);
+  for (const auto& [id, size] : opt_.tag_size_by_id) {
+    if (!(size >= geometry::kMinTagSize && size <= geometry::kMaxTagSize))
+      throw OptionError(fmt::format("--tag-size {}:{}: the size must be from {} to {} metres", id, size,
+                                    geometry::kMinTagSize, geometry::kMaxTagSize));
+    sizes_.by_id[id] = size;
+  }
   if (!(opt_.fov_deg >= 0 && opt_.fov_deg < 180)) throw OptionError(fmt::format("--fov must be 0 < degrees < 180, got {}", opt_.fov_deg));
   if (opt_.field && !opt_.calib) throw OptionError("--field needs --calib (a field pose needs the camera's intrinsics)");
   if (opt_.field && !opt_.tags) throw OptionError("--field needs AprilTags (drop --no-tags)");
@@ -116,6 +124,13 @@ records::Detections DetectPipeline::process(const Message& frame) {
 
   if (detector_) {
     std::vector<TagDetection> dets = detector_->detect(gray);
+    const bool nt_filter = id_filter_ && !id_filter_->empty();
+    if (!opt_.ignore_ids.empty() || nt_filter)
+      dets.erase(std::remove_if(dets.begin(), dets.end(),
+                                [&](const TagDetection& d) {
+                                  return opt_.ignore_ids.count(d.id) > 0 || (nt_filter && !id_filter_->count(d.id));
+                                }),
+                 dets.end());
     std::vector<TagPose> poses(dets.size());
     rec.tags.emplace();
     for (size_t i = 0; i < dets.size(); ++i) {
@@ -133,7 +148,7 @@ records::Detections DetectPipeline::process(const Message& frame) {
       }
       t.area = 100.0 * polygon_area(d.corners) / image_area;
       if (with_pose) {
-        poses[i] = solve_tag_pose(d, *cal, opt_.tag_size);
+        poses[i] = solve_tag_pose(d, *cal, sizes_.of(d.id));
         const TagPose& p = poses[i];
         if (!p.solutions.empty()) {
           t.distance = p.distance;
@@ -145,7 +160,7 @@ records::Detections DetectPipeline::process(const Message& frame) {
     }
     if (opt_.field) {
       rec.with_field = true;
-      auto fp = solve_field_pose(dets, poses, *opt_.field, *cal, opt_.tag_size, opt_.robot_to_camera, opt_.pose);
+      auto fp = solve_field_pose(dets, poses, *opt_.field, *cal, sizes_, opt_.robot_to_camera, opt_.pose);
       if (fp)
         rec.field_pose =
             field_pose_record(*fp, fp->multi_tag ? records::PoseMethod::multi_tag : records::PoseMethod::single_tag);
@@ -158,7 +173,7 @@ records::Detections DetectPipeline::process(const Message& frame) {
       } else {
         HeadingConstraint hc{*h.yaw_deg * M_PI / 180, opt_.heading_sigma_deg * M_PI / 180};
         std::string why;
-        auto cp = solve_constrained_pose(dets, *opt_.field, *cal, opt_.tag_size, *opt_.robot_to_camera, hc, opt_.pose, &why);
+        auto cp = solve_constrained_pose(dets, *opt_.field, *cal, sizes_, *opt_.robot_to_camera, hc, opt_.pose, &why);
         if (cp) {
           rec.field_pose_constrained = field_pose_record(*cp, records::PoseMethod::heading_constrained);
           rec.field_pose_constrained->ambiguity.reset();  // no ambiguity: the heading decides

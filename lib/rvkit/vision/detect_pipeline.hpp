@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "rvkit/core/error.hpp"
@@ -33,6 +34,8 @@ struct DetectOptions {
   std::optional<CameraCalibration> calib;  // enables tx/ty from it, tag poses and the field pose
   double fov_deg = 0;                      // without calib: horizontal field of view for tx/ty (0: none)
   double tag_size = kDefaultTagSize;       // m
+  std::map<int, double> tag_size_by_id;    // m, exceptions to tag_size (--tag-size ID:SIZE)
+  std::set<int> ignore_ids;                // tags left out of the record and the poses (--ignore-ids)
   std::optional<geometry::FieldLayout> field;
   std::optional<geometry::Pose3> robot_to_camera;
   FieldPoseOptions pose;                   // LM refinement and outlier rejection of the field poses
@@ -53,11 +56,16 @@ class DetectPipeline {
   records::Detections process(const Message& frame);
 
   const DetectOptions& options() const { return opt_; }
+  // Only these ids from now on, beside --ids (robot code's fiducial_id_filters_set, as a Limelight
+  // reads it); nullopt or an empty set: no such filter. Same thread as process().
+  void set_id_filter(std::optional<std::set<int>> ids) { id_filter_ = std::move(ids); }
 
  private:
   const CameraCalibration* calibration_for(int w, int h);
 
   DetectOptions opt_;
+  geometry::TagSizes sizes_;
+  std::optional<std::set<int>> id_filter_;
   std::unique_ptr<AprilTagDetector> detector_;
   std::unique_ptr<ColorTargetFinder> colors_;
   std::map<std::pair<int, int>, CameraCalibration> scaled_;  // calibration (or fov model) per frame size

@@ -100,12 +100,13 @@ struct Correspondences {
   std::vector<cv::Point3d> centres;  // each tag's centre, field coordinates
 };
 
-Correspondences known_tags(const std::vector<TagDetection>& dets, const geometry::FieldLayout& layout, double tag_size) {
+Correspondences known_tags(const std::vector<TagDetection>& dets, const geometry::FieldLayout& layout,
+                           const geometry::TagSizes& sizes) {
   Correspondences c;
-  const auto corners = tag_corners(tag_size);
   for (size_t i = 0; i < dets.size(); ++i) {
     const Pose3* field_to_tag = layout.find(dets[i].id);
     if (!field_to_tag) continue;
+    const auto corners = tag_corners(sizes.of(dets[i].id));
     c.det.push_back(i);
     for (size_t k = 0; k < 4; ++k) {
       geometry::Vec3 p = field_to_tag->apply(from_cv(corners[k]));
@@ -178,6 +179,34 @@ int outlier(const std::vector<double>& errors, const FieldPoseOptions& o) {
   return e > o.outlier_floor_px && e > o.outlier_factor * median ? int(worst) : -1;
 }
 
+// The tag of `keep` (an index into it) to leave out, or -1. Two tags: the joint fit's errors decide
+// (outlier() above; two tags rarely can say which is wrong). Three or more: a joint fit spreads one
+// bad tag's error over all, so the subsets without one tag are compared instead: the tag whose
+// absence leaves the most consistent fit (lowest RMS error of the others) is left out when the joint
+// RMS error is above the floor and more than `outlier_factor` times that subset's.
+// `errors_without(k)`: every kept tag's error under the pose solved without keep[k] (empty when that
+// solve fails).
+template <class ErrorsWithout>
+int find_outlier(size_t n, const std::vector<double>& joint_errors, const FieldPoseOptions& o, ErrorsWithout errors_without) {
+  if (n < 2 || !(o.outlier_factor > 0)) return -1;
+  if (n == 2) return outlier(joint_errors, o);
+  double joint = rms_of(joint_errors);
+  if (!(joint > o.outlier_floor_px)) return -1;
+  int best = -1;
+  double best_rms = 0;
+  for (size_t k = 0; k < n; ++k) {
+    std::vector<double> e = errors_without(k);
+    if (e.size() != n) continue;
+    e.erase(e.begin() + long(k));
+    double r = rms_of(e);
+    if (best < 0 || r < best_rms) {
+      best = int(k);
+      best_rms = r;
+    }
+  }
+  return best >= 0 && joint > o.outlier_factor * best_rms ? best : -1;
+}
+
 // SQPnP over every corner, then Levenberg-Marquardt. False when the solver fails.
 bool solve_multi(const Correspondences& c, const CameraCalibration& cal, bool refine, cv::Vec3d& r, cv::Vec3d& t) {
   cv::Mat rvec, tvec;
@@ -195,8 +224,9 @@ bool solve_multi(const Correspondences& c, const CameraCalibration& cal, bool re
 }  // namespace
 
 std::optional<FieldPose> solve_field_pose(const std::vector<TagDetection>& dets, const std::vector<TagPose>& tag_poses,
-                                          const geometry::FieldLayout& layout, const CameraCalibration& cal, double tag_size,
-                                          const std::optional<Pose3>& robot_to_camera, const FieldPoseOptions& options) {
+                                          const geometry::FieldLayout& layout, const CameraCalibration& cal,
+                                          const geometry::TagSizes& tag_size, const std::optional<Pose3>& robot_to_camera,
+                                          const FieldPoseOptions& options) {
   const Correspondences all = known_tags(dets, layout, tag_size);
   if (all.det.empty()) return std::nullopt;
 
@@ -209,14 +239,22 @@ std::optional<FieldPose> solve_field_pose(const std::vector<TagDetection>& dets,
     Correspondences c = subset(all, keep);
     if (!solve_multi(c, cal, options.refine, r, t)) return std::nullopt;
     multi = true;
-    int w = outlier(per_tag_errors(c.obj, c.img, r, t, cal), options);
+    int w = find_outlier(keep.size(), per_tag_errors(c.obj, c.img, r, t, cal), options, [&](size_t k) {
+      std::vector<size_t> others = keep;
+      others.erase(others.begin() + long(k));
+      cv::Vec3d rk, tk;
+      if (!solve_multi(subset(all, others), cal, options.refine, rk, tk)) return std::vector<double>();
+      return per_tag_errors(c.obj, c.img, rk, tk, cal);
+    });
     if (w < 0) break;
     keep.erase(keep.begin() + w);
     multi = false;
   }
   const Correspondences used = subset(all, keep);
   for (size_t i : used.det) fp.tag_ids.push_back(dets[i].id);
-  double span = span_of(used.obj, tag_size);
+  double span = 0;
+  for (size_t i : used.det) span = std::max(span, tag_size.of(dets[i].id));
+  span = span_of(used.obj, span);
 
   if (multi) {
     fp.multi_tag = true;
@@ -323,7 +361,8 @@ bool solve_translation(const Correspondences& c, const CameraCalibration& cal, c
 }  // namespace
 
 std::optional<FieldPose> solve_constrained_pose(const std::vector<TagDetection>& dets, const geometry::FieldLayout& layout,
-                                                const CameraCalibration& cal, double tag_size, const Pose3& robot_to_camera,
+                                                const CameraCalibration& cal, const geometry::TagSizes& tag_size,
+                                                const Pose3& robot_to_camera,
                                                 const HeadingConstraint& heading, const FieldPoseOptions& options,
                                                 std::string* why) {
   auto fail = [&](const char* reason) -> std::optional<FieldPose> {
@@ -347,7 +386,14 @@ std::optional<FieldPose> solve_constrained_pose(const std::vector<TagDetection>&
     Correspondences c = subset(all, keep);
     if (!solve_translation(c, cal, R, t, JtJ)) return fail("the constrained solve failed (degenerate corners)");
     errs = per_tag_errors(c.obj, c.img, rvec, t, cal);
-    int w = outlier(errs, options);
+    int w = find_outlier(keep.size(), errs, options, [&](size_t k) {
+      std::vector<size_t> others = keep;
+      others.erase(others.begin() + long(k));
+      cv::Vec3d tk;
+      cv::Matx33d unused;
+      if (!solve_translation(subset(all, others), cal, R, tk, unused)) return std::vector<double>();
+      return per_tag_errors(c.obj, c.img, rvec, tk, cal);
+    });
     if (w < 0) break;
     keep.erase(keep.begin() + w);
   }

@@ -56,20 +56,25 @@ struct FieldPose {
   std::array<double, 3> std_devs{};  // x (m), y (m), heading (rad): for addVisionMeasurement
 };
 
-// How a field pose treats tags that disagree with the rest: after each solve, the tag with the largest
-// RMS reprojection error is left out (and the rest solved again) when that error is above both
-// `outlier_floor_px` and `outlier_factor` times the median error of the other tags. A single tag left
-// over falls back to its own IPPE solution (unconstrained) or is solved alone (constrained).
+// How a field pose treats tags that disagree with the rest (a misdetection, a partly hidden tag, a
+// tag moved on the field). A joint fit spreads one bad tag's error over all, so with three or more
+// tags the fits without each one tag are compared: when the joint RMS reprojection error is above
+// `outlier_floor_px` and more than `outlier_factor` times that of the most consistent subset, the tag
+// that subset leaves out is rejected, and the rest solved again (repeatedly, down to two tags). Two
+// tags cannot say which of them is wrong, unless the joint fit's errors single one out: the worse is
+// rejected when above the floor and `outlier_factor` times the other's. A single tag left over falls
+// back to its own IPPE solution (unconstrained) or is solved alone (constrained).
 struct FieldPoseOptions {
   bool refine = true;             // Levenberg-Marquardt over all corners after SQPnP (multi-tag)
   double outlier_factor = 3.0;    // 0: never reject
   double outlier_floor_px = 1.0;  // errors below this are noise, never outliers
 };
 
-// The field pose from the detections of tags in `layout`; nullopt when none is known or the
-// solve fails. `tag_poses` (parallel to `dets`) gives the per-tag solutions for the one-tag case.
+// The field pose from the detections of tags in `layout` (each tag of its size in `tag_size`);
+// nullopt when none is known or the solve fails. `tag_poses` (parallel to `dets`) gives the per-tag solutions for the one-tag case.
 std::optional<FieldPose> solve_field_pose(const std::vector<TagDetection>& dets, const std::vector<TagPose>& tag_poses,
-                                          const geometry::FieldLayout& layout, const CameraCalibration& cal, double tag_size,
+                                          const geometry::FieldLayout& layout, const CameraCalibration& cal,
+                                          const geometry::TagSizes& tag_size,
                                           const std::optional<geometry::Pose3>& robot_to_camera,
                                           const FieldPoseOptions& options = {});
 
@@ -88,7 +93,7 @@ struct HeadingConstraint {
 // own: feeding it back adds nothing). Nullopt (with `why` set) when no layout tag is in view or the
 // solve fails.
 std::optional<FieldPose> solve_constrained_pose(const std::vector<TagDetection>& dets, const geometry::FieldLayout& layout,
-                                                const CameraCalibration& cal, double tag_size,
+                                                const CameraCalibration& cal, const geometry::TagSizes& tag_size,
                                                 const geometry::Pose3& robot_to_camera, const HeadingConstraint& heading,
                                                 const FieldPoseOptions& options = {}, std::string* why = nullptr);
 
