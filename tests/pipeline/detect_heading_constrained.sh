@@ -73,8 +73,26 @@ PIDS+=($!)
 expect_eq "$(jq -s -c '[.[].field_pose_constrained.method]' "$TMP/fifo-out")" \
   '["heading-constrained","heading-constrained","heading-constrained",null]' "--robot-in from a FIFO"
 
+# fiducial_id_filters_set beside the heading topic keeps only those tags (GeneralField2 shows 7, 8 and 9).
+{ jq -nc --argjson t $((t0 - 100000)) '{type:"nt",topic:"/limelight/fiducial_id_filters_set",ntype:"int[]",value:[7,8],t:$t}'
+  cat "$TMP/nt"; } >"$TMP/nt-filter"
+"$DETECT" --calib "$calib" --field 2024-crescendo --robot-to-camera $r2c --robot-in "$TMP/nt-filter" --heading-wait 2000 \
+  <"$TMP/frames" >"$TMP/filtered"
+expect_eq "$(jq -s -c '.[1] | [[.tags[].id], .field_pose.tags]' "$TMP/filtered")" '[[7,8],[7,8]]' \
+  "fiducial_id_filters_set from --robot-in"
+# --ignore-ids leaves a tag out of everything; --tag-size ID:SIZE changes that tag's distance only.
+"$DETECT" --calib "$calib" --field 2024-crescendo --ignore-ids 9 <"$TMP/frames" >"$TMP/ignored"
+expect_eq "$(jq -s -c '.[1] | [[.tags[].id], .field_pose.tags]' "$TMP/ignored")" '[[7,8],[7,8]]' "--ignore-ids 9"
+"$DETECT" --calib "$calib" --field 2024-crescendo --tag-size 0.1651 --tag-size 7:0.3302 <"$TMP/frames" >"$TMP/sized"
+jq -e -n --slurpfile a "$TMP/plain" --slurpfile b "$TMP/sized" \
+  '($a[1].tags | map({(.id|tostring): .distance}) | add) as $da | ($b[1].tags | map({(.id|tostring): .distance}) | add) as $db |
+   (($db["7"] / $da["7"]) - 2 | fabs) < 1e-3 and $db["8"] == $da["8"]' >/dev/null ||
+  fail "--tag-size 7:0.3302 should double tag 7's distance only"
+ok "--tag-size 7:0.3302 doubles tag 7's distance, leaves tag 8's"
+
 # Bad options exit 2 with one line.
 expect_fails 2 "--robot-in needs --robot-to-camera" "--robot-in without --robot-to-camera" -- "$DETECT" --calib "$calib" --field 2024-crescendo --robot-in "$TMP/nt"
 expect_fails 2 "--robot-in needs --field" "--robot-in without --field" -- "$DETECT" --calib "$calib" --robot-to-camera $r2c --robot-in "$TMP/nt"
 expect_fails 2 "max-yaw-rate" "--max-yaw-rate negative" -- "$DETECT" --max-yaw-rate -1
+expect_fails 2 "--tag-size '7:big'" "--tag-size 7:big" -- "$DETECT" --tag-size 7:big
 done_testing
