@@ -94,5 +94,5 @@ ok "--tag-size 7:0.3302 doubles tag 7's distance, leaves tag 8's"
 expect_fails 2 "--robot-in needs --robot-to-camera" "--robot-in without --robot-to-camera" -- "$DETECT" --calib "$calib" --field 2024-crescendo --robot-in "$TMP/nt"
 expect_fails 2 "--robot-in needs --field" "--robot-in without --field" -- "$DETECT" --calib "$calib" --robot-to-camera $r2c --robot-in "$TMP/nt"
 expect_fails 2 "max-yaw-rate" "--max-yaw-rate negative" -- "$DETECT" --max-yaw-rate -1
-expect_fails 2 "--tag-size '7:big'" "--tag-size 7:big" -- "$DETECT" --tag-size 7:big
+expect_fails 2 "^detect: --tag-size: expected SIZE, ID:SIZE or FAMILY:SIZE in metres" "--tag-size 7:big" -- "$DETECT" --tag-size 7:big
 done_testing

@@ -164,12 +164,7 @@ int main(int argc, char** argv) {
         g = "Camera and pose";
         add_calib_option(app, calib_path, "Camera calibration, for tag and field poses")->group(g);
         app.add_option("--fov", opt.fov_deg, "Without --calib: horizontal field of view in degrees, for tx/ty")->group(g);
-        app.add_option("--tag-size", tag_sizes,
-                       "Tag size: the black square's edge in metres (6.5 in on FRC tags); repeatable: SIZE for "
-                       "every tag, ID:SIZE for one id, FAMILY:SIZE for a family (e.g. --tag-size 0.1651 --tag-size 7:0.2)")
-            ->type_name("[ID:|FAMILY:]M")
-            ->default_str(fmt::format("{}", geometry::kDefaultTagSize))
-            ->group(g);
+        add_tag_size_option(app, tag_sizes)->group(g);
         add_field_option(app, field_spec, "Field layout, for the camera's and robot's pose on the field")->group(g);
         app.add_option("--robot-to-camera", robot_to_camera,
                        "Camera pose on the robot: x,y,z,roll,pitch,yaw (metres, degrees; WPILib axes)")->group(g);

@@ -27,6 +27,17 @@ std::string bare_family(std::string f) { return f.compare(0, 3, "tag") == 0 ? f.
 
 }  // namespace
 
+std::string tag_size_problem(const std::string& spec) {
+  try {
+    parse_tag_sizes({spec}, "36h11");
+  } catch (const OptionError& e) {
+    std::string w = e.what();
+    size_t at = w.find("': ");
+    return at == std::string::npos ? w : w.substr(at + 3);
+  }
+  return "";
+}
+
 TagSizes parse_tag_sizes(const std::vector<std::string>& specs, const std::string& family) {
   TagSizes out;
   for (const std::string& spec : specs) {

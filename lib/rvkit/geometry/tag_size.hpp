@@ -30,5 +30,7 @@ struct TagSizes {
 // when FAMILY, "36h11" or "tag36h11", is `family`; ignored for another family). Later values win.
 // Throws rvkit::OptionError naming --tag-size and the value.
 TagSizes parse_tag_sizes(const std::vector<std::string>& specs, const std::string& family);
+// What is wrong with one such value ("expected SIZE, ID:SIZE or FAMILY:SIZE in metres"), "" if nothing.
+std::string tag_size_problem(const std::string& spec);
 
 }  // namespace rvkit::geometry
