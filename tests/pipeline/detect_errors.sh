@@ -43,7 +43,7 @@ expect_fails 2 "^detect: --aspect '4-1': MIN must not be larger than MAX \(see -
   "$DETECT" --no-tags --color 50-70,200-255,200-255 --aspect 4-1 </dev/null
 expect_fails 2 "^detect: --no-tags without --color leaves nothing to detect \(see --help\)$" "nothing to detect" -- \
   "$DETECT" --no-tags </dev/null
-expect_fails 2 "^detect: --tag-size: Value 0 not in range 0\.001[0-9]* to 10(\.0*)? \(see --help\)$" "bad --tag-size" -- \
+expect_fails 2 "^detect: --tag-size: the size must be from 0\.001 to 10 metres \(see --help\)$" "bad --tag-size" -- \
   "$DETECT" --tag-size 0 </dev/null
 expect_fails 2 "--bogus" "unknown option" -- "$DETECT" --bogus </dev/null
 

@@ -122,19 +122,25 @@ TEST_CASE("shared options: one default and range each") {
               return [] { return 0; };
             }) == 2);
   }
-  SUBCASE("--tag-size: default FRC's 6.5 in, 0.001..10 m") {
-    double t = 0;
+  SUBCASE("--tag-size: default FRC's 6.5 in, 0.001..10 m, per id and family") {
+    std::vector<std::string> t;
     auto setup = [&](CLI::App& app, CommonOptions&) -> ToolBody {
+      t.clear();
       add_tag_size_option(app, t);
       return [] { return 0; };
     };
     CHECK(run({}, setup) == 0);
-    CHECK(t == geometry::kDefaultTagSize);
+    CHECK(geometry::parse_tag_sizes(t, "36h11").size == geometry::kDefaultTagSize);
     CHECK(geometry::kDefaultTagSize == doctest::Approx(6.5 * 0.0254));
     CHECK(run({"--tag-size", "0.2"}, setup) == 0);
-    CHECK(t == 0.2);
+    CHECK(geometry::parse_tag_sizes(t, "36h11").size == 0.2);
+    CHECK(run({"--tag-size", "0.2", "--tag-size", "7:0.15", "--tag-size", "16h5:0.05"}, setup) == 0);
+    CHECK(geometry::parse_tag_sizes(t, "36h11").of(7) == 0.15);
+    CHECK(geometry::parse_tag_sizes(t, "16h5").size == 0.05);
     CHECK(run({"--tag-size", "0"}, setup) == 2);
     CHECK(run({"--tag-size", "11"}, setup) == 2);
+    CHECK(run({"--tag-size", "7:0"}, setup) == 2);
+    CHECK(run({"--tag-size", "x:0.2"}, setup) == 2);
   }
   SUBCASE("--size: parsed while the options are") {
     FrameSize size{1, 1};

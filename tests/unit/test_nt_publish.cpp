@@ -510,3 +510,84 @@ TEST_CASE("nt vision: the example record of docs/records.md") {
   check_close(blue[6], 39.870, "latency ms", 1e-9);
   check_close(out.last("/limelight/tl").get<double>(), 38.870, "tl", 1e-9);
 }
+
+TEST_CASE("ntpub limelight schema: MegaTag2 botpose_orb* from field_pose_constrained, stddevs MegaTag1 then MegaTag2") {
+  Recorder rec;
+  PublisherOptions o;
+  o.schema = "limelight";
+  o.field_length = 16.54;
+  o.field_width = 8.21;
+  RecordPublisher pub(rec, o, nullptr);
+  int64_t t = 1'700'000'000'000'000, now = t + 30'000;
+  const std::string T = "/limelight/";
+  // Without a constrained pose: zeros, tag count 0 (LimelightHelpers' MegaTag2 estimate is then empty).
+  pub.handle(sample_record(t), now);
+  const auto& none = rec.last(T + "botpose_orb_wpiblue").get<std::vector<double>>();
+  REQUIRE(none.size() == 11);
+  check_close(none[0], 0, "x");
+  check_close(none[7], 0, "tag count");
+  const auto& sd0 = rec.last(T + "stddevs").get<std::vector<double>>();
+  REQUIRE(sd0.size() == 12);
+  check_close(sd0[0], 0.1, "MT1 x");
+  check_close(sd0[5], 0.2 * 180 / M_PI, "MT1 yaw, degrees");
+  check_close(sd0[6], 0, "no MT2");
+
+  Json r = sample_record(t + 33'333);
+  Json c = Json::object();
+  c["method"] = "heading-constrained";
+  c["tags"] = {8};
+  c["camera"] = pose_json(5.0 + 0.2 * std::cos(30 * kDeg), 3.5 + 0.2 * std::sin(30 * kDeg), 0.5, 0, 0, 30 * kDeg);
+  c["robot"] = pose_json(5.0, 3.5, 0.01, 0, 0, 30 * kDeg);
+  c["error"] = 0.2;
+  c["std_devs"] = {0.03, 0.04, 1000000.0};
+  c["tag_errors"] = {0.2};
+  c["heading"] = 30.0;
+  r["field_pose_constrained"] = c;
+  pub.handle(r, now + 33'333);
+  const auto& blue = rec.last(T + "botpose_orb_wpiblue").get<std::vector<double>>();
+  REQUIRE(blue.size() == 11 + 7);  // one tag used
+  check_close(blue[0], 5.0, "x");
+  check_close(blue[1], 3.5, "y");
+  check_close(blue[5], 30.0, "yaw");
+  check_close(blue[6], 30.0, "latency");
+  check_close(blue[7], 1, "tag count");
+  check_close(blue[11], 8, "the tag used");
+  const auto& red = rec.last(T + "botpose_orb_wpired").get<std::vector<double>>();
+  check_close(red[0], 16.54 - 5.0, "red x");
+  const auto& centre = rec.last(T + "botpose_orb").get<std::vector<double>>();
+  check_close(centre[1], 3.5 - 8.21 / 2, "centre y");
+  const auto& sd = rec.last(T + "stddevs").get<std::vector<double>>();
+  REQUIRE(sd.size() == 12);
+  check_close(sd[6], 0.03, "MT2 x");
+  check_close(sd[7], 0.04, "MT2 y");
+  CHECK(sd[11] > 1e6);  // the heading is the gyro's: huge
+  // The unconstrained pose is unchanged by it.
+  check_close(rec.last(T + "botpose_wpiblue").get<std::vector<double>>()[0], 4.8, "MegaTag1 x");
+}
+
+TEST_CASE("ntpub rvkit schema: the heading-constrained pose as its own topics") {
+  Recorder rec;
+  RecordPublisher pub(rec, PublisherOptions{}, nullptr);
+  Json r = sample_record(1000);
+  r["field_pose_constrained"] = nullptr;
+  r["constrained_reason"] = "no heading received";
+  pub.handle(r, 2000);
+  const std::string T = "/rvkit/front/";
+  CHECK(rec.last(T + "hasConstrainedPose") == Value::boolean(false));
+  CHECK(rec.topics.count(T + "robotPoseConstrained") == 0);
+  Json c = Json::object();
+  c["method"] = "heading-constrained";
+  c["robot"] = pose_json(5.0, 3.5, 0.0, 0, 0, 30 * kDeg);
+  c["std_devs"] = {0.03, 0.04, 1000000.0};
+  r["field_pose_constrained"] = c;
+  r.erase("constrained_reason");
+  pub.handle(r, 3000);
+  CHECK(rec.last(T + "hasConstrainedPose") == Value::boolean(true));
+  CHECK(rec.type(T + "robotPoseConstrained") == "struct:Pose3d");
+  CHECK(rec.topics[T + "robotPoseConstrained"].values.back().second == 1000);  // stamped with t_capture
+  const auto& a = rec.last(T + "robotPoseConstrainedArray").get<std::vector<double>>();
+  check_close(a[0], 5.0, "x");
+  check_close(a[5], 30.0, "yaw");
+  CHECK(rec.last(T + "robotPoseConstrainedStdDevs").get<std::vector<double>>() == std::vector<double>{0.03, 0.04, 1e6});
+  CHECK(rec.topics.count(T + "robotPose") == 1);  // the unconstrained one still there
+}

@@ -188,7 +188,7 @@ TEST_CASE("records: detections: absent and null stay apart") {
 }
 
 TEST_CASE("records: detections errors name the field") {
-  auto err = [](const char* text) { return error_of([&] { read_detections(Json::parse(text)); }); };
+  auto err = [](const std::string& text) { return error_of([&] { read_detections(Json::parse(text)); }); };
   CHECK(err(R"({"type":"detections"})") == "detections: t_capture: missing or not an integer");
   CHECK(err(R"({"type":"detection","t_capture":1})") == "detections: type: expected \"detections\", got \"detection\"");
   CHECK(err("[1]") == "detections: expected an object");
@@ -206,8 +206,15 @@ TEST_CASE("records: detections errors name the field") {
   CHECK(err(R"({"type":"detections","t_capture":1,"field_pose":{"camera":{"translation":{"x":1,"y":2,"z":3},"rotation":{"quaternion":{"X":0,"Y":0,"Z":0}}}}})") ==
         "detections: field_pose.camera.rotation.quaternion: missing \"W\"");
   CHECK(err(R"({"type":"detections","t_capture":1,"field_pose":{"method":"guess","camera":{}}})") ==
-        "detections: field_pose.method: expected \"multi-tag\" or \"single-tag\"");
+        "detections: field_pose.method: expected \"multi-tag\", \"single-tag\" or \"heading-constrained\"");
   CHECK(err(R"({"type":"detections","t_capture":1,"field_pose":{"tags":[1]}})") == "detections: field_pose: no \"robot\" or \"camera\" pose");
+  const char* cam = R"("camera":{"translation":{"x":1,"y":2,"z":3},"rotation":{"quaternion":{"W":1,"X":0,"Y":0,"Z":0}}})";
+  CHECK(err(std::string(R"({"type":"detections","t_capture":1,"field_pose":{"tags":[1,2],"tag_errors":[0.5],)") + cam + "}}") ==
+        "detections: field_pose.tag_errors: expected one error per tag of \"tags\"");
+  CHECK(err(std::string(R"({"type":"detections","t_capture":1,"field_pose":{"rejected":[{"error":3}],)") + cam + "}}") ==
+        "detections: field_pose.rejected[0].id: missing or not an integer");
+  CHECK(err(std::string(R"({"type":"detections","t_capture":1,"field_pose_constrained":{"heading":"north",)") + cam + "}}") ==
+        "detections: field_pose_constrained.heading: not a number");
   CHECK(err(R"({"type":"detections","t_capture":1,"field_pose":{"std_devs":[1,2],"robot":{}}})").find("detections: field_pose.robot") == 0);
   CHECK(err(R"({"type":"detections","t_capture":1,"field_pose":[]})") == "detections: field_pose: expected an object or null");
   CHECK(err(R"({"type":"detections","t_capture":1,"targets":[{"center":[1,1]}]})") == "detections: targets[0].color: missing or not an integer");

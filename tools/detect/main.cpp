@@ -1,7 +1,10 @@
 // detect: AprilTags, colour targets and the robot's pose on the field, one record per frame.
 //
 //   cap --cam 0 | detect --calib cam.yaml --field 2026-rebuilt-welded | ntpub --team 1234
+#include <chrono>
 #include <cmath>
+#include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -13,18 +16,117 @@
 #include "rvkit/core/log.hpp"
 #include "rvkit/core/signals.hpp"
 #include "rvkit/core/stats.hpp"
+#include "rvkit/geometry/tag_size.hpp"
+#include "rvkit/io/input_set.hpp"
 #include "rvkit/io/transport.hpp"
 #include "rvkit/records/detections.hpp"
+#include "rvkit/records/nt.hpp"
 #include "rvkit/vision/detect_pipeline.hpp"
 
 using namespace rvkit;
 using namespace rvkit::vision;
 
+namespace {
+
+// The `nt` records of --robot-in: read by an InputSet's own thread (a FIFO's open may block), the
+// heading topic's samples added to the history whenever the main loop drains it.
+class RobotInput {
+ public:
+  RobotInput(const std::string& spec, InputOptions io, std::string topic, std::shared_ptr<HeadingHistory> headings,
+             DetectPipeline& pipeline)
+      : set_({spec}, io, 4, 4096), topic_(std::move(topic)), headings_(std::move(headings)), pipeline_(pipeline) {
+    // Robot code's other Limelight settings live beside the heading: /limelight/fiducial_id_filters_set.
+    filter_topic_ = topic_.substr(0, topic_.rfind('/') + 1) + "fiducial_id_filters_set";
+    set_.start();
+  }
+  // Takes what has arrived; with wait_ms, waits up to that long for a sample at or after t.
+  void drain(int64_t t, int wait_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    InputEvent ev;
+    for (;;) {
+      int timeout = 0;
+      if (!ended_ && wait_ms > 0 && !headings_->wait_for(t, 0)) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        timeout = int(std::max<int64_t>(0, left.count()));
+      }
+      if (!set_.pop(ev, timeout)) return;
+      handle(ev);
+    }
+  }
+  uint64_t samples() const { return samples_; }
+
+ private:
+  void handle(InputEvent& ev) {
+    if (ev.kind == InputEvent::Kind::End || ev.kind == InputEvent::Kind::Error) {
+      if (ev.kind == InputEvent::Kind::Error)
+        log_line(fmt::format("--robot-in {}: {} (no new headings from now on)", set_.spec(0), ev.error));
+      ended_ = true;
+      headings_->close();
+      return;
+    }
+    const Message& m = ev.msg;
+    if (m.is_frame()) {
+      set_.recycle(std::move(ev.msg));
+      return;
+    }
+    if (m.type() != records::Nt::kType) return;
+    try {
+      auto n = m.header.get<records::Nt>();
+      if (n.topic == filter_topic_) {
+        id_filter(n);
+        return;
+      }
+      if (n.topic != topic_) return;
+      std::string why;
+      if (auto s = heading_from_nt(n, &why)) {
+        headings_->add(*s);
+        ++samples_;
+      } else {
+        warnings_.line(fmt::format("--robot-in {}: {}", set_.spec(0), why));
+      }
+    } catch (const std::exception& e) {  // RecordError, or a JSON type error
+      warnings_.line(fmt::format("--robot-in {}: {}", set_.spec(0), e.what()));
+    }
+  }
+
+  // fiducial_id_filters_set: an array of ids (int[] or double[]), empty for none.
+  void id_filter(const records::Nt& n) {
+    std::set<int> ids;
+    bool ok = n.value.is_array();
+    for (size_t i = 0; ok && i < n.value.size(); ++i) {
+      const Json& v = n.value[i];
+      ok = v.is_number() && v.get<double>() == std::floor(v.get<double>()) && std::fabs(v.get<double>()) < 2147483647.0;
+      if (ok) ids.insert(int(v.get<double>()));
+    }
+    if (!ok) {
+      warnings_.line(fmt::format("--robot-in {}: {}: expected an array of tag ids", set_.spec(0), n.topic));
+      return;
+    }
+    pipeline_.set_id_filter(ids);
+  }
+
+  InputSet set_;
+  std::string topic_, filter_topic_;
+  std::shared_ptr<HeadingHistory> headings_;
+  DetectPipeline& pipeline_;
+  ThrottledLog warnings_;
+  bool ended_ = false;
+  uint64_t samples_ = 0;
+};
+
+}  // namespace
+
 int main(int argc, char** argv) {
   DetectOptions opt;
   std::string calib_path, field_spec, robot_to_camera, aspect, fullness;
+  std::string robot_in, heading_topic = "/limelight/robot_orientation_set";
+  HeadingLimits heading_limits;
+  double max_heading_age_ms = 100, max_heading_gap_ms = 150;
+  int heading_wait_ms = 0;
+  bool no_refine_pose = false;
   std::vector<std::string> colors;
-  std::vector<int> ids;
+  std::vector<int> ids, ignore_ids;
+  std::vector<std::string> tag_sizes;
   bool forward_frames = false, no_tags = false, refine_edges = true, refine_corners = false, no_refine_corners = false;
   return run_tool(
       "detect", argc, argv,
@@ -56,14 +158,46 @@ int main(int argc, char** argv) {
             ->capture_default_str()->group(g);
         app.add_option("--min-margin", opt.apriltag.min_margin, "Least decision margin accepted")->capture_default_str()->group(g);
         app.add_option("--ids", ids, "Only these tag ids (comma-separated)")->delimiter(',')->group(g);
+        app.add_option("--ignore-ids", ignore_ids, "Leave out these tag ids (comma-separated): not reported, not used for poses")
+            ->delimiter(',')
+            ->group(g);
         app.add_flag("--no-tags", no_tags, "Do not look for AprilTags (colour targets only)")->group(g);
         g = "Camera and pose";
         add_calib_option(app, calib_path, "Camera calibration, for tag and field poses")->group(g);
         app.add_option("--fov", opt.fov_deg, "Without --calib: horizontal field of view in degrees, for tx/ty")->group(g);
-        add_tag_size_option(app, opt.tag_size)->group(g);
+        add_tag_size_option(app, tag_sizes)->group(g);
         add_field_option(app, field_spec, "Field layout, for the camera's and robot's pose on the field")->group(g);
         app.add_option("--robot-to-camera", robot_to_camera,
                        "Camera pose on the robot: x,y,z,roll,pitch,yaw (metres, degrees; WPILib axes)")->group(g);
+        app.add_flag("--no-refine-pose", no_refine_pose,
+                     "Multi-tag: keep SQPnP's pose (no Levenberg-Marquardt refinement over all corners)")
+            ->group(g);
+        app.add_option("--outlier-factor", opt.pose.outlier_factor,
+                       "Leave out a tag whose reprojection error is above this many times the others' median "
+                       "(and above --outlier-floor px); 0: never")
+            ->capture_default_str()->check(CLI::Range(0.0, 1e6))->group(g);
+        app.add_option("--outlier-floor", opt.pose.outlier_floor_px, "Reprojection errors below this (px) are never outliers")
+            ->capture_default_str()->check(CLI::Range(0.0, 1e6))->group(g);
+        g = "Heading-constrained pose (MegaTag2)";
+        app.add_option("--robot-in", robot_in,
+                       "Also read the nt records ntsub writes (FILE, FIFO, tcp://, 'hub?topic=nt/'): the robot's "
+                       "heading, for a heading-constrained pose per frame (field_pose_constrained; needs "
+                       "--field and --robot-to-camera), and fiducial_id_filters_set beside the heading topic")
+            ->group(g);
+        app.add_option("--heading-topic", heading_topic,
+                       "NT topic of the robot's field yaw: [yaw, yawRate, ...] in degrees (SetRobotOrientation) or a number")
+            ->capture_default_str()->group(g);
+        app.add_option("--max-heading-age", max_heading_age_ms, "Newest heading at most this old at the frame's capture, ms")
+            ->capture_default_str()->check(CLI::Range(0.0, 1e6))->group(g);
+        app.add_option("--max-heading-gap", max_heading_gap_ms, "The two headings around a frame at most this far apart, ms")
+            ->capture_default_str()->check(CLI::Range(0.0, 1e6))->group(g);
+        app.add_option("--max-yaw-rate", heading_limits.max_yaw_rate, "No constrained pose while turning faster, deg/s")
+            ->capture_default_str()->check(CLI::Range(0.0, 1e6))->group(g);
+        app.add_option("--heading-std", opt.heading_sigma_deg, "The heading's standard deviation, degrees (for std_devs)")
+            ->capture_default_str()->group(g);
+        app.add_option("--heading-wait", heading_wait_ms,
+                       "Wait up to this long for a heading at or after a frame's capture time, ms (0: use what is there)")
+            ->capture_default_str()->check(CLI::Range(0, 60000))->group(g);
         g = "Colour targets";
         app.add_option("--color", colors, "HSV range H1-H2,S1-S2,V1-V2 (H 0..179, S/V 0..255); repeatable")->group(g);
         app.add_option("--min-area", opt.color.min_area, "Smallest target, % of the image")->capture_default_str()->group(g);
@@ -78,6 +212,12 @@ int main(int argc, char** argv) {
           // Corner refinement serves the poses, which need a calibration: on with --calib unless asked otherwise.
           opt.apriltag.refine_corners = refine_corners || (!calib_path.empty() && !no_refine_corners);
           opt.apriltag.ids.insert(ids.begin(), ids.end());
+          opt.ignore_ids.insert(ignore_ids.begin(), ignore_ids.end());
+          {
+            geometry::TagSizes sizes = geometry::parse_tag_sizes(tag_sizes, opt.apriltag.family);
+            opt.tag_size = sizes.size;
+            opt.tag_size_by_id = sizes.by_id;
+          }
           for (const auto& c : colors) opt.color.ranges.push_back(parse_hsv_range(c));
           if (!aspect.empty()) {
             auto r = parse_number_range("--aspect", aspect);
@@ -100,7 +240,18 @@ int main(int argc, char** argv) {
             constexpr double d = M_PI / 180;
             opt.robot_to_camera = geometry::Pose3::from_xyz_rpy(v[0], v[1], v[2], v[3] * d, v[4] * d, v[5] * d);
           }
+          opt.pose.refine = !no_refine_pose;
+          std::shared_ptr<HeadingHistory> headings;
+          if (!robot_in.empty()) {
+            if (!opt.field) throw OptionError("--robot-in needs --field (the constrained pose is a field pose)");
+            heading_limits.max_age_us = int64_t(max_heading_age_ms * 1000);
+            heading_limits.max_gap_us = int64_t(max_heading_gap_ms * 1000);
+            headings = std::make_shared<HeadingHistory>(heading_limits);
+            opt.headings = headings;
+          }
           DetectPipeline pipeline(opt);
+          std::unique_ptr<RobotInput> robot;
+          if (headings) robot = std::make_unique<RobotInput>(robot_in, common.input_options(), heading_topic, headings, pipeline);
 
           auto in = open_input(common.in, common.input_options());
           auto out = open_output(common.out, common.output_options());
@@ -113,6 +264,7 @@ int main(int argc, char** argv) {
               if (!out->write(m)) break;
               continue;
             }
+            if (robot) robot->drain(m.header.value("t_capture", int64_t(0)), heading_wait_ms);
             records::Detections rec;
             try {
               rec = pipeline.process(m);
@@ -130,6 +282,7 @@ int main(int argc, char** argv) {
             if (common.verbose)
               stats.report(fmt::format("{} tags seen, {} bad frames", tags_seen, bad_frames));
           }
+          if (robot && common.verbose) log_line(fmt::format("{} heading samples read from --robot-in", robot->samples()));
           if (bad_frames) log_line(fmt::format("skipped {} unusable frame(s)", bad_frames));
           return 0;
         };

@@ -40,7 +40,7 @@ struct Settings {
   std::vector<std::string> calibs, crosshairs, texts;
   std::string hud = "cam,fps,latency", field, pose_topic, tile, name = "tile";
   FrameSize size;
-  double tag_size = geometry::kDefaultTagSize;
+  std::vector<std::string> tag_sizes;  // the axes use the size for every tag (ids are detect's business)
   bool no_tags = false, no_targets = false;
 };
 
@@ -50,7 +50,7 @@ class OverlayTool {
     AnnotatorOptions ao;
     ao.tags = !s.no_tags;
     ao.targets = !s.no_targets;
-    ao.tag_size = s.tag_size;
+    ao.tag_size = geometry::parse_tag_sizes(s.tag_sizes, "36h11").size;
     for (const auto& c : s.calibs) {
       CameraCalibrationFor cf;
       std::string path = c;
@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
         add_quality_option(app, s.quality)->group(g);  // with --fmt jpeg
         g = "Drawing";
         add_calib_option(app, s.calibs, "Camera calibration, for the 3-D axes of the tags")->group(g);
-        add_tag_size_option(app, s.tag_size)->group(g);  // the axes are half as long
+        add_tag_size_option(app, s.tag_sizes)->group(g);  // the axes are half as long
         app.add_flag("--no-tags", s.no_tags, "Do not draw AprilTags")->group(g);
         app.add_flag("--no-targets", s.no_targets, "Do not draw colour targets")->group(g);
         app.add_option("--crosshair", s.crosshairs,

@@ -28,11 +28,14 @@ CLI::Option* add_size_option(CLI::App& app, FrameSize& size, const std::string& 
       ->type_name("WxH");
 }
 
-CLI::Option* add_tag_size_option(CLI::App& app, double& tag_size) {
-  tag_size = geometry::kDefaultTagSize;
-  return app.add_option("--tag-size", tag_size, "Tag size: the black square's edge in metres (6.5 in on FRC tags)")
-      ->check(CLI::Range(geometry::kMinTagSize, geometry::kMaxTagSize))
-      ->capture_default_str();
+CLI::Option* add_tag_size_option(CLI::App& app, std::vector<std::string>& tag_sizes) {
+  return app
+      .add_option("--tag-size", tag_sizes,
+                  "Tag size: the black square's edge in metres (6.5 in on FRC tags); repeatable: SIZE for every tag, "
+                  "ID:SIZE for one id, FAMILY:SIZE for a family (e.g. --tag-size 0.1651 --tag-size 7:0.2)")
+      ->type_name("[ID:|FAMILY:]M")
+      ->default_str(fmt::format("{}", geometry::kDefaultTagSize))
+      ->check(CLI::Validator([](std::string& v) { return geometry::tag_size_problem(v); }, "", "tag size"));
 }
 
 CLI::Option* add_calib_option(CLI::App& app, std::string& file, const std::string& purpose) {

@@ -5,7 +5,7 @@
 //
 //   --quality Q     add_quality_option    (cap, overlay, stream): 1..100, default 80
 //   --size WxH      add_size_option       (cap, overlay): 32..8192 each (rvkit/cli/option_parsers.hpp)
-//   --tag-size M    add_tag_size_option   (detect, overlay): 0.001..10, default 0.1651 (geometry/tag_size.hpp)
+//   --tag-size [ID:|FAMILY:]M  add_tag_size_option (detect, overlay): 0.001..10, default 0.1651, repeatable (geometry/tag_size.hpp)
 //   --calib FILE    add_calib_option      (detect; overlay takes [CAM=]FILE, repeatable)
 //   --field NAME    add_field_option      (detect, ntpub, overlay)
 //   --count N       add_count_option      (cap, ntsub): 0 (the default) is no limit
@@ -34,7 +34,8 @@ CLI::Option* add_quality_option(CLI::App& app, int& quality);
 // --size WxH, parsed while the options are; `purpose` says what the size is of in this tool
 // ("Frame size: ..."). Left empty (0x0) when not given.
 CLI::Option* add_size_option(CLI::App& app, FrameSize& size, const std::string& purpose);
-CLI::Option* add_tag_size_option(CLI::App& app, double& tag_size);
+// Repeatable: SIZE, ID:SIZE or FAMILY:SIZE (geometry::parse_tag_sizes reads the list).
+CLI::Option* add_tag_size_option(CLI::App& app, std::vector<std::string>& tag_sizes);
 // --calib FILE: one calibration file, or with `per_camera` "[CAM=]FILE", repeatable.
 CLI::Option* add_calib_option(CLI::App& app, std::string& file, const std::string& purpose);
 CLI::Option* add_calib_option(CLI::App& app, std::vector<std::string>& per_camera, const std::string& purpose);

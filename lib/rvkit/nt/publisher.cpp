@@ -147,19 +147,29 @@ std::optional<double> tag_distance(const records::Tag& t) {
 
 // ====================================================================== Limelight arrays
 
-LimelightArrays limelight_arrays(const records::Detections& d, double latency_ms, double tl_ms, double cl_ms,
-                                 std::optional<double> field_length, std::optional<double> field_width) {
-  LimelightArrays out;
-  const auto& tags = tags_of(d);
-  const records::FieldPose* field = d.field_pose ? &*d.field_pose : nullptr;
-  // The tags the field pose used (all tags when the record does not say).
+namespace {
+
+// botpose-style arrays (pose 6, latency, tag count, span, average distance, average area, then 7 per
+// tag used) of one field pose: blue origin, and (with the field size) field-centred and red origin.
+struct PoseArrays {
+  std::vector<double> blue, center, red;
+  std::optional<Pose3> robot, robot_to_camera;
   std::vector<size_t> used;
+  double span = 0, avg_dist = 0, avg_area = 0;
+};
+
+PoseArrays pose_arrays(const records::FieldPose* field, const std::vector<records::Tag>& tags,
+                       const std::vector<std::optional<Pose3>>& poses, const std::vector<double>& raw, double latency_ms,
+                       std::optional<double> field_length, std::optional<double> field_width) {
+  PoseArrays out;
+  // The tags the field pose used (all tags when the record does not say).
+  std::vector<size_t>& used = out.used;
   for (size_t i = 0; field && i < tags.size(); ++i)
     if (field->tags.empty() || std::find(field->tags.begin(), field->tags.end(), tags[i].id) != field->tags.end())
       used.push_back(i);
-  std::vector<std::optional<Pose3>> poses;
-  for (const auto& t : tags) poses.push_back(best_pose(t));
-  double span = 0, avg_dist = 0, avg_area = 0;
+  double& span = out.span;
+  double& avg_dist = out.avg_dist;
+  double& avg_area = out.avg_area;
   for (size_t i = 0; i < used.size(); ++i) {
     avg_dist += tag_distance(tags[used[i]]).value_or(0);
     avg_area += tags[used[i]].area.value_or(0);
@@ -176,9 +186,60 @@ LimelightArrays limelight_arrays(const records::Detections& d, double latency_ms
   std::optional<Pose3> field_robot, field_camera;
   if (field && field->robot) field_robot = *field->robot;
   if (field && field->camera) field_camera = *field->camera;
-  std::optional<Pose3> robot = field_robot ? field_robot : field_camera;
+  out.robot = field_robot ? field_robot : field_camera;
+  if (field_robot && field_camera) out.robot_to_camera = field_robot->inverse() * *field_camera;
+  const std::optional<Pose3>& robot = out.robot;
+
+  std::vector<double> used_raw;
+  for (size_t i : used) used_raw.insert(used_raw.end(), raw.begin() + long(7 * i), raw.begin() + long(7 * i + 7));
+  auto extended = [&](const std::optional<Pose3>& p) {
+    std::vector<double> a = p ? arr6(*p) : std::vector<double>(6, 0.0);
+    double count = p ? double(used.size()) : 0.0;
+    for (double v : {latency_ms, count, p ? span : 0.0, p ? avg_dist : 0.0, p ? avg_area : 0.0}) a.push_back(v);
+    if (p) a.insert(a.end(), used_raw.begin(), used_raw.end());
+    return a;
+  };
+  out.blue = extended(robot);
+  if (field_length && field_width) {
+    std::optional<Pose3> center, red;
+    if (robot) {
+      center = *robot;
+      center->t.x -= *field_length / 2;
+      center->t.y -= *field_width / 2;
+      // Red alliance origin: the field turned half a turn about its centre.
+      red = Pose3::from_xyz_rpy(*field_length, *field_width, 0, 0, 0, M_PI) * *robot;
+    }
+    out.center = extended(center);
+    out.red = extended(red);
+  }
+  return out;
+}
+
+// Limelight's 6 standard deviations of a pose (x, y, z m; roll, pitch, yaw degrees) from the record's
+// [σx, σy, σθ rad]: z as σx, the angles as σθ. Zeros without a pose.
+void add_stddevs(std::vector<double>& out, const records::FieldPose* f) {
+  if (!f || !f->std_devs) {
+    out.insert(out.end(), 6, 0.0);
+    return;
+  }
+  const auto& s = *f->std_devs;
+  double deg = s[2] * 180 / M_PI;
+  for (double v : {s[0], s[1], s[0], deg, deg, deg}) out.push_back(v);
+}
+
+}  // namespace
+
+LimelightArrays limelight_arrays(const records::Detections& d, double latency_ms, double tl_ms, double cl_ms,
+                                 std::optional<double> field_length, std::optional<double> field_width) {
+  LimelightArrays out;
+  const auto& tags = tags_of(d);
+  const records::FieldPose* field = d.field_pose ? &*d.field_pose : nullptr;
+  std::vector<std::optional<Pose3>> poses;
+  for (const auto& t : tags) poses.push_back(best_pose(t));
+  // The robot-to-camera transform, for each tag's distance to the robot: from whichever pose has both.
   std::optional<Pose3> robot_to_camera;
-  if (field_robot && field_camera) robot_to_camera = field_robot->inverse() * *field_camera;
+  for (const records::FieldPose* f : {field, d.field_pose_constrained ? &*d.field_pose_constrained : nullptr})
+    if (!robot_to_camera && f && f->robot && f->camera) robot_to_camera = f->robot->inverse() * *f->camera;
 
   // Per tag: id, txnc, tync, ta, distToCamera, distToRobot, ambiguity.
   std::vector<double> raw;
@@ -192,28 +253,20 @@ LimelightArrays limelight_arrays(const records::Detections& d, double latency_ms
       raw.push_back(v);
   }
   out.rawfiducials = raw;
-  std::vector<double> used_raw;
-  for (size_t i : used) used_raw.insert(used_raw.end(), raw.begin() + long(7 * i), raw.begin() + long(7 * i + 7));
-  auto extended = [&](const std::optional<Pose3>& p) {
-    std::vector<double> a = p ? arr6(*p) : std::vector<double>(6, 0.0);
-    double count = p ? double(used.size()) : 0.0;
-    for (double v : {latency_ms, count, p ? span : 0.0, p ? avg_dist : 0.0, p ? avg_area : 0.0}) a.push_back(v);
-    if (p) a.insert(a.end(), used_raw.begin(), used_raw.end());
-    return a;
-  };
-  out.botpose_wpiblue = extended(robot);
-  if (field_length && field_width) {
-    std::optional<Pose3> center, red;
-    if (robot) {
-      center = *robot;
-      center->t.x -= *field_length / 2;
-      center->t.y -= *field_width / 2;
-      // Red alliance origin: the field turned half a turn about its centre.
-      red = Pose3::from_xyz_rpy(*field_length, *field_width, 0, 0, 0, M_PI) * *robot;
-    }
-    out.botpose = extended(center);
-    out.botpose_wpired = extended(red);
-  }
+  PoseArrays mt1 = pose_arrays(field, tags, poses, raw, latency_ms, field_length, field_width);
+  out.botpose_wpiblue = mt1.blue;
+  out.botpose = mt1.center;
+  out.botpose_wpired = mt1.red;
+  const records::FieldPose* orb = d.field_pose_constrained ? &*d.field_pose_constrained : nullptr;
+  PoseArrays mt2 = pose_arrays(orb, tags, poses, raw, latency_ms, field_length, field_width);
+  out.botpose_orb_wpiblue = mt2.blue;
+  out.botpose_orb = mt2.center;
+  out.botpose_orb_wpired = mt2.red;
+  add_stddevs(out.stddevs, field);
+  add_stddevs(out.stddevs, orb);
+  const std::optional<Pose3>& robot = mt1.robot;
+  const std::vector<size_t>& used = mt1.used;
+  const double span = mt1.span, avg_dist = mt1.avg_dist, avg_area = mt1.avg_area;
   // The primary tag in Limelight's camera and target axes.
   out.targetpose_cameraspace.assign(6, 0.0);
   out.camerapose_targetspace.assign(6, 0.0);
@@ -383,6 +436,20 @@ size_t RecordPublisher::detections_rvkit(const Json& rec, const records::Detecti
       set(T + "robotPoseStdDevs", "double[]",
           Value::double_array(std::vector<double>(field->std_devs->begin(), field->std_devs->end())), t);
   }
+  if (d.with_constrained || d.field_pose_constrained) {
+    // detect --robot-in: the heading-constrained (MegaTag2) robot pose beside the unconstrained one.
+    const records::FieldPose* c = d.field_pose_constrained ? &*d.field_pose_constrained : nullptr;
+    set(T + "hasConstrainedPose", "boolean", Value::boolean(c && c->robot), t);
+    if (c && c->robot) {
+      ensure_pose3d_schemas();
+      set(T + "robotPoseConstrained", "struct:Pose3d", Value::raw(pack_pose3d(*c->robot)), t);
+      auto a = to_xyz_rpy_deg(*c->robot);
+      set(T + "robotPoseConstrainedArray", "double[]", Value::double_array(std::vector<double>(a.begin(), a.end())), t);
+      if (c->std_devs)
+        set(T + "robotPoseConstrainedStdDevs", "double[]",
+            Value::double_array(std::vector<double>(c->std_devs->begin(), c->std_devs->end())), t);
+    }
+  }
   set(T + "json", "json", Value::string(rec.dump()), t);
   return n_;
 }
@@ -418,6 +485,13 @@ size_t RecordPublisher::detections_limelight(const records::Detections& d, int64
   } else if (d.field_pose) {
     warn_once("field size", "botpose and botpose_wpired need the field size: give --field NAME|FILE or --field-size L,W");
   }
+  // MegaTag2: the heading-constrained pose (zeros, tag count 0, without one), as a Limelight always sends it.
+  set(T + "botpose_orb_wpiblue", "double[]", Value::double_array(a.botpose_orb_wpiblue), t);
+  if (!a.botpose_orb.empty()) {
+    set(T + "botpose_orb", "double[]", Value::double_array(a.botpose_orb), t);
+    set(T + "botpose_orb_wpired", "double[]", Value::double_array(a.botpose_orb_wpired), t);
+  }
+  set(T + "stddevs", "double[]", Value::double_array(a.stddevs), t);
   set(T + "targetpose_cameraspace", "double[]", Value::double_array(a.targetpose_cameraspace), t);
   set(T + "camerapose_targetspace", "double[]", Value::double_array(a.camerapose_targetspace), t);
   set(T + "rawfiducials", "double[]", Value::double_array(a.rawfiducials), t);

@@ -70,6 +70,10 @@ std::optional<double> tag_distance(const records::Tag& t);
 // The Limelight arrays for one detections record (exposed for the unit tests).
 struct LimelightArrays {
   std::vector<double> botpose, botpose_wpiblue, botpose_wpired;  // empty when not computable
+  // MegaTag2 (the record's field_pose_constrained): the same layout; zeros and tag count 0 without one.
+  std::vector<double> botpose_orb, botpose_orb_wpiblue, botpose_orb_wpired;
+  // [MT1 x, y, z, roll, pitch, yaw, MT2 x, y, z, roll, pitch, yaw]: metres and degrees, zeros without a pose.
+  std::vector<double> stddevs;
   std::vector<double> targetpose_cameraspace, camerapose_targetspace;
   std::vector<double> rawfiducials;
   Json json;

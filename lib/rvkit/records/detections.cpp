@@ -188,7 +188,8 @@ FieldPose field_pose_from(const Json& j, const std::string& where, const ReadOpt
   if (auto m = f::optional_string(j, "method", where)) {
     if (*m == "multi-tag") fp.method = PoseMethod::multi_tag;
     else if (*m == "single-tag") fp.method = PoseMethod::single_tag;
-    else f::fail(f::join(where, "method"), "expected \"multi-tag\" or \"single-tag\"");
+    else if (*m == "heading-constrained") fp.method = PoseMethod::heading_constrained;
+    else f::fail(f::join(where, "method"), "expected \"multi-tag\", \"single-tag\" or \"heading-constrained\"");
   }
   const char* key = nullptr;
   if (const Json* ids = member_spelled(j, {"tags", "tag_ids"}, o, &key)) fp.tags = id_list(*ids, f::join(where, key));
@@ -204,6 +205,24 @@ FieldPose field_pose_from(const Json& j, const std::string& where, const ReadOpt
     fp.std_devs = {f::as_number((*s)[0], f::at(w, 0)), f::as_number((*s)[1], f::at(w, 1)),
                    f::as_number((*s)[2], f::at(w, 2))};
   }
+  if (const Json* e = f::member(j, "tag_errors")) {
+    std::string w = f::join(where, "tag_errors");
+    if (!e->is_array() || e->size() != fp.tags.size()) f::fail(w, "expected one error per tag of \"tags\"");
+    for (size_t i = 0; i < e->size(); ++i) fp.tag_errors.push_back(f::as_number((*e)[i], f::at(w, i)));
+  }
+  if (const Json* r = f::member(j, "rejected")) {
+    std::string w = f::join(where, "rejected");
+    if (!r->is_array()) f::fail(w, "expected an array of {id, error}");
+    for (size_t i = 0; i < r->size(); ++i) {
+      std::string wi = f::at(w, i);
+      f::object((*r)[i], wi);
+      RejectedTag t;
+      t.id = int(f::integer((*r)[i], "id", wi, -kMaxId - 1, kMaxId));
+      t.error = f::optional_number((*r)[i], "error", wi).value_or(0);
+      fp.rejected.push_back(t);
+    }
+  }
+  fp.heading = f::optional_number(j, "heading", where);
   return fp;
 }
 
@@ -274,6 +293,11 @@ Detections detections_from(const Json& j, const ReadOptions& o, bool parts) {
     d.with_field = true;
     part(parts, o, [&] { d.field_pose = field_pose_or_skip(*fp, "field_pose", o); });
   }
+  if (const Json* fc = f::member(j, "field_pose_constrained")) {
+    d.with_constrained = true;
+    part(parts, o, [&] { d.field_pose_constrained = field_pose_or_skip(*fc, "field_pose_constrained", o); });
+  }
+  part(parts, o, [&] { d.constrained_reason = f::optional_string(j, "constrained_reason", ""); });
   if (o.alternative_spellings && !d.field_pose) {
     // An older record: its field pose in "field", or camera_pose/robot_pose at the top level.
     if (const Json* fp = f::member(j, "field"); fp && !fp->is_null()) {
@@ -292,7 +316,14 @@ Detections detections_from(const Json& j, const ReadOptions& o, bool parts) {
   return d;
 }
 
-const char* method_name(PoseMethod m) { return m == PoseMethod::multi_tag ? "multi-tag" : "single-tag"; }
+const char* method_name(PoseMethod m) {
+  switch (m) {
+    case PoseMethod::multi_tag: return "multi-tag";
+    case PoseMethod::heading_constrained: return "heading-constrained";
+    case PoseMethod::single_tag: break;
+  }
+  return "single-tag";
+}
 
 }  // namespace
 
@@ -342,6 +373,17 @@ void to_json(Json& j, const FieldPose& fp) {
     const auto& s = *fp.std_devs;
     j["std_devs"] = {round_to(s[0], 5), round_to(s[1], 5), round_to(s[2], 5)};
   }
+  if (!fp.tag_errors.empty()) {
+    Json e = Json::array();
+    for (double v : fp.tag_errors) e.push_back(round_to(v, 4));
+    j["tag_errors"] = e;
+  }
+  if (!fp.rejected.empty()) {
+    Json r = Json::array();
+    for (const RejectedTag& t : fp.rejected) r.push_back({{"id", t.id}, {"error", round_to(t.error, 4)}});
+    j["rejected"] = r;
+  }
+  if (fp.heading) j["heading"] = round_to(*fp.heading, 4);
 }
 
 void to_json(Json& j, const ColorTarget& t) {
@@ -370,6 +412,9 @@ void to_json(Json& j, const Detections& d) {
   if (d.h) j["h"] = *d.h;
   if (d.tags) j["tags"] = *d.tags;
   if (d.with_field || d.field_pose) j["field_pose"] = d.field_pose ? Json(*d.field_pose) : Json(nullptr);
+  if (d.with_constrained || d.field_pose_constrained)
+    j["field_pose_constrained"] = d.field_pose_constrained ? Json(*d.field_pose_constrained) : Json(nullptr);
+  if (d.constrained_reason) j["constrained_reason"] = *d.constrained_reason;
   if (d.targets) j["targets"] = *d.targets;
   if (d.t_done) j["t_done"] = *d.t_done;
 }

@@ -53,7 +53,13 @@ struct Tag {
   std::vector<TagPose> poses;          // best first; empty: the record has no "poses"
 };
 
-enum class PoseMethod { single_tag, multi_tag };  // "single-tag", "multi-tag"
+enum class PoseMethod { single_tag, multi_tag, heading_constrained };  // "single-tag", "multi-tag", "heading-constrained"
+
+// A tag of the layout in view that the field pose left out (its reprojection error far above the rest).
+struct RejectedTag {
+  int id = 0;
+  double error = 0;  // RMS reprojection error of its corners under the pose, px
+};
 
 struct FieldPose {
   std::optional<PoseMethod> method;
@@ -64,6 +70,9 @@ struct FieldPose {
   std::optional<double> ambiguity;              // 0..1
   std::optional<double> distance;               // m
   std::optional<std::array<double, 3>> std_devs;  // σx m, σy m, σθ rad (for addVisionMeasurement)
+  std::vector<double> tag_errors;               // parallel to tags: each tag's RMS error, px; empty: none
+  std::vector<RejectedTag> rejected;            // outlier tags left out; empty: no "rejected"
+  std::optional<double> heading;                // heading-constrained: the robot yaw used, degrees
 };
 
 // An axis-aligned box in whole pixels.
@@ -95,6 +104,11 @@ struct Detections {
   // of the layout is in view. Without --field the record has no "field_pose": with_field is false.
   bool with_field = false;
   std::optional<FieldPose> field_pose;
+  // With --robot-in: the heading-constrained pose (method heading-constrained), or null with the reason
+  // in constrained_reason. Without, neither is written: with_constrained is false.
+  bool with_constrained = false;
+  std::optional<FieldPose> field_pose_constrained;
+  std::optional<std::string> constrained_reason;
   std::optional<std::vector<ColorTarget>> targets;  // with --color
   std::optional<int64_t> t_done;      // µs since the Unix epoch; written last
 };

@@ -1,5 +1,6 @@
 #include "rvkit/vision/detect_pipeline.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -30,6 +31,21 @@ double polygon_area(const std::array<cv::Point2d, 4>& p) {
   return std::abs(a) / 2;
 }
 
+records::FieldPose field_pose_record(const FieldPose& fp, records::PoseMethod method) {
+  records::FieldPose j;
+  j.method = method;
+  j.tags = fp.tag_ids;
+  j.camera = fp.camera;
+  if (fp.robot) j.robot = *fp.robot;
+  j.error = fp.error;
+  j.ambiguity = fp.ambiguity;
+  j.distance = fp.distance;
+  j.std_devs = fp.std_devs;
+  j.tag_errors = fp.tag_errors;
+  for (const TagResidual& r : fp.rejected) j.rejected.push_back({r.id, r.error});
+  return j;
+}
+
 }  // namespace
 
 DetectPipeline::DetectPipeline(DetectOptions opt) : opt_(std::move(opt)) {
@@ -38,10 +54,21 @@ DetectPipeline::DetectPipeline(DetectOptions opt) : opt_(std::move(opt)) {
   if (!(opt_.tag_size >= geometry::kMinTagSize && opt_.tag_size <= geometry::kMaxTagSize))
     throw OptionError(fmt::format("--tag-size must be from {} to {} metres, got {}", geometry::kMinTagSize,
                                   geometry::kMaxTagSize, opt_.tag_size));
+  sizes_ = geometry::TagSizes(opt_.tag_size);
+  for (const auto& [id, size] : opt_.tag_size_by_id) {
+    if (!(size >= geometry::kMinTagSize && size <= geometry::kMaxTagSize))
+      throw OptionError(fmt::format("--tag-size {}:{}: the size must be from {} to {} metres", id, size,
+                                    geometry::kMinTagSize, geometry::kMaxTagSize));
+    sizes_.by_id[id] = size;
+  }
   if (!(opt_.fov_deg >= 0 && opt_.fov_deg < 180)) throw OptionError(fmt::format("--fov must be 0 < degrees < 180, got {}", opt_.fov_deg));
   if (opt_.field && !opt_.calib) throw OptionError("--field needs --calib (a field pose needs the camera's intrinsics)");
   if (opt_.field && !opt_.tags) throw OptionError("--field needs AprilTags (drop --no-tags)");
   if (opt_.robot_to_camera && !opt_.field) throw OptionError("--robot-to-camera needs --field");
+  if (opt_.headings && !opt_.robot_to_camera)
+    throw OptionError("--robot-in needs --robot-to-camera (the heading is the robot's, the camera sits on it)");
+  if (!(opt_.heading_sigma_deg >= 0 && opt_.heading_sigma_deg <= 180))
+    throw OptionError(fmt::format("--heading-std must be 0..180 degrees, got {}", opt_.heading_sigma_deg));
 }
 
 const CameraCalibration* DetectPipeline::calibration_for(int w, int h) {
@@ -97,6 +124,13 @@ records::Detections DetectPipeline::process(const Message& frame) {
 
   if (detector_) {
     std::vector<TagDetection> dets = detector_->detect(gray);
+    const bool nt_filter = id_filter_ && !id_filter_->empty();
+    if (!opt_.ignore_ids.empty() || nt_filter)
+      dets.erase(std::remove_if(dets.begin(), dets.end(),
+                                [&](const TagDetection& d) {
+                                  return opt_.ignore_ids.count(d.id) > 0 || (nt_filter && !id_filter_->count(d.id));
+                                }),
+                 dets.end());
     std::vector<TagPose> poses(dets.size());
     rec.tags.emplace();
     for (size_t i = 0; i < dets.size(); ++i) {
@@ -114,7 +148,7 @@ records::Detections DetectPipeline::process(const Message& frame) {
       }
       t.area = 100.0 * polygon_area(d.corners) / image_area;
       if (with_pose) {
-        poses[i] = solve_tag_pose(d, *cal, opt_.tag_size);
+        poses[i] = solve_tag_pose(d, *cal, sizes_.of(d.id));
         const TagPose& p = poses[i];
         if (!p.solutions.empty()) {
           t.distance = p.distance;
@@ -126,17 +160,27 @@ records::Detections DetectPipeline::process(const Message& frame) {
     }
     if (opt_.field) {
       rec.with_field = true;
-      auto fp = solve_field_pose(dets, poses, *opt_.field, *cal, opt_.tag_size, opt_.robot_to_camera);
-      if (fp) {
-        records::FieldPose& j = rec.field_pose.emplace();
-        j.method = fp->multi_tag ? records::PoseMethod::multi_tag : records::PoseMethod::single_tag;
-        j.tags = fp->tag_ids;
-        j.camera = fp->camera;
-        if (fp->robot) j.robot = *fp->robot;
-        j.error = fp->error;
-        j.ambiguity = fp->ambiguity;
-        j.distance = fp->distance;
-        j.std_devs = fp->std_devs;
+      auto fp = solve_field_pose(dets, poses, *opt_.field, *cal, sizes_, opt_.robot_to_camera, opt_.pose);
+      if (fp)
+        rec.field_pose =
+            field_pose_record(*fp, fp->multi_tag ? records::PoseMethod::multi_tag : records::PoseMethod::single_tag);
+    }
+    if (opt_.field && opt_.headings && opt_.robot_to_camera) {
+      rec.with_constrained = true;
+      HeadingAt h = opt_.headings->at(f.t_capture);
+      if (!h.yaw_deg) {
+        rec.constrained_reason = h.reason;
+      } else {
+        HeadingConstraint hc{*h.yaw_deg * M_PI / 180, opt_.heading_sigma_deg * M_PI / 180};
+        std::string why;
+        auto cp = solve_constrained_pose(dets, *opt_.field, *cal, sizes_, *opt_.robot_to_camera, hc, opt_.pose, &why);
+        if (cp) {
+          rec.field_pose_constrained = field_pose_record(*cp, records::PoseMethod::heading_constrained);
+          rec.field_pose_constrained->ambiguity.reset();  // no ambiguity: the heading decides
+          rec.field_pose_constrained->heading = *h.yaw_deg;
+        } else {
+          rec.constrained_reason = why;
+        }
       }
     }
   }

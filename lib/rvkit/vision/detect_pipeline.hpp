@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "rvkit/core/error.hpp"
@@ -15,6 +16,7 @@
 #include "rvkit/vision/calibration.hpp"
 #include "rvkit/vision/color_targets.hpp"
 #include "rvkit/geometry/field_layout.hpp"
+#include "rvkit/vision/heading_history.hpp"
 #include "rvkit/vision/pose.hpp"
 
 namespace rvkit::vision {
@@ -32,8 +34,16 @@ struct DetectOptions {
   std::optional<CameraCalibration> calib;  // enables tx/ty from it, tag poses and the field pose
   double fov_deg = 0;                      // without calib: horizontal field of view for tx/ty (0: none)
   double tag_size = kDefaultTagSize;       // m
+  std::map<int, double> tag_size_by_id;    // m, exceptions to tag_size (--tag-size ID:SIZE)
+  std::set<int> ignore_ids;                // tags left out of the record and the poses (--ignore-ids)
   std::optional<geometry::FieldLayout> field;
   std::optional<geometry::Pose3> robot_to_camera;
+  FieldPoseOptions pose;                   // LM refinement and outlier rejection of the field poses
+  // With --robot-in: the robot's heading over time; each frame then also gets the heading-constrained
+  // pose (field_pose_constrained) at its t_capture. Needs field and robot_to_camera. Another thread
+  // may add to it while the pipeline reads it.
+  std::shared_ptr<const HeadingHistory> headings;
+  double heading_sigma_deg = 0.5;          // the gyro heading's uncertainty, for the constrained std-devs
   ColorOptions color;                      // no ranges: no colour targets
 };
 
@@ -46,11 +56,16 @@ class DetectPipeline {
   records::Detections process(const Message& frame);
 
   const DetectOptions& options() const { return opt_; }
+  // Only these ids from now on, beside --ids (robot code's fiducial_id_filters_set, as a Limelight
+  // reads it); nullopt or an empty set: no such filter. Same thread as process().
+  void set_id_filter(std::optional<std::set<int>> ids) { id_filter_ = std::move(ids); }
 
  private:
   const CameraCalibration* calibration_for(int w, int h);
 
   DetectOptions opt_;
+  geometry::TagSizes sizes_;
+  std::optional<std::set<int>> id_filter_;
   std::unique_ptr<AprilTagDetector> detector_;
   std::unique_ptr<ColorTargetFinder> colors_;
   std::map<std::pair<int, int>, CameraCalibration> scaled_;  // calibration (or fov model) per frame size
