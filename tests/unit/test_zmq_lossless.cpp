@@ -255,7 +255,7 @@ TEST_CASE("hub lossless output: no MSG without credit, PINGs while waiting, the 
   set_hub_address("");
 }
 
-TEST_CASE("hub lossless output: it closes only after the hub's DONE; a hub that never answers BYE costs 5 s and one line") {
+TEST_CASE("hub lossless output: it closes only after the hub's DONE, and a hub that never answers BYE costs 5 s and one line") {
   TempDir dir;
   set_hub_address("ipc://" + dir.path);
   const std::string endpoint = hub_endpoints().lossless;
@@ -411,7 +411,7 @@ static int free_tcp_port() {
   return ntohs(a.sin_port);
 }
 
-TEST_CASE("lossless direct output over TCP: a slow subscriber gets the whole tail; the end waits for it to leave") {
+TEST_CASE("lossless direct output over TCP: a slow subscriber gets the whole tail, and the end waits for it to leave") {
   // Over TCP the publisher's end must not close while the kernel still holds bytes for a slow
   // subscriber (a heartbeat arriving then resets the connection and the tail is lost): it waits
   // until the subscriber, having read the eos, leaves.
