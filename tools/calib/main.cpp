@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
         app.add_option("--out", out_path, "Write the calibration here (OpenCV FileStorage YAML, what detect --calib reads)");
         app.add_option("--photonvision", photon_path, "Also write PhotonVision's calibration JSON here");
         app.add_option("--model", model, "Distortion model: pinhole5 (k1 k2 p1 p2 k3), rational8 or fisheye4")->capture_default_str();
-        app.add_option("--frames", frames_out, "Annotated frames to: '-' (stdout, unless a terminal), a file, tcp://..., hub, or none")
+        app.add_option("--frames-out", frames_out, "Annotated frames to: '-' (stdout, unless a terminal), a file, tcp://..., hub, or none")
             ->capture_default_str();
         auto* g = "Views";
         app.add_flag("--all-views", all_views, "Keep every frame with the board (a folder of chosen photos): no selection")->group(g);

@@ -149,6 +149,30 @@ Solution solve(const std::vector<BoardView>& views, cv::Size size, const SolveOp
   }
   s.corners = n;
   s.rms_px = std::sqrt(sum / std::max(1, n));
+  if (opt.model != Model::fisheye4) {
+    // Gauss-Newton covariance: J over all used views (intrinsics shared, a pose per view).
+    const int ni = 4 + static_cast<int>(s.calib.dist.size());
+    const int np = ni + 6 * static_cast<int>(used.size());
+    cv::Mat JtJ = cv::Mat::zeros(np, np, CV_64F);
+    for (size_t k = 0; k < used.size(); ++k) {
+      const BoardView& v = views[static_cast<size_t>(used[k])];
+      std::vector<cv::Point2d> proj;
+      cv::Mat jac;
+      std::vector<cv::Point3d> obj(v.object_points.begin(), v.object_points.end());
+      cv::projectPoints(obj, r.rvecs[k], r.tvecs[k], cv::Mat(r.K), r.dist, proj, jac);
+      // jac columns: rvec(3) tvec(3) f(2) c(2) dist(n)
+      cv::Mat J = cv::Mat::zeros(jac.rows, np, CV_64F);
+      jac.colRange(6, 6 + ni).copyTo(J.colRange(0, ni));
+      jac.colRange(0, 6).copyTo(J.colRange(ni + 6 * static_cast<int>(k), ni + 6 * static_cast<int>(k) + 6));
+      JtJ += J.t() * J;
+    }
+    int dof = 2 * n - np;
+    if (dof > 0) {
+      double var = sum / dof;  // sum: the squared residuals, x and y, of all used corners
+      cv::Mat cov = JtJ.inv(cv::DECOMP_SVD) * var;
+      s.cov_intrinsics = cov(cv::Rect(0, 0, ni, ni)).clone();
+    }
+  }
   return s;
 }
 
@@ -196,7 +220,13 @@ double max_reprojection_difference_px(const vision::CameraCalibration& a, const 
 ProjectionUncertainty projection_uncertainty(const Solution& s, double distance_m, int samples) {
   ProjectionUncertainty u;
   u.distance_m = distance_m;
-  if (s.std_intrinsics.size() < 4 + s.calib.dist.size()) return u;
+  if (s.cov_intrinsics.empty()) return u;
+  const int ni = s.cov_intrinsics.rows;
+  // Samples from N(0, cov) through the Cholesky factor (SVD: tolerant of a near-singular matrix).
+  cv::Mat w, U, Vt;
+  cv::SVD::compute(s.cov_intrinsics, w, U, Vt);
+  cv::Mat L = U.clone();
+  for (int i = 0; i < ni; ++i) L.col(i) = U.col(i) * std::sqrt(std::max(0.0, w.at<double>(i)));
   auto px = image_grid(s.calib.width, s.calib.height);
   auto rays = undistort(px, s.calib, false);
   std::mt19937 rng(12345);  // fixed: the same solution always reports the same figure
@@ -205,11 +235,14 @@ ProjectionUncertainty projection_uncertainty(const Solution& s, double distance_
   long count = 0;
   for (int k = 0; k < samples; ++k) {
     vision::CameraCalibration c = s.calib;
-    c.K(0, 0) += n01(rng) * s.std_intrinsics[0];
-    c.K(1, 1) += n01(rng) * s.std_intrinsics[1];
-    c.K(0, 2) += n01(rng) * s.std_intrinsics[2];
-    c.K(1, 2) += n01(rng) * s.std_intrinsics[3];
-    for (size_t i = 0; i < c.dist.size(); ++i) c.dist[i] += n01(rng) * s.std_intrinsics[4 + i];
+    cv::Mat z(ni, 1, CV_64F);
+    for (int i = 0; i < ni; ++i) z.at<double>(i) = n01(rng);
+    cv::Mat d = L * z;
+    c.K(0, 0) += d.at<double>(0);
+    c.K(1, 1) += d.at<double>(1);
+    c.K(0, 2) += d.at<double>(2);
+    c.K(1, 2) += d.at<double>(3);
+    for (size_t i = 0; i < c.dist.size(); ++i) c.dist[i] += d.at<double>(4 + static_cast<int>(i));
     auto p = project(rays, c, false);
     for (size_t i = 0; i < px.size(); ++i) {
       double d = cv::norm(p[i] - px[i]);

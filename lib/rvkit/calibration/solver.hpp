@@ -47,6 +47,10 @@ struct Solution {
   std::vector<ViewError> views;
   // 1-sigma of fx fy cx cy then the distortion coefficients; empty for fisheye4.
   std::vector<double> std_intrinsics;
+  // Covariance of fx fy cx cy and the distortion coefficients (Gauss-Newton, from the Jacobian of
+  // all used views' reprojections with their poses, scaled by the residual variance); empty for
+  // fisheye4. Unlike std_intrinsics it keeps the parameters' correlations (k1, k2, k3 strongly so).
+  cv::Mat cov_intrinsics;
   int corners = 0;                  // corners in the used views
   // Each view's board pose (camera from board) in the final solve, for the used views.
   std::vector<cv::Vec3d> rvecs, tvecs;
