@@ -1,8 +1,8 @@
 // calib against ground truth: ChArUco views rendered with a known camera (intrinsics and
 // distortion) at known board poses (the board as OpenCV draws it, warped through the exact
 // projection, supersampled 2x for anti-aliasing, blurred, with noise); the session picks at most 30
-// of 150 candidate frames and recovers fx, fy, cx, cy (target 0.3% and 0.2 px over the image; not
-// met yet, see the test). Also: the boards' specs and their one-line errors, the printable
+// of 150 candidate frames and recovers fx, fy, cx, cy within 0.3% (the 0.2 px over the image the
+// issue asks for is not met yet, see the test). Also: the boards' specs and their one-line errors, the printable
 // board (found again in its own image), and the files calib writes read back by detect's reader.
 #include "test_util.hpp"
 
@@ -185,16 +185,15 @@ TEST_CASE("calibration ground truth: at most 30 views chosen of 150 renders reco
   const auto& c = s.calib;
   MESSAGE("chosen: fx " << c.fx() << " fy " << c.fy() << " cx " << c.cx() << " cy " << c.cy() << " rms " << s.rms_px
                         << " max projection error " << max_reprojection_difference_px(truth, c) << " px");
-  // NOT MET: the issue's target is 0.3% and 0.2 px. These renders give 0.4-0.5% on fx, fy, cy and up
-  // to 3 px over the image, with the first 30 frames as with calib's choice: the detected corners
-  // sit 0.2-0.5 px from the true projections (measured: mean offset +0.2..+0.5 px in x and y, with
-  // or without noise and blur, with exact rays), a renderer-or-detector bias not yet found. The
-  // bounds below are what holds today, so a regression still fails.
-  CHECK(rel(c.fx(), truth.fx()) < 0.01);
-  CHECK(rel(c.fy(), truth.fy()) < 0.01);
-  CHECK(rel(c.cx(), truth.cx()) < 0.01);
-  CHECK(rel(c.cy(), truth.cy()) < 0.01);
-  CHECK(max_reprojection_difference_px(truth, c) < 5);
+  // The issue's target: fx, fy, cx, cy within 0.3% (met), and the projection within 0.2 px over the
+  // image (NOT met: about 1.8 px, worst at the image corners, where the distortion is extrapolated;
+  // the detected ChArUco corners still sit 0.15-0.5 px RMS from the true projections, against
+  // 0.14 px for a chessboard in the same renders). The bound below is what holds today.
+  CHECK(rel(c.fx(), truth.fx()) < 0.003);
+  CHECK(rel(c.fy(), truth.fy()) < 0.003);
+  CHECK(rel(c.cx(), truth.cx()) < 0.003);
+  CHECK(rel(c.cy(), truth.cy()) < 0.003);
+  CHECK(max_reprojection_difference_px(truth, c) < 2.5);
   REQUIRE(s.std_intrinsics.size() >= 4);
 
   Solution f = solve(first, r.size, SolveOptions{});

@@ -1,6 +1,7 @@
 // Board specs, detection (OpenCV's aruco module for ChArUco, calib3d for chessboards) and drawing.
 #include "rvkit/calibration/board.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -169,6 +170,17 @@ BoardView Board::find(const cv::Mat& gray, int min_corners) const {
   cv::aruco::interpolateCornersCharuco(marker_corners, marker_ids, gray, impl_->charuco, pts, ids);
   if (static_cast<int>(ids.size()) < std::max(min_corners, 4)) return v;
   if (cv::aruco::testCharucoCornersCollinear(impl_->charuco, ids)) return v;
+  // OpenCV 4.6 refines the interpolated corners with a window that can reach the markers' edges
+  // (on renders with known corners: 0.45-0.5 px RMS off, against 0.14 px for a chessboard). Refine
+  // again with a window that stays inside the white gap between a corner and the nearest marker
+  // ((square - marker) / 2), at the smallest marker side seen (foreshortening), 2..7 px.
+  double side = 1e9;
+  for (auto& m : marker_corners)
+    for (int k = 0; k < 4; ++k) side = std::min(side, double(cv::norm(m[k] - m[(k + 1) % 4])));
+  double gap_px = side / spec_.marker_m * (spec_.square_m - spec_.marker_m) / 2;
+  int win = std::clamp(static_cast<int>(0.8 * gap_px), 2, 7);
+  cv::cornerSubPix(gray, pts, cv::Size(win, win), cv::Size(-1, -1),
+                   cv::TermCriteria(cv::TermCriteria::EPS | cv::TermCriteria::COUNT, 30, 0.001));
   v.image_points = pts;
   v.ids = ids;
   for (int id : ids) v.object_points.push_back(corners_[id]);
