@@ -16,6 +16,7 @@
 #include "rvkit/calibration/board.hpp"
 #include "rvkit/calibration/session.hpp"
 #include "rvkit/calibration/solver.hpp"
+#include "rvkit/core/error.hpp"
 #include "rvkit/core/json.hpp"
 #include "rvkit/core/option_error.hpp"
 #include "rvkit/vision/calibration.hpp"
@@ -233,4 +234,38 @@ TEST_CASE("calibration files: the YAML and PhotonVision JSON calib writes read b
   s.model = Model::fisheye4;
   CHECK(error_of<rvkit::OptionError>([&] { write_photonvision_json(dir.file("f.json"), s, spec); }).find("fisheye4") !=
         std::string::npos);
+}
+
+TEST_CASE("calibration session: guidance, repeated views dropped, no board is a status, another size an error") {
+  Board board(parse_board_spec("charuco:9x7:0.04:0.03:DICT_5X5_100"));
+  Renderer r(board);
+  std::mt19937 rng(3);
+  Session session(board, SessionOptions{});
+  // Nothing in view: a status, not an error.
+  auto st = session.add(cv::Mat(r.size, CV_8UC1, cv::Scalar(128)));
+  CHECK_FALSE(st.board);
+  CHECK(st.reason == "no board in view");
+  CHECK(st.advice == "show the whole board to the camera");
+  // The board small, flat, in the top-left of the image: kept once, then not again.
+  const auto& s = board.spec();
+  cv::Vec3d ray((150 - r.K(0, 2)) / r.K(0, 0), (110 - r.K(1, 2)) / r.K(1, 1), 1);
+  cv::Vec3d t = ray * 1.3 - cv::Vec3d(s.cols * s.square_m / 2, s.rows * s.square_m / 2, 0);
+  cv::Mat img = r.render(cv::Matx33d::eye(), t, rng);
+  st = session.add(img);
+  CHECK(st.board);
+  CHECK(st.kept);
+  CHECK(st.advice == "cover the bottom-right corner");
+  st = session.add(img);  // the same view again: nothing new, and still (motion 0)
+  CHECK(st.board);
+  CHECK_FALSE(st.kept);
+  CHECK(st.reason == "nothing new here");
+  CHECK(st.motion_px == doctest::Approx(0).epsilon(0.01));
+  CHECK(session.views() == 1);
+  cv::Mat shown = session.annotate(img, st);
+  CHECK(shown.size() == img.size());
+  CHECK(shown.type() == CV_8UC3);
+  CHECK(error_of<rvkit::Error>([&] { session.add(cv::Mat(240, 320, CV_8UC1, cv::Scalar(0))); }) ==
+        "frame 3 is 320x240, the first was 640x480: one calibration needs one frame size");
+  CHECK(error_of<rvkit::Error>([&] { session.solve(); }) ==
+        "too few views to calibrate: 1 with the board found, at least 4 needed");
 }

@@ -152,7 +152,7 @@ FrameStatus Session::add(const cv::Mat& image) {
 std::string Session::advise() const {
   if (views_.empty()) return "show the whole board to the camera";
   if (done()) return "done: enough views (end the input or press Ctrl-C)";
-  // The least covered ninth of the image.
+  // Cover the image first: the least covered ninths.
   static const char* names[3][3] = {{"top-left corner", "top edge", "top-right corner"},
                                     {"left edge", "centre", "right edge"},
                                     {"bottom-left corner", "bottom edge", "bottom-right corner"}};
@@ -160,13 +160,23 @@ std::string Session::advise() const {
   int best = 0;
   for (int r = 0; r < coverage_.rows; ++r)
     for (int c = 0; c < coverage_.cols; ++c) counts[r * 3 / coverage_.rows][c * 3 / coverage_.cols] += coverage_.at<int>(r, c);
-  int lr = 0, lc = 0;
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) best = std::max(best, counts[r][c]);
+  // Of the ninths still (nearly) empty, the one farthest from where the corners have been: the
+  // user is sent across the image, not to the neighbouring cell.
+  double cr = 0, cc = 0, total = 0;
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) cr += r * counts[r][c], cc += c * counts[r][c], total += counts[r][c];
+  cr /= std::max(1.0, total);
+  cc /= std::max(1.0, total);
+  int lr = -1, lc = -1;
+  double far = -1;
   for (int r = 0; r < 3; ++r)
     for (int c = 0; c < 3; ++c) {
-      best = std::max(best, counts[r][c]);
-      if (counts[r][c] < counts[lr][lc]) lr = r, lc = c;
+      double d = std::hypot(r - cr, c - cc);
+      if (counts[r][c] < best / 10 + 1 && d > far + 1e-9) far = d, lr = r, lc = c;
     }
-  if (counts[lr][lc] < best / 10 + 1) return fmt::format("cover the {}", names[lr][lc]);
+  if (lr >= 0) return fmt::format("cover the {}", names[lr][lc]);
   double min_tx = 0, max_tx = 0, min_ty = 0, max_ty = 0, min_size = 1e9, max_size = 0;
   for (auto& d : descriptors_) {
     min_tx = std::min(min_tx, d.tilt_x), max_tx = std::max(max_tx, d.tilt_x);
