@@ -28,6 +28,9 @@ help_table() {
 table=""
 for t in $tools; do table+=$(help_table "$t")$'\n'; done
 table=${table%$'\n'}
+# calib's --out is the calibration it writes (issue 14: `calib --board ... --out cam0.yaml | stream`),
+# not a stream; its frames go to --frames. Only that row is left out of the comparison.
+table=$(awk -F'\t' '!($1 == "calib" && $2 == "--out")' <<<"$table")
 expect_match "$(grep -c . <<<"$table")" "^[0-9]{2,}$" "the options of every tool's --help are read"
 expect_eq "$(awk -F'\t' '$1 == "cap" && $2 == "--quality" { print $3 " | " $4 }' <<<"$table")" \
   "INT:INT in [1 - 100]=80 | JPEG quality when encoding" "a help line is split into value and description"

@@ -162,6 +162,11 @@ TEST_CASE("calibration: unreadable and invalid files give one clear line") {
        "\"distCoeffs\":{\"data\":[0.1,0.2,0.3]}}",
        "3 values"},
       {"array.json", "[1,2,3]", "top"},
+      {"fisheye.yaml",
+       "%YAML:1.0\nimage_width: 640\nimage_height: 480\ncamera_matrix: !!opencv-matrix\n  rows: 3\n  cols: 3\n  dt: d\n"
+       "  data: [500,0,320,0,500,240,0,0,1]\ndistortion_model: fisheye\ndistortion_coefficients: !!opencv-matrix\n"
+       "  rows: 1\n  cols: 4\n  dt: d\n  data: [0.1,0.01,0,0]\n",
+       "\"distortion_model\": \"fisheye\" is not supported"},
   };
   for (const Case& c : cases) {
     std::string captured_c_name = c.name;

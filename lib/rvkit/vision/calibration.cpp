@@ -112,6 +112,15 @@ CameraCalibration from_json(const Json& root, const std::string& name) {
                             "PhotonVision's \"cameraIntrinsics\")", name));
   const Json* d = find_key(root, {"distortion_coefficients", "distCoeffs", "cameraExtrinsics"}, &dkey);
   if (dkey == "cameraExtrinsics" && !photon) d = nullptr;
+  // Poses are solved with OpenCV's pinhole model: fisheye coefficients read as pinhole ones would
+  // give wrong poses without a word, so such a file is refused.
+  if (const Json* m = find_key(root, {"distortion_model"}); m && m->is_string()) {
+    const std::string model = m->get<std::string>();
+    if (model == "fisheye" || model == "equidistant")
+      throw Error(fmt::format("calibration '{}': \"distortion_model\": \"{}\" is not supported (poses use the "
+                              "pinhole model): calibrate with calib --model pinhole5 or rational8",
+                              name, model));
+  }
 
   // resolution
   if (photon || root.contains("resolution")) {

