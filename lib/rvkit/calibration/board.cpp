@@ -83,11 +83,14 @@ BoardSpec parse_board_spec(const std::string& spec, const std::string& option) {
   {
     const std::string& size = parts[1];
     auto x = size.find_first_of("xX");
+    // Each side parsed from a string of its own that outlives the end pointer into it.
+    const std::string cols_text = x == std::string::npos ? "" : size.substr(0, x);
+    const std::string rows_text = x == std::string::npos ? "" : size.substr(x + 1);
     char* end1 = nullptr;
     char* end2 = nullptr;
-    long c = x == std::string::npos ? 0 : std::strtol(size.substr(0, x).c_str(), &end1, 10);
-    long r = x == std::string::npos ? 0 : std::strtol(size.c_str() + x + 1, &end2, 10);
-    if (x == std::string::npos || x == 0 || x + 1 == size.size() || *end1 || *end2)
+    long c = std::strtol(cols_text.c_str(), &end1, 10);
+    long r = std::strtol(rows_text.c_str(), &end2, 10);
+    if (x == std::string::npos || cols_text.empty() || rows_text.empty() || *end1 || *end2)
       throw OptionError(option, spec, fmt::format("size '{}' is not COLSxROWS (squares, e.g. 11x8)", size));
     if (c < 3 || r < 3 || c > 100 || r > 100)
       throw OptionError(option, spec, fmt::format("size '{}': each side must be 3..100 squares", size));
