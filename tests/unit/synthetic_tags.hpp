@@ -12,6 +12,7 @@
 #include <opencv2/core.hpp>
 
 #include "rvkit/geometry/tag_size.hpp"
+#include "rvkit/vision/calibration.hpp"
 #include "rvkit/vision/cv_geometry.hpp"
 
 namespace synth {
@@ -21,6 +22,16 @@ struct Camera {
   int w = 0, h = 0;
   static Camera with_hfov(int w, int h, double hfov_deg);  // square pixels, centred principal point
 };
+
+// The calibration detect would be given for this camera (exact intrinsics, no distortion).
+inline rvkit::vision::CameraCalibration calibration_of(const Camera& cam) {
+  rvkit::vision::CameraCalibration cal;
+  cal.K = cam.K;
+  cal.width = cam.w;
+  cal.height = cam.h;
+  cal.source = "synthetic";
+  return cal;
+}
 
 struct Tag {
   int id = 0;

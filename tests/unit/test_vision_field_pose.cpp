@@ -21,15 +21,6 @@ namespace {
 
 constexpr double kDeg = M_PI / 180;
 
-CameraCalibration calibration_of(const synth::Camera& cam) {
-  CameraCalibration cal;
-  cal.K = cam.K;
-  cal.width = cam.w;
-  cal.height = cam.h;
-  cal.source = "synthetic";
-  return cal;
-}
-
 // The detections a perfect detector would report for the tags a camera at `field_to_camera` sees,
 // with Gaussian corner noise of `noise` px.
 std::vector<TagDetection> project(const synth::Camera& cam, const Pose3& field_to_camera, const FieldLayout& layout,

@@ -32,15 +32,6 @@ const Scene kScenes[] = {
     {"far and turned 6 m", 6.0, 0.8, -0.3, 35, 0, 0},
 };
 
-CameraCalibration calibration_of(const synth::Camera& cam) {
-  CameraCalibration cal;
-  cal.K = cam.K;
-  cal.width = cam.w;
-  cal.height = cam.h;
-  cal.source = "synthetic";
-  return cal;
-}
-
 }  // namespace
 
 TEST_CASE("synthetic tags: corners within 0.5 px and translation within 2% of the distance") {
