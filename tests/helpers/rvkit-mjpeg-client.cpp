@@ -175,6 +175,7 @@ int main(int argc, char** argv) {
   std::string url;
   int clients = 1;
   double seconds = 10;
+  bool samples = false;
   Options o;
   return rvkit::run_tool(
       "rvkit-mjpeg-client", argc, argv, "Reads MJPEG streams and reports frames, rates and latency (a test helper).",
@@ -185,6 +186,7 @@ int main(int argc, char** argv) {
         app.add_option("--frames", o.max_frames, "Each connection stops after this many frames (0: no limit)");
         app.add_flag("--stall", o.stall, "Send the request, then never read");
         app.add_flag("--decode-all", o.decode_all, "Decode every frame (else only the first)");
+        app.add_flag("--samples", samples, "Also list every capture-to-client latency (latency_samples_ms)");
         return [&]() -> int {
           std::string rest = url;
           if (rest.rfind("http://", 0) != 0) throw rvkit::Error("the URL must start with http://");
@@ -253,7 +255,9 @@ int main(int argc, char** argv) {
           out["total_frames"] = total;
           out["latency_ms_p50"] = percentile(all_lat, 0.5);
           out["latency_ms_p95"] = percentile(all_lat, 0.95);
+          out["latency_ms_p99"] = percentile(all_lat, 0.99);
           out["latency_ms_max"] = all_lat.empty() ? 0.0 : *std::max_element(all_lat.begin(), all_lat.end());
+          if (samples) out["latency_samples_ms"] = all_lat;
           fmt::print("{}\n", out.dump());
           return 0;
         };
