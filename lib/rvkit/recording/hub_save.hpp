@@ -19,7 +19,7 @@ struct HubSaveOptions {
   std::string control;    // the control socket ("" = hub run's default)
   std::string name;       // one process ("" = every rec)
   double timeout_s = 5;   // for each request
-  double wait_s = 120;    // for the saves to be written (a 150 s raw window takes tens of seconds)
+  double wait_s = 300;    // for the saves to be written (150 s of the demo: 30-60 s raw, 2 min as JPEG)
   bool wait = true;       // false: signal and return (the saves' paths are then not known)
 };
 
