@@ -80,7 +80,8 @@ class Control {
   // `rec save`: SIGUSR1 (save the ring buffer) to the named process, or with "" to every running
   // process whose launch entry runs rec itself (launched_program(), launch_file.hpp); the process
   // alone, not its group. `error` is set, and nothing signalled, for an unknown name, a process that
-  // does not run rec itself or is not running, or no rec running at all.
+  // does not run rec itself or is not running, no rec running at all, or a rec that does not catch
+  // SIGUSR1 yet (just started: the signal would end it).
   virtual std::vector<SaveSignal> save(const std::string& name, std::string& error) = 0;
 };
 

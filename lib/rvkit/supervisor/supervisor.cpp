@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -61,6 +62,16 @@ std::string command_line(const std::vector<std::string>& argv) {
     s += plain ? a : "'" + a + "'";
   }
   return s;
+}
+
+// Whether `pid` has a handler for `sig` (SigCgt of /proc/PID/status): a rec that has just started,
+// or the shell of `sh = "exec rec"` before its exec, would be ended by a SIGUSR1 instead.
+bool catches_signal(pid_t pid, int sig) {
+  std::ifstream f(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("SigCgt:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (sig - 1)) & 1;
+  return false;
 }
 
 const char* signal_name(int sig) {
@@ -842,6 +853,11 @@ std::vector<SaveSignal> Supervisor::save(const std::string& name, std::string& e
       return {};
     }
   }
+  for (Child* c : targets)
+    if (!catches_signal(c->pid(), SIGUSR1)) {
+      error = fmt::format("'{}' does not catch SIGUSR1 yet (still starting?): nothing signalled, try again", c->name());
+      return {};
+    }
   std::vector<SaveSignal> out;
   for (Child* c : targets) {
     // Only the pid: SIGUSR1 would end whatever else is in its process group.
