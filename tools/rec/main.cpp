@@ -116,15 +116,16 @@ int main(int argc, char** argv) {
             if (!out.empty() || !repair.empty() || !o.inputs.empty() || !ring.empty())
               throw rvkit::OptionError("save: asks a running rec; give none of --out, --in, --ring, --repair");
             hub_save.wait = !no_wait;
-            rvkit::recording::save_through_hub(hub_save, [&](const rvkit::recording::HubSaved& s) {
+            // The files in launch-file order once all are written (each save's own line is in hub run's log).
+            for (const auto& saved : rvkit::recording::save_through_hub(hub_save)) {
               if (!hub_save.wait) {
-                rvkit::log_line(fmt::format("{} (pid {}): asked to save", s.name, s.pid));
-                return;
+                rvkit::log_line(fmt::format("{} (pid {}): asked to save", saved.name, saved.pid));
+                continue;
               }
-              if (common.verbose) rvkit::log_line(fmt::format("{} (pid {}): saved {}", s.name, s.pid, s.path));
-              std::printf("%s\n", s.path.c_str());
-              std::fflush(stdout);
-            });
+              if (common.verbose) rvkit::log_line(fmt::format("{} (pid {}): saved {}", saved.name, saved.pid, saved.path));
+              std::printf("%s\n", saved.path.c_str());
+            }
+            std::fflush(stdout);
             return 0;
           }
           if (!repair.empty()) {
