@@ -2,8 +2,8 @@
 # rec through pipes and FIFOs (docs/rec.md): frames and records from several inputs into one file, in
 # arrival order with t_rec; the file is a plain stream that probe, detect and cap --file read; --fmt
 # jpeg; SIGKILL mid-write leaves a file readable to its last whole message and --repair cuts the
-# rest; a full disk (a file-size limit, ulimit -f: a small tmpfs or loop device cannot be mounted
-# here) is one clear line and a whole file; bad options.
+# rest; a file-size limit (ulimit -f) is one clear line and a whole file (a real full disk, a small
+# tmpfs: rec_full_disk.sh); bad options.
 source "$(dirname "$0")/lib/common.bash"
 
 summary() { jq -c 'select(.type == "summary" and .cam) | [.cam, .messages, .first_seq, .last_seq, .dropped, .fmt]' "$1"; }
@@ -63,7 +63,7 @@ expect_eq "$(summary "$TMP/k.sum")" "[\"test\",$whole,0,$((whole - 1)),0,\"bgr8\
 [ "$(stat -c %s "$TMP/k.rvs")" -lt "$size" ] || fail "--repair did not shorten the file"
 expect_match "$(rec --repair "$TMP/k.rvs" 2>&1)" "whole: $whole messages .*nothing cut" "a whole file is left as it is"
 
-# 5. A full disk: a file-size limit of 3 MB (ulimit -f, in KiB).
+# 5. A file-size limit of 3 MB (ulimit -f, in KiB): a write error like a full disk's.
 expect_fails 1 "rec: .*full.rvs: write failed after [0-9]+ bytes \([0-9]+ whole messages\): File too large" \
   "a full disk is one clear line, status 1" -- \
   bash -c "ulimit -f 3000; cap --test-pattern --size 320x240 --fps 0 --count 100 2>/dev/null | rec --out '$TMP/full.rvs'"

@@ -87,6 +87,20 @@ struct FakeControl : sv::Control {
     if (lines && lines < all.size()) all.erase(all.begin(), all.end() - long(lines));
     return all;
   }
+  uint64_t log_total(const std::string& name) override { return known(name) ? log_lines[name].size() + 40 : 0; }
+  // detect-front plays a rec; ntpub is not one.
+  std::vector<sv::SaveSignal> save(const std::string& name, std::string& error) override {
+    calls.push_back("save " + name);
+    if (!name.empty() && !known(name)) {
+      error = "no process named '" + name + "'";
+      return {};
+    }
+    if (name == "ntpub") {
+      error = "'ntpub' does not run rec itself";
+      return {};
+    }
+    return {sv::SaveSignal{"detect-front", 4242, log_total("detect-front")}};
+  }
 };
 
 // One turn of the supervisor's loop: poll the server's fds for up to `timeout_ms`, hand every

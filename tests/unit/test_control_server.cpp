@@ -70,6 +70,19 @@ TEST_CASE("control_reply: status, restart, stop and logs through Control") {
                                             "logs detect-front 0", "logs nope 0"});
 }
 
+TEST_CASE("control_reply: save names the processes signalled, and logs say how many lines there were in all") {
+  FakeControl c;
+  CHECK(reply(c, R"({"cmd":"save"})") ==
+        Json::parse(R"({"ok":true,"signalled":[{"name":"detect-front","pid":4242,"log_total":43}]})"));
+  CHECK(reply(c, R"({"cmd":"save","name":"detect-front"})").at("signalled").size() == 1);
+  CHECK(error_text(reply(c, R"({"cmd":"save","name":"ntpub"})")) == "'ntpub' does not run rec itself");
+  CHECK(error_text(reply(c, R"({"cmd":"save","name":"nope"})")) == "no process named 'nope'");
+  CHECK(error_text(reply(c, R"({"cmd":"save","name":5})")) == "\"name\" is not a string");
+  CHECK(reply(c, R"({"cmd":"logs","name":"detect-front","lines":1})").at("total") == 43);
+  CHECK(c.calls == std::vector<std::string>{"save ", "save detect-front", "save ntpub", "save nope",
+                                            "logs detect-front 1"});
+}
+
 TEST_CASE("control_reply: every malformed request is an error reply naming the problem") {
   FakeControl c;
   CHECK(error_text(reply(c, "{\"cmd\":")).rfind("malformed request: ", 0) == 0);
@@ -77,7 +90,7 @@ TEST_CASE("control_reply: every malformed request is an error reply naming the p
   CHECK(error_text(reply(c, "[1,2]")).find("a request is a JSON object") != std::string::npos);
   CHECK(error_text(reply(c, "{}")).find("needs \"cmd\"") != std::string::npos);
   CHECK(error_text(reply(c, R"({"cmd":7})")).find("needs \"cmd\"") != std::string::npos);
-  CHECK(error_text(reply(c, R"({"cmd":"reboot"})")) == "unknown cmd 'reboot' (status, restart, stop, logs)");
+  CHECK(error_text(reply(c, R"({"cmd":"reboot"})")) == "unknown cmd 'reboot' (status, restart, stop, logs, save)");
   CHECK(error_text(reply(c, R"({"cmd":"restart"})")) == "'restart' needs a \"name\"");
   CHECK(error_text(reply(c, R"({"cmd":"restart","name":""})")) == "'restart' needs a \"name\"");
   CHECK(error_text(reply(c, R"({"cmd":"restart","name":3})")) == "\"name\" is not a string");

@@ -540,3 +540,21 @@ TEST_CASE("launch file: 'hub' is the message hub's name unless there is no hub")
         "robot.toml:2: process[0].name: 'hub' is the message hub's name (hub status and hub logs know it so): choose another");
   CHECK(parse("[hub]\nenabled = false\n[[process]]\nname = \"hub\"\ncmd = [\"true\"]\n").processes.at(0).name == "hub");
 }
+
+TEST_CASE("launch file: launched_program is the program the pid runs (cmd[0], or sh's exec)") {
+  auto program = [](std::vector<std::string> cmd, std::string sh) {
+    ProcessSpec p;
+    p.cmd = std::move(cmd);
+    p.sh = std::move(sh);
+    return launched_program(p);
+  };
+  CHECK(program({"rec", "--ring", "150s"}, "") == "rec");
+  CHECK(program({"/usr/local/bin/rec"}, "") == "rec");
+  CHECK(program({}, "exec rec --in hub --ring 150s --out 'r/%H%M%S.rvs'") == "rec");
+  CHECK(program({}, "  exec   ./build/bin/rec --ring 1s") == "rec");
+  CHECK(program({}, "cap --test-pattern | rec --ring 1s") == "");  // the pid is the shell's
+  CHECK(program({}, "exec RVKIT_X=1 rec") == "");
+  CHECK(program({}, "exec -a other rec") == "");
+  CHECK(program({}, "exec") == "");
+  CHECK(program({"detect"}, "") == "detect");
+}

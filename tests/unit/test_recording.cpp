@@ -15,6 +15,7 @@
 #include "rvkit/recording/naming.hpp"
 #include "rvkit/recording/recorder.hpp"
 #include "rvkit/recording/ring.hpp"
+#include "rvkit/recording/save_notice.hpp"
 
 using namespace rvkit;
 using namespace rvkit::recording;
@@ -285,4 +286,20 @@ TEST_CASE("pruning: the oldest recordings go first, never the current one, never
   gone = prune_recordings(files[4], 10, files[4]);
   CHECK(gone == std::vector<std::string>{files[3]});
   CHECK(std::filesystem::exists(files[4]));
+}
+
+TEST_CASE("recording: the save notice rec writes is what rec save reads back") {
+  std::string line = saved_line("/home/lvuser/rewind (old)/r-101500.rvs", 4500, 3456123456);
+  CHECK(line == "saved the ring to /home/lvuser/rewind (old)/r-101500.rvs (4500 messages, 3456123456 bytes)");
+  auto n = parse_save_notice("rec: " + line);  // as it stands in hub logs
+  REQUIRE(n);
+  CHECK(n->saved);
+  CHECK(n->path == "/home/lvuser/rewind (old)/r-101500.rvs");
+  CHECK(parse_save_notice(line)->path == n->path);
+  auto nothing = parse_save_notice("rec: " + nothing_to_save_line("SIGUSR1"));
+  REQUIRE(nothing);
+  CHECK_FALSE(nothing->saved);
+  CHECK_FALSE(parse_save_notice("rec: SIGUSR1: saving the ring: 30 messages, 1.0 s, 1.7 MB"));
+  CHECK_FALSE(parse_save_notice("saved the ring to "));
+  CHECK_FALSE(parse_save_notice("cap: saved the ring to x (1 messages, 2 bytes)"));
 }

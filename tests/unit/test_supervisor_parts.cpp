@@ -82,6 +82,7 @@ TEST_CASE("supervisor LogRing keeps the newest lines") {
   CHECK(ring.size() == 3);
   CHECK(ring.last(2) == std::vector<std::string>{"line 4", "line 5"});
   CHECK(ring.last(10) == std::vector<std::string>{"line 3", "line 4", "line 5"});
+  CHECK(ring.total() == 5);  // every line added, kept or not
 }
 
 TEST_CASE("supervisor LogSink pads names to one width, and colours only when asked") {

@@ -2,6 +2,7 @@
 //
 //   cap --test-pattern --count 100 | probe --summary
 //   cap --cam 0 | probe --pass -v | detect ...
+//   probe --diff old.jsonl new.jsonl --per-frame
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "rvkit/core/stats.hpp"
 #include "rvkit/io/transport.hpp"
 #include "rvkit/records/summary.hpp"
+#include "diff_command.hpp"
 
 namespace {
 
@@ -61,6 +63,8 @@ rvkit::records::Summary summary_record(const std::string& key, const Tally& t, b
 int main(int argc, char** argv) {
   bool summary = false, pass = false, quiet = false;
   int delay_ms = 0;
+  probe_tool::DiffCommand diff;
+  std::string tolerance;
   return rvkit::run_tool(
       "probe", argc, argv,
       "Describe the messages of an rvkit stream: one JSON line per message header (payload left out).",
@@ -73,10 +77,35 @@ int main(int argc, char** argv) {
         app.add_flag("-q,--quiet", quiet, "No per-message lines (with --summary: only the summary)");
         app.add_option("--delay", delay_ms, "Sleep this many ms after each frame: a stand-in for a slow consumer")
             ->check(CLI::Range(0, 60000));
+        app.add_option("--diff", diff.inputs,
+                       "Compare the detections of two runs A B (files, FIFOs, any --in SPEC): frames matched by "
+                       "cam and seq, tags found per frame, ids only in one, field pose difference")
+            ->expected(2);
+        app.add_flag("--per-frame", diff.per_frame, "With --diff: a line for each frame that differs or is in one run only");
+        app.add_flag("--json", diff.json, "With --diff: one JSON object instead of lines");
+        app.add_option("--pose-tolerance", tolerance,
+                       "With --diff: poses closer than M metres and DEG degrees do not make a frame differ (M,DEG)")
+            ->default_str("0.01,0.5");
         app.footer(
             "Examples:\n  cap --test-pattern --count 100 | probe --summary\n"
-            "  cap --cam 0 | probe --pass -q -v | detect ...");
+            "  cap --cam 0 | probe --pass -q -v | detect ...\n"
+            "  cap --file match.rvs | detect --decimate 1 --calib cam.yaml --field F > d1.jsonl\n"
+            "  probe --diff match.rvs d1.jsonl --per-frame     # recorded detections against the new run");
         return [&]() -> int {
+          if (!tolerance.empty() || diff.per_frame || diff.json) {
+            if (diff.inputs.empty()) throw rvkit::OptionError("--per-frame, --json, --pose-tolerance: go with --diff A B");
+          }
+          if (!diff.inputs.empty()) {
+            if (summary || pass || delay_ms || common.in != "-")
+              throw rvkit::OptionError("--diff: reads its two inputs; no --in, --summary, --pass or --delay");
+            if (!tolerance.empty()) {
+              char comma = 0, end = 0;
+              if (std::sscanf(tolerance.c_str(), "%lf%c%lf%c", &diff.tolerance_m, &comma, &diff.tolerance_deg, &end) != 3 ||
+                  comma != ',' || !(diff.tolerance_m >= 0) || !(diff.tolerance_deg >= 0))
+                throw rvkit::OptionError("--pose-tolerance", tolerance, "expected M,DEG such as 0.01,0.5 (both 0 or more)");
+            }
+            return probe_tool::run_diff(diff, common.input_options());
+          }
           auto in = rvkit::open_input(common.in, common.input_options());
           std::unique_ptr<rvkit::Output> fwd;
           if (pass) fwd = rvkit::open_output(common.out, common.output_options());

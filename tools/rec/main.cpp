@@ -5,15 +5,18 @@
 //   rec --in 'hub?topic=frame/&topic=detections/&topic=nt/' --out 'matches/%event-%match-%Y%m%d-%H%M%S.rvs'
 //   rec --in hub --ring 150s --trigger-topic /rvkit/rec/save --out 'rewind/%Y%m%d-%H%M%S.rvs'
 //   rec --repair matches/qm12.rvs
+//   rec save                       # the ring of each rec under `hub run`, through its control socket
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 
 #include <fmt/format.h>
 
 #include "rvkit/cli/shared_options.hpp"
 #include "rvkit/cli/tool.hpp"
+#include "rvkit/recording/hub_save.hpp"
 #include "rvkit/recording/session.hpp"
 
 namespace {
@@ -38,7 +41,8 @@ int main(int argc, char** argv) {
   int quality = rvkit::kDefaultJpegQuality;
   rvkit::FrameSize size;
   double split_mb = 0, split_s = 0, keep_gb = 0, queue_mb = 64, ring_mb = 0, sync_s = 1;
-  bool force = false, no_drop = false;
+  bool force = false, no_drop = false, no_wait = false;
+  rvkit::recording::HubSaveOptions hub_save;
   return rvkit::run_tool(
       "rec", argc, argv,
       "Record every message of any number of inputs (frames and records, in arrival order, each stamped with its "
@@ -80,6 +84,22 @@ int main(int argc, char** argv) {
                        "Ring buffer: save when the value of this NT topic (an nt record, e.g. from ntsub) changes");
         app.add_option("--repair", repair, "Cut the damaged tail of these recordings (after a crash or power loss)")
             ->expected(1, -1);
+        CLI::App* save_cmd = app.add_subcommand(
+            "save",
+            "Save the ring buffer of the rec processes a `hub run` supervises (through its control socket: it "
+            "sends them SIGUSR1) and print the files they wrote, one a line");
+        save_cmd->fallthrough();  // -v after `save` is rec's
+        save_cmd->add_option("--control", hub_save.control,
+                             "The control socket of the hub run (default: $XDG_RUNTIME_DIR/rvkit/hub.sock, "
+                             "else /tmp/rvkit-hub-UID/hub.sock)");
+        save_cmd->add_option("--name", hub_save.name, "Only this process of the launch file (default: every rec)");
+        save_cmd->add_option("--timeout", hub_save.timeout_s, "Seconds to wait for each reply of the hub run")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+        save_cmd->add_option("--wait", hub_save.wait_s, "Seconds to wait for the saves to be written")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+        save_cmd->add_flag("--no-wait", no_wait, "Only ask: print which processes were signalled (on stderr)");
         app.footer(
             "Examples:\n"
             "  cap --test-pattern | rec --out test.rvs\n"
@@ -87,10 +107,27 @@ int main(int argc, char** argv) {
             "      --fmt jpeg --quality 70 --split-s 300 --keep-gb 20\n"
             "  rec --in hub --ring 150s --trigger-topic /rvkit/rec/save --out 'rewind/%Y%m%d-%H%M%S.rvs'\n"
             "  kill -USR1 $(pidof rec)        # save the ring now\n"
+            "  rec save                       # ... of each rec under `hub run`, printing the files\n"
             "  rec --repair matches/ev-Q12-20261202-101500.rvs\n"
             "  cap --file match.rvs --realtime --cam front | detect ...\n"
             "Frames the disk cannot take in time are dropped and counted (never records). See rec(1), docs/rec.md.");
-        return [&]() -> int {
+        return [&, save_cmd]() -> int {
+          if (save_cmd->parsed()) {
+            if (!out.empty() || !repair.empty() || !o.inputs.empty() || !ring.empty())
+              throw rvkit::OptionError("save: asks a running rec; give none of --out, --in, --ring, --repair");
+            hub_save.wait = !no_wait;
+            // The files in launch-file order once all are written (each save's own line is in hub run's log).
+            for (const auto& saved : rvkit::recording::save_through_hub(hub_save)) {
+              if (!hub_save.wait) {
+                rvkit::log_line(fmt::format("{} (pid {}): asked to save", saved.name, saved.pid));
+                continue;
+              }
+              if (common.verbose) rvkit::log_line(fmt::format("{} (pid {}): saved {}", saved.name, saved.pid, saved.path));
+              std::printf("%s\n", saved.path.c_str());
+            }
+            std::fflush(stdout);
+            return 0;
+          }
           if (!repair.empty()) {
             if (!out.empty()) throw rvkit::OptionError("--repair: give the files to repair and no --out");
             return rvkit::recording::repair_files(repair, common.max_bytes);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include "rvkit/core/error.hpp"
 #include "rvkit/core/signals.hpp"
 #include "rvkit/recording/file.hpp"
+#include "rvkit/recording/save_notice.hpp"
 
 namespace rvkit::recording {
 namespace {
@@ -226,7 +228,10 @@ void Recorder::run() {
         case Item::Kind::Batch: {
           auto f = open_new(true);
           for (auto& m : it.batch) put(*f, *m);
+          const std::string path = std::filesystem::absolute(f->path()).string();
+          const uint64_t messages = f->messages(), bytes = f->bytes();
           close(f);
+          event(saved_line(path, messages, bytes));
           break;
         }
         case Item::Kind::Message: {

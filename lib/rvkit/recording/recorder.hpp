@@ -12,7 +12,8 @@
 // `split_us`, or when the FMS match changes and the pattern names it (a file that holds no frame yet
 // is renamed instead: the FMS values arrive one by one as ntsub connects), deletes the oldest recordings
 // past `keep_bytes`, and calls fdatasync every `sync_us`. save() writes a whole batch (the ring
-// buffer's window) into a file of its own.
+// buffer's window) into a file of its own, and tells on_event save_notice.hpp's saved_line when it
+// is written and closed.
 //
 // A write that fails (a full disk, a file-size limit) stops the recorder: failed() turns true and
 // error() says which file and why, in one line; the file keeps every whole message written before.

@@ -18,6 +18,7 @@
 #include "rvkit/io/input_set.hpp"
 #include "rvkit/recording/file.hpp"
 #include "rvkit/recording/ring.hpp"
+#include "rvkit/recording/save_notice.hpp"
 
 namespace rvkit::recording {
 namespace {
@@ -45,7 +46,8 @@ int run_rec(const RecOptions& o) {
     ro.on_event = [](const std::string& e) { log_line(e); };
   else
     ro.on_event = [](const std::string& e) {
-      if (e.rfind("deleted ", 0) == 0) log_line(e);  // deleting a recording is always said
+      // Deleting a recording is always said, and so is where a save went (`rec save` reads it).
+      if (e.rfind("deleted ", 0) == 0 || parse_save_notice(e)) log_line(e);
     };
   Recorder recorder(ro);
   std::optional<Ring> ring;
@@ -63,7 +65,7 @@ int run_rec(const RecOptions& o) {
   std::string input_error;
   auto save = [&](const std::string& why) {
     if (!ring) {
-      log_line(fmt::format("{}: no ring buffer (--ring): nothing to save", why));
+      log_line(nothing_to_save_line(why));
       return;
     }
     ++saves;

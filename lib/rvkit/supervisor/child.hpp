@@ -62,6 +62,7 @@ class Child {
   // Sends `sig` to the whole process group (then SIGCONT, so a stopped process can act on it).
   void signal_group(int sig);
   std::vector<std::string> logs(size_t n) const { return ring_.last(n); }
+  uint64_t log_total() const { return ring_.total(); }  // lines it wrote, across its restarts
 
   // The supervisor's bookkeeping, read and written by it.
   ProcessState state = ProcessState::Waiting;

@@ -72,7 +72,7 @@ Json reply_to(const Json& req, Control& control) {
   if (!req.is_object()) return error_reply("a request is a JSON object such as {\"cmd\":\"status\"}");
   auto cmd_it = req.find("cmd");
   if (cmd_it == req.end() || !cmd_it->is_string())
-    return error_reply("a request needs \"cmd\": \"status\", \"restart\", \"stop\" or \"logs\"");
+    return error_reply("a request needs \"cmd\": \"status\", \"restart\", \"stop\", \"logs\" or \"save\"");
   const std::string cmd = cmd_it->get<std::string>();
   Json error;
   if (cmd == "status") {
@@ -98,10 +98,20 @@ Json reply_to(const Json& req, Control& control) {
     std::string problem;
     std::vector<std::string> got = control.logs(name, lines, problem);
     if (!problem.empty()) return error_reply(problem);
-    return Json{{"ok", true}, {"lines", std::move(got)}};
+    return Json{{"ok", true}, {"lines", std::move(got)}, {"total", control.log_total(name)}};
+  }
+  if (cmd == "save") {
+    std::string name = request_name(req, cmd, false, error);
+    if (!error.is_null()) return error;
+    std::string problem;
+    std::vector<SaveSignal> got = control.save(name, problem);
+    if (!problem.empty()) return error_reply(problem);
+    Json list = Json::array();
+    for (const SaveSignal& s : got) list.push_back(Json{{"name", s.name}, {"pid", s.pid}, {"log_total", s.log_total}});
+    return Json{{"ok", true}, {"signalled", std::move(list)}};
   }
   std::string shown = cmd.size() > 40 ? cmd.substr(0, 40) + "..." : cmd;
-  return error_reply(fmt::format("unknown cmd '{}' (status, restart, stop, logs)", shown));
+  return error_reply(fmt::format("unknown cmd '{}' (status, restart, stop, logs, save)", shown));
 }
 
 // One reply line; bytes that are not UTF-8 (a process's log line may hold anything) become U+FFFD

@@ -1,11 +1,14 @@
 // rvkit supervisor: the control socket of `hub run`, what `hub status`, `hub restart NAME`,
-// `hub stop [NAME]` and `hub logs NAME` talk to (docs/launch.md, "Control").
+// `hub stop [NAME]`, `hub logs NAME` and `rec save` talk to (docs/launch.md, "Control").
 //
 // A unix stream socket. A client writes one request per line, a JSON object:
 //   {"cmd":"status"}                         -> {"ok":true,"processes":[ProcessStatus...]}
 //   {"cmd":"restart","name":"detect"}        -> {"ok":true}
 //   {"cmd":"stop"} / {"cmd":"stop","name":N} -> {"ok":true}  (no name: stop everything, hub run ends)
-//   {"cmd":"logs","name":"detect","lines":50}-> {"ok":true,"lines":["...", ...]}  (lines 0 or absent: all kept)
+//   {"cmd":"logs","name":"detect","lines":50}-> {"ok":true,"lines":["...", ...],"total":N}  (lines 0 or absent:
+//                                               all kept; total: lines it ever wrote)
+//   {"cmd":"save"} / {"cmd":"save","name":N} -> {"ok":true,"signalled":[{"name":N,"pid":P,"log_total":T}, ...]}
+//                                               (SIGUSR1 to the rec processes: Control::save)
 // and reads one reply line per request, in order; any failure is {"ok":false,"error":"one line"}
 // (a malformed or unknown request, an unknown name). Several requests may share a connection; a
 // request line longer than kMaxRequestLine gets an error reply and the connection is closed.

@@ -769,4 +769,20 @@ std::vector<size_t> start_order(const LaunchFile& f) {
   return order;
 }
 
+std::string launched_program(const ProcessSpec& p) {
+  std::string path;
+  if (!p.cmd.empty()) {
+    path = p.cmd[0];
+  } else {
+    std::istringstream words(p.sh);
+    std::string first;
+    if (!(words >> first) || first != "exec" || !(words >> path)) return "";
+    // `exec VAR=x rec` or `exec -a name rec` would run something else than the word: not ours to guess.
+    if (path.find('=') != std::string::npos || path[0] == '-' || path.find_first_of("'\"$`;|&<>()") != std::string::npos)
+      return "";
+  }
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 }  // namespace rvkit::supervisor

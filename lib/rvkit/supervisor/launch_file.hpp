@@ -131,4 +131,9 @@ void add_set_option(std::map<std::string, std::string>& vars, std::string_view a
 // parse_launch_file) throws LaunchFileError.
 std::vector<size_t> start_order(const LaunchFile& f);
 
+// The program a process's pid is: the file name of cmd[0] (cmd = ["/usr/bin/rec", ...] -> "rec"), or
+// of the command after a leading `exec` in sh (sh = "exec rec --ring 150s ..." -> "rec"); "" for
+// any other sh line (the pid is the shell's). A signal meant for the program goes to this pid only.
+std::string launched_program(const ProcessSpec& p);
+
 }  // namespace rvkit::supervisor

@@ -39,6 +39,7 @@ void LineSplitter::flush(std::vector<std::string>& lines) {
 }
 
 void LogRing::add(std::string line) {
+  ++total_;
   if (capacity_ == 0) return;
   if (lines_.size() == capacity_) lines_.pop_front();
   lines_.push_back(std::move(line));

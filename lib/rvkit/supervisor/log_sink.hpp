@@ -11,6 +11,7 @@
 // Single-threaded: the supervisor's event loop owns these objects.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -40,10 +41,13 @@ class LogRing {
   // The newest `n` lines (all of them if there are fewer), oldest first.
   std::vector<std::string> last(size_t n) const;
   size_t size() const { return lines_.size(); }
+  // Lines ever added, kept or not (a client finds the lines after a point by it: `rec save`).
+  uint64_t total() const { return total_; }
 
  private:
   size_t capacity_;
   std::deque<std::string> lines_;
+  uint64_t total_ = 0;
 };
 
 class LogSink {

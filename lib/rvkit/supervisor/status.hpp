@@ -54,6 +54,15 @@ std::string status_table(const std::vector<ProcessStatus>& processes);
 std::string format_duration(double seconds);  // "0.4s", "12s", "3m05s", "2h07m", "3d04h"
 std::string format_bytes(uint64_t bytes);      // "812K", "45.3M", "1.2G" (binary units)
 
+// A process that a `save` request signalled: its name, its pid, and how many lines it had written
+// until then (Control::log_total), so that a client can find the line the save makes
+// (rvkit/recording/hub_save.hpp reads `rec`'s "saved the ring to PATH").
+struct SaveSignal {
+  std::string name;
+  int pid = 0;
+  uint64_t log_total = 0;
+};
+
 class Control {
  public:
   virtual ~Control() = default;
@@ -65,6 +74,15 @@ class Control {
   virtual std::string stop(const std::string& name) = 0;
   // The last `lines` lines the process wrote, oldest first (0: all that are kept, [hub].log_lines).
   virtual std::vector<std::string> logs(const std::string& name, size_t lines, std::string& error) = 0;
+  // The lines the process has written since hub run started (across its restarts), kept or not; 0
+  // for an unknown name.
+  virtual uint64_t log_total(const std::string& name) = 0;
+  // `rec save`: SIGUSR1 (save the ring buffer) to the named process, or with "" to every running
+  // process whose launch entry runs rec itself (launched_program(), launch_file.hpp); the process
+  // alone, not its group. `error` is set, and nothing signalled, for an unknown name, a process that
+  // does not run rec itself or is not running, no rec running at all, or a rec that does not catch
+  // SIGUSR1 yet (just started: the signal would end it).
+  virtual std::vector<SaveSignal> save(const std::string& name, std::string& error) = 0;
 };
 
 }  // namespace rvkit::supervisor

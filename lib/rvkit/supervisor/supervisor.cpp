@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -61,6 +62,16 @@ std::string command_line(const std::vector<std::string>& argv) {
     s += plain ? a : "'" + a + "'";
   }
   return s;
+}
+
+// Whether `pid` has a handler for `sig` (SigCgt of /proc/PID/status): a rec that has just started,
+// or the shell of `sh = "exec rec"` before its exec, would be ended by a SIGUSR1 instead.
+bool catches_signal(pid_t pid, int sig) {
+  std::ifstream f(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("SigCgt:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (sig - 1)) & 1;
+  return false;
 }
 
 const char* signal_name(int sig) {
@@ -806,6 +817,59 @@ std::vector<std::string> Supervisor::logs(const std::string& name, size_t lines,
   }
   error.clear();
   return c->logs(lines == 0 ? SIZE_MAX : lines);  // 0: all that are kept
+}
+
+uint64_t Supervisor::log_total(const std::string& name) {
+  Child* c = find(name);
+  return c ? c->log_total() : 0;
+}
+
+std::vector<SaveSignal> Supervisor::save(const std::string& name, std::string& error) {
+  error.clear();
+  std::vector<Child*> targets;
+  if (!name.empty()) {
+    Child* c = find(name);
+    if (!c) {
+      error = fmt::format("no process named '{}'", name);
+      return {};
+    }
+    if (c->is_hub() || launched_program(c->spec()) != "rec") {
+      error = fmt::format("'{}' does not run rec itself (cmd = [\"rec\", ...] or sh = \"exec rec ...\"): "
+                          "its pid is not rec's",
+                          name);
+      return {};
+    }
+    if (!c->running() || c->state == ProcessState::Stopping) {
+      error = fmt::format("'{}' is not running ({})", name, to_string(c->state));
+      return {};
+    }
+    targets.push_back(c);
+  } else {
+    for (auto& c : children_)
+      if (launched_program(c->spec()) == "rec" && c->running() && c->state != ProcessState::Stopping)
+        targets.push_back(c.get());
+    if (targets.empty()) {
+      error = "no rec is running under this hub run (a process with cmd = [\"rec\", ...] or sh = \"exec rec ...\")";
+      return {};
+    }
+  }
+  for (Child* c : targets)
+    if (!catches_signal(c->pid(), SIGUSR1)) {
+      error = fmt::format("'{}' does not catch SIGUSR1 yet (still starting?): nothing signalled, try again", c->name());
+      return {};
+    }
+  std::vector<SaveSignal> out;
+  for (Child* c : targets) {
+    // Only the pid: SIGUSR1 would end whatever else is in its process group.
+    if (::kill(c->pid(), SIGUSR1) != 0) {
+      say(*c, fmt::format("cannot send SIGUSR1 (save): {}", std::strerror(errno)));
+      continue;
+    }
+    say(*c, "save requested: SIGUSR1 sent");
+    out.push_back(SaveSignal{c->name(), int(c->pid()), c->log_total()});
+  }
+  if (out.empty()) error = "could not signal any rec";
+  return out;
 }
 
 }  // namespace rvkit::supervisor

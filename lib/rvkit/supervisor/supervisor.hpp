@@ -70,6 +70,8 @@ class Supervisor final : public Control {
   std::string restart(const std::string& name) override;
   std::string stop(const std::string& name) override;
   std::vector<std::string> logs(const std::string& name, size_t lines, std::string& error) override;
+  uint64_t log_total(const std::string& name) override;
+  std::vector<SaveSignal> save(const std::string& name, std::string& error) override;
 
  private:
   enum class PollKind { Signal, Report, Output, Probe, Notify, Source };
