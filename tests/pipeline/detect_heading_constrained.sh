@@ -80,6 +80,40 @@ expect_eq "$(jq -s -c '[.[].field_pose_constrained.method]' "$TMP/fifo-out")" \
   <"$TMP/frames" >"$TMP/filtered"
 expect_eq "$(jq -s -c '.[1] | [[.tags[].id], .field_pose.tags]' "$TMP/filtered")" '[[7,8],[7,8]]' \
   "fiducial_id_filters_set from --robot-in"
+# Robot code's camerapose_robotspace_set instead of --robot-to-camera, in Limelight's robot space as
+# LimelightHelpers.setCameraPose_RobotSpace writes it ([forward, right, up, roll, pitch up, yaw]: the
+# mount of $r2c), and its priorityid: the same poses as with --robot-to-camera, priority_id in the record.
+{ jq -nc --argjson t $((t0 - 100000)) '{type:"nt",topic:"/limelight/camerapose_robotspace_set",ntype:"double[]",value:[0.3,0,0.7556,0,20,0],t:$t}'
+  jq -nc --argjson t $((t0 - 100000)) '{type:"nt",topic:"/limelight/priorityid",ntype:"int",value:8,t:$t}'
+  cat "$TMP/nt"; } >"$TMP/nt-campose"
+"$DETECT" --calib "$calib" --field 2024-crescendo --robot-in "$TMP/nt-campose" --heading-wait 2000 \
+  <"$TMP/frames" >"$TMP/campose" 2>"$TMP/campose.err" || fail "detect with camerapose_robotspace_set: $(cat "$TMP/campose.err")"
+jq -e -n --slurpfile a "$TMP/mt2" --slurpfile b "$TMP/campose" '[range(0; 3)] | all(. as $i |
+    [$a[$i], $b[$i]] | map(.field_pose_constrained.robot.translation) as [$p, $q] |
+    [$a[$i], $b[$i]] | map(.field_pose.robot.translation) as [$u, $v] |
+    (($p.x - $q.x) | fabs) < 1e-6 and (($p.y - $q.y) | fabs) < 1e-6 and (($u.z - $v.z) | fabs) < 1e-6)' >/dev/null ||
+  fail "camerapose_robotspace_set should give the poses of --robot-to-camera $r2c: $(jq -c '.field_pose_constrained.robot.translation' "$TMP/campose")"
+ok "camerapose_robotspace_set from robot code: the poses of --robot-to-camera"
+expect_eq "$(jq -s -c '[.[].priority_id] | unique' "$TMP/campose")" '[8]' "priorityid from robot code is the record's priority_id"
+# The same mount as WPILib Transform3d values, with --camera-pose-axes wpilib.
+{ jq -nc --argjson t $((t0 - 100000)) '{type:"nt",topic:"/limelight/camerapose_robotspace_set",ntype:"double[]",value:[0.3,0,0.7556,0,-20,0],t:$t}'
+  cat "$TMP/nt"; } >"$TMP/nt-campose-wpilib"
+"$DETECT" --calib "$calib" --field 2024-crescendo --robot-in "$TMP/nt-campose-wpilib" --camera-pose-axes wpilib \
+  --heading-wait 2000 <"$TMP/frames" >"$TMP/campose-wpilib"
+expect_eq "$(jq -c '.field_pose_constrained.robot.translation' "$TMP/campose-wpilib")" \
+  "$(jq -c '.field_pose_constrained.robot.translation' "$TMP/campose")" "--camera-pose-axes wpilib reads a Transform3d's values"
+# Neither: every frame says what is missing; a malformed value is one warning and changes nothing.
+{ jq -nc --argjson t $((t0 - 100000)) '{type:"nt",topic:"/limelight/camerapose_robotspace_set",ntype:"double[]",value:[0.3,0],t:$t}'
+  cat "$TMP/nt"; } >"$TMP/nt-badpose"
+"$DETECT" --calib "$calib" --field 2024-crescendo --robot-in "$TMP/nt-badpose" --heading-wait 2000 \
+  <"$TMP/frames" >"$TMP/nopose" 2>"$TMP/nopose.err" || fail "detect with a malformed camerapose_robotspace_set: $(cat "$TMP/nopose.err")"
+expect_eq "$(jq -c -s '[.[].constrained_reason] | unique' "$TMP/nopose")" \
+  '["no robot-to-camera transform (--robot-to-camera, or camerapose_robotspace_set from robot code)"]' \
+  "no robot-to-camera transform: the reason in every record"
+expect_match "$(cat "$TMP/nopose.err")" "^detect: --robot-in .*nt-badpose: /limelight/camerapose_robotspace_set: expected 6 numbers .*\(setting unchanged\)" \
+  "a malformed camerapose_robotspace_set is one warning naming the topic"
+expect_eq "$(wc -l <"$TMP/nopose")" 4 "... and every frame still gets its record"
+
 # --ignore-ids leaves a tag out of everything; --tag-size ID:SIZE changes that tag's distance only.
 "$DETECT" --calib "$calib" --field 2024-crescendo --ignore-ids 9 <"$TMP/frames" >"$TMP/ignored"
 expect_eq "$(jq -s -c '.[1] | [[.tags[].id], .field_pose.tags]' "$TMP/ignored")" '[[7,8],[7,8]]' "--ignore-ids 9"
@@ -91,7 +125,7 @@ jq -e -n --slurpfile a "$TMP/plain" --slurpfile b "$TMP/sized" \
 ok "--tag-size 7:0.3302 doubles tag 7's distance, leaves tag 8's"
 
 # Bad options exit 2 with one line.
-expect_fails 2 "--robot-in needs --robot-to-camera" "--robot-in without --robot-to-camera" -- "$DETECT" --calib "$calib" --field 2024-crescendo --robot-in "$TMP/nt"
+expect_fails 2 "--camera-pose-axes 'ned': expected limelight or wpilib" "a bad --camera-pose-axes" -- "$DETECT" --camera-pose-axes ned
 expect_fails 2 "--robot-in needs --field" "--robot-in without --field" -- "$DETECT" --calib "$calib" --robot-to-camera $r2c --robot-in "$TMP/nt"
 expect_fails 2 "max-yaw-rate" "--max-yaw-rate negative" -- "$DETECT" --max-yaw-rate -1
 expect_fails 2 "^detect: --tag-size: expected SIZE, ID:SIZE or FAMILY:SIZE in metres" "--tag-size 7:big" -- "$DETECT" --tag-size 7:big

@@ -179,6 +179,18 @@ TEST_CASE("nt vision: detections records are read, tolerant of names") {
   CHECK(r->t_done == 9000);
   REQUIRE(r->tags->size() == 2);
   CHECK(primary_tag(*r) == 0);  // the largest
+  records::Detections prio = *r;
+  prio.priority_id = (*r->tags)[1].id;
+  CHECK(primary_tag(prio) == 1);  // priorityid: that tag, though smaller
+  prio.priority_id = 999;
+  CHECK(primary_tag(prio) == -1);  // priorityid not in view: no primary target
+  {
+    Json j = prio;  // the record carries it
+    CHECK(j.at("priority_id") == 999);
+    auto back = read_detections(j);
+    REQUIRE(back);
+    CHECK(back->priority_id == 999);
+  }
   CHECK(!(*r->tags)[0].poses.empty());
   check_close(*tag_distance((*r->tags)[0]), 2.0, "distance");
   check_close(*tag_distance((*r->tags)[1]), std::sqrt(10.0), "distance from pose");

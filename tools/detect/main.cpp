@@ -22,104 +22,16 @@
 #include "rvkit/records/detections.hpp"
 #include "rvkit/records/nt.hpp"
 #include "rvkit/vision/detect_pipeline.hpp"
+#include "rvkit/vision/robot_settings.hpp"
+#include "robot_input.hpp"
 
 using namespace rvkit;
 using namespace rvkit::vision;
 
-namespace {
-
-// The `nt` records of --robot-in: read by an InputSet's own thread (a FIFO's open may block), the
-// heading topic's samples added to the history whenever the main loop drains it.
-class RobotInput {
- public:
-  RobotInput(const std::string& spec, InputOptions io, std::string topic, std::shared_ptr<HeadingHistory> headings,
-             DetectPipeline& pipeline)
-      : set_({spec}, io, 4, 4096), topic_(std::move(topic)), headings_(std::move(headings)), pipeline_(pipeline) {
-    // Robot code's other Limelight settings live beside the heading: /limelight/fiducial_id_filters_set.
-    filter_topic_ = topic_.substr(0, topic_.rfind('/') + 1) + "fiducial_id_filters_set";
-    set_.start();
-  }
-  // Takes what has arrived; with wait_ms, waits up to that long for a sample at or after t.
-  void drain(int64_t t, int wait_ms) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
-    InputEvent ev;
-    for (;;) {
-      int timeout = 0;
-      if (!ended_ && wait_ms > 0 && !headings_->wait_for(t, 0)) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        timeout = int(std::max<int64_t>(0, left.count()));
-      }
-      if (!set_.pop(ev, timeout)) return;
-      handle(ev);
-    }
-  }
-  uint64_t samples() const { return samples_; }
-
- private:
-  void handle(InputEvent& ev) {
-    if (ev.kind == InputEvent::Kind::End || ev.kind == InputEvent::Kind::Error) {
-      if (ev.kind == InputEvent::Kind::Error)
-        log_line(fmt::format("--robot-in {}: {} (no new headings from now on)", set_.spec(0), ev.error));
-      ended_ = true;
-      headings_->close();
-      return;
-    }
-    const Message& m = ev.msg;
-    if (m.is_frame()) {
-      set_.recycle(std::move(ev.msg));
-      return;
-    }
-    if (m.type() != records::Nt::kType) return;
-    try {
-      auto n = m.header.get<records::Nt>();
-      if (n.topic == filter_topic_) {
-        id_filter(n);
-        return;
-      }
-      if (n.topic != topic_) return;
-      std::string why;
-      if (auto s = heading_from_nt(n, &why)) {
-        headings_->add(*s);
-        ++samples_;
-      } else {
-        warnings_.line(fmt::format("--robot-in {}: {}", set_.spec(0), why));
-      }
-    } catch (const std::exception& e) {  // RecordError, or a JSON type error
-      warnings_.line(fmt::format("--robot-in {}: {}", set_.spec(0), e.what()));
-    }
-  }
-
-  // fiducial_id_filters_set: an array of ids (int[] or double[]), empty for none.
-  void id_filter(const records::Nt& n) {
-    std::set<int> ids;
-    bool ok = n.value.is_array();
-    for (size_t i = 0; ok && i < n.value.size(); ++i) {
-      const Json& v = n.value[i];
-      ok = v.is_number() && v.get<double>() == std::floor(v.get<double>()) && std::fabs(v.get<double>()) < 2147483647.0;
-      if (ok) ids.insert(int(v.get<double>()));
-    }
-    if (!ok) {
-      warnings_.line(fmt::format("--robot-in {}: {}: expected an array of tag ids", set_.spec(0), n.topic));
-      return;
-    }
-    pipeline_.set_id_filter(ids);
-  }
-
-  InputSet set_;
-  std::string topic_, filter_topic_;
-  std::shared_ptr<HeadingHistory> headings_;
-  DetectPipeline& pipeline_;
-  ThrottledLog warnings_;
-  bool ended_ = false;
-  uint64_t samples_ = 0;
-};
-
-}  // namespace
-
 int main(int argc, char** argv) {
   DetectOptions opt;
   std::string calib_path, field_spec, robot_to_camera, aspect, fullness;
-  std::string robot_in, heading_topic = "/limelight/robot_orientation_set";
+  std::string robot_in, heading_topic = "/limelight/robot_orientation_set", camera_pose_axes = "limelight";
   HeadingLimits heading_limits;
   double max_heading_age_ms = 100, max_heading_gap_ms = 150;
   int heading_wait_ms = 0;
@@ -182,8 +94,13 @@ int main(int argc, char** argv) {
         app.add_option("--robot-in", robot_in,
                        "Also read the nt records ntsub writes (FILE, FIFO, tcp://, 'hub?topic=nt/'): the robot's "
                        "heading, for a heading-constrained pose per frame (field_pose_constrained; needs "
-                       "--field and --robot-to-camera), and fiducial_id_filters_set beside the heading topic")
+                       "--field), and the Limelight settings beside the heading topic: fiducial_id_filters_set, "
+                       "priorityid, camerapose_robotspace_set (replaces --robot-to-camera)")
             ->group(g);
+        app.add_option("--camera-pose-axes", camera_pose_axes,
+                       "Axes of camerapose_robotspace_set: limelight ([forward, right, up, roll, pitch up, yaw], "
+                       "as LimelightHelpers.setCameraPose_RobotSpace) or wpilib (a Transform3d's x,y,z,roll,pitch,yaw)")
+            ->capture_default_str()->group(g);
         app.add_option("--heading-topic", heading_topic,
                        "NT topic of the robot's field yaw: [yaw, yawRate, ...] in degrees (SetRobotOrientation) or a number")
             ->capture_default_str()->group(g);
@@ -241,6 +158,7 @@ int main(int argc, char** argv) {
             opt.robot_to_camera = geometry::Pose3::from_xyz_rpy(v[0], v[1], v[2], v[3] * d, v[4] * d, v[5] * d);
           }
           opt.pose.refine = !no_refine_pose;
+          const CameraPoseAxes axes = parse_camera_pose_axes(camera_pose_axes);
           std::shared_ptr<HeadingHistory> headings;
           if (!robot_in.empty()) {
             if (!opt.field) throw OptionError("--robot-in needs --field (the constrained pose is a field pose)");
@@ -250,8 +168,10 @@ int main(int argc, char** argv) {
             opt.headings = headings;
           }
           DetectPipeline pipeline(opt);
-          std::unique_ptr<RobotInput> robot;
-          if (headings) robot = std::make_unique<RobotInput>(robot_in, common.input_options(), heading_topic, headings, pipeline);
+          std::unique_ptr<detect_tool::RobotInput> robot;
+          if (headings)
+            robot = std::make_unique<detect_tool::RobotInput>(robot_in, common.input_options(), heading_topic, axes,
+                                                              headings, pipeline, common.verbose > 0);
 
           auto in = open_input(common.in, common.input_options());
           auto out = open_output(common.out, common.output_options());

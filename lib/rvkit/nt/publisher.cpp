@@ -134,8 +134,10 @@ records::ReadOptions read_options(std::vector<std::string>* skipped) {
 int primary_tag(const records::Detections& d) {
   const auto& tags = tags_of(d);
   int primary = -1;
-  for (size_t i = 0; i < tags.size(); ++i)
+  for (size_t i = 0; i < tags.size(); ++i) {
+    if (d.priority_id && tags[i].id != *d.priority_id) continue;  // robot code's priorityid: that tag or none
     if (primary < 0 || tags[i].area.value_or(0) > tags[size_t(primary)].area.value_or(0)) primary = int(i);
+  }
   return primary;
 }
 

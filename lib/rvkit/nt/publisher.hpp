@@ -60,8 +60,9 @@ std::pair<double, double> field_size(const geometry::FieldLayout& layout);
 // alternative spellings of docs/records.md are accepted.
 records::ReadOptions read_options(std::vector<std::string>* skipped);
 
-// The primary target, as a Limelight picks it by default: the largest tag (the first of equal ones);
-// an index into d.tags, -1 without tags.
+// The primary target, as a Limelight picks it: the largest tag (the first of equal ones), or with the
+// record's priority_id (robot code's priorityid) the largest tag of that id; an index into d.tags, -1
+// without one.
 int primary_tag(const records::Detections& d);
 // A tag's distance from the camera: as the record gives it, else the length of its best pose's
 // translation; nullopt without either.

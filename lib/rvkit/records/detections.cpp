@@ -289,6 +289,9 @@ Detections detections_from(const Json& j, const ReadOptions& o, bool parts) {
     if (auto h = f::optional_integer(j, "h", "", 1, kMaxSide)) d.h = int(*h);
   });
   if (const Json* t = f::member(j, "tags")) part(parts, o, [&] { d.tags = tags_from(*t, o); });
+  part(parts, o, [&] {
+    if (auto p = f::optional_integer(j, "priority_id", "", 0, kMaxId)) d.priority_id = int(*p);
+  });
   if (const Json* fp = f::member(j, "field_pose")) {
     d.with_field = true;
     part(parts, o, [&] { d.field_pose = field_pose_or_skip(*fp, "field_pose", o); });
@@ -411,6 +414,7 @@ void to_json(Json& j, const Detections& d) {
   if (d.w) j["w"] = *d.w;
   if (d.h) j["h"] = *d.h;
   if (d.tags) j["tags"] = *d.tags;
+  if (d.priority_id) j["priority_id"] = *d.priority_id;
   if (d.with_field || d.field_pose) j["field_pose"] = d.field_pose ? Json(*d.field_pose) : Json(nullptr);
   if (d.with_constrained || d.field_pose_constrained)
     j["field_pose_constrained"] = d.field_pose_constrained ? Json(*d.field_pose_constrained) : Json(nullptr);

@@ -100,6 +100,9 @@ struct Detections {
   int64_t t_capture = 0;              // µs since the Unix epoch
   std::optional<int> w, h;            // the frame's size, px
   std::optional<std::vector<Tag>> tags;  // absent with detect --no-tags
+  // Robot code's priorityid (detect --robot-in): the one tag id that may be the primary target (tx/ty/
+  // tid); when it is not in view there is no primary target. Localization (the field poses) ignores it.
+  std::optional<int> priority_id;
   // With --field: the camera's (and robot's) pose on the field, or null (field_pose empty) when no tag
   // of the layout is in view. Without --field the record has no "field_pose": with_field is false.
   bool with_field = false;

@@ -65,10 +65,14 @@ DetectPipeline::DetectPipeline(DetectOptions opt) : opt_(std::move(opt)) {
   if (opt_.field && !opt_.calib) throw OptionError("--field needs --calib (a field pose needs the camera's intrinsics)");
   if (opt_.field && !opt_.tags) throw OptionError("--field needs AprilTags (drop --no-tags)");
   if (opt_.robot_to_camera && !opt_.field) throw OptionError("--robot-to-camera needs --field");
-  if (opt_.headings && !opt_.robot_to_camera)
-    throw OptionError("--robot-in needs --robot-to-camera (the heading is the robot's, the camera sits on it)");
+  if (opt_.headings && !opt_.field) throw OptionError("--robot-in needs --field (the constrained pose is a field pose)");
   if (!(opt_.heading_sigma_deg >= 0 && opt_.heading_sigma_deg <= 180))
     throw OptionError(fmt::format("--heading-std must be 0..180 degrees, got {}", opt_.heading_sigma_deg));
+}
+
+void DetectPipeline::set_robot_to_camera(const geometry::Pose3& robot_to_camera) {
+  if (!opt_.field) throw OptionError("a robot-to-camera transform needs --field");
+  opt_.robot_to_camera = robot_to_camera;
 }
 
 const CameraCalibration* DetectPipeline::calibration_for(int w, int h) {
@@ -133,6 +137,7 @@ records::Detections DetectPipeline::process(const Message& frame) {
                  dets.end());
     std::vector<TagPose> poses(dets.size());
     rec.tags.emplace();
+    rec.priority_id = priority_id_;
     for (size_t i = 0; i < dets.size(); ++i) {
       const TagDetection& d = dets[i];
       records::Tag t;
@@ -165,10 +170,12 @@ records::Detections DetectPipeline::process(const Message& frame) {
         rec.field_pose =
             field_pose_record(*fp, fp->multi_tag ? records::PoseMethod::multi_tag : records::PoseMethod::single_tag);
     }
-    if (opt_.field && opt_.headings && opt_.robot_to_camera) {
+    if (opt_.field && opt_.headings) {
       rec.with_constrained = true;
       HeadingAt h = opt_.headings->at(f.t_capture);
-      if (!h.yaw_deg) {
+      if (!opt_.robot_to_camera) {
+        rec.constrained_reason = "no robot-to-camera transform (--robot-to-camera, or camerapose_robotspace_set from robot code)";
+      } else if (!h.yaw_deg) {
         rec.constrained_reason = h.reason;
       } else {
         HeadingConstraint hc{*h.yaw_deg * M_PI / 180, opt_.heading_sigma_deg * M_PI / 180};

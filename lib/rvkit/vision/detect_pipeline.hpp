@@ -40,8 +40,9 @@ struct DetectOptions {
   std::optional<geometry::Pose3> robot_to_camera;
   FieldPoseOptions pose;                   // LM refinement and outlier rejection of the field poses
   // With --robot-in: the robot's heading over time; each frame then also gets the heading-constrained
-  // pose (field_pose_constrained) at its t_capture. Needs field and robot_to_camera. Another thread
-  // may add to it while the pipeline reads it.
+  // pose (field_pose_constrained) at its t_capture. Needs field; without robot_to_camera (yet: robot
+  // code may send it) the record says so in constrained_reason. Another thread may add to it while the
+  // pipeline reads it.
   std::shared_ptr<const HeadingHistory> headings;
   double heading_sigma_deg = 0.5;          // the gyro heading's uncertainty, for the constrained std-devs
   ColorOptions color;                      // no ranges: no colour targets
@@ -59,6 +60,12 @@ class DetectPipeline {
   // Only these ids from now on, beside --ids (robot code's fiducial_id_filters_set, as a Limelight
   // reads it); nullopt or an empty set: no such filter. Same thread as process().
   void set_id_filter(std::optional<std::set<int>> ids) { id_filter_ = std::move(ids); }
+  // Robot code's priorityid: written into each record as priority_id (ntpub's primary target), nullopt
+  // for none. Same thread as process().
+  void set_priority_id(std::optional<int> id) { priority_id_ = id; }
+  // Robot code's camerapose_robotspace_set (robot_settings.hpp): replaces --robot-to-camera from the
+  // next frame on. Needs a field layout (throws OptionError without). Same thread as process().
+  void set_robot_to_camera(const geometry::Pose3& robot_to_camera);
 
  private:
   const CameraCalibration* calibration_for(int w, int h);
@@ -66,6 +73,7 @@ class DetectPipeline {
   DetectOptions opt_;
   geometry::TagSizes sizes_;
   std::optional<std::set<int>> id_filter_;
+  std::optional<int> priority_id_;
   std::unique_ptr<AprilTagDetector> detector_;
   std::unique_ptr<ColorTargetFinder> colors_;
   std::map<std::pair<int, int>, CameraCalibration> scaled_;  // calibration (or fov model) per frame size
