@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
             throw rvkit::Error(fmt::format("{}: exists (--force replaces it)", out));
           if (ring_mode && !o.ring_bytes) o.ring_bytes = 1ull << 30;  // a window is bounded in memory anyway
           o.input = common.input_options();
+          o.input.newest_frames = false;  // a recording keeps every live frame that reaches it
           o.verbose = common.verbose;
           auto& r = o.recorder;
           r.pattern = out;

@@ -49,6 +49,12 @@ struct InputOptions {
   // How errors name the input when not by its spec (a hub input: "hub?topic=X (hub at BASE)", not
   // the two endpoints it was rewritten to).
   std::string display_name;
+  // A hub input's live frames (docs/protocol.md, "Live frames through the hub: the newest"): when
+  // several frames of one camera are already queued for this reader, read() returns the newest and
+  // skips the older ones, so a consumer slower than the camera works on fresh frames instead of on
+  // frames the hub's queues held for hundreds of ms. Lossless (recorded) streams and records are
+  // never skipped. False for a reader that wants every live frame it can get (rec).
+  bool newest_frames = true;
 };
 
 struct OutputOptions {

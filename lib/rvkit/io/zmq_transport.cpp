@@ -49,9 +49,22 @@ class ZmqInput final : public Input {
       : opts_(opts), sock_(context(), zmq::socket_type::sub) {
     name_ = opts.display_name.empty() ? spec : opts.display_name;
     Endpoint e = parse_endpoint(spec, false);
-    sock_.set(zmq::sockopt::rcvhwm, kHighWaterMark);
-    sock_.set(zmq::sockopt::maxmsgsize, int64_t(opts_.max_payload + kMaxHeaderBytes + 1024));
-    for (const std::string& t : subscriptions(e.topics)) sock_.set(zmq::sockopt::subscribe, t);
+    // A hub input names the hub's live and lossless subscribe endpoints: each gets a socket of its
+    // own, so that a message's socket says whether it may be skipped for a newer one.
+    Endpoint lossless_e;
+    if (opts_.from_hub && !e.bind) {
+      if (auto comma = e.address.find(','); comma != std::string::npos) {
+        lossless_e = e;
+        lossless_e.address = e.address.substr(comma + 1);
+        e.address.resize(comma);
+        lossless_.emplace(context(), zmq::socket_type::sub);
+      }
+    }
+    for (zmq::socket_t* s : sockets()) {
+      s->set(zmq::sockopt::rcvhwm, kHighWaterMark);
+      s->set(zmq::sockopt::maxmsgsize, int64_t(opts_.max_payload + kMaxHeaderBytes + 1024));
+      for (const std::string& t : subscriptions(e.topics)) s->set(zmq::sockopt::subscribe, t);
+    }
     for (const std::string& t : e.topics)
       if (std::string cam = cam_of_filter(t); !cam.empty()) waiting_cams_.insert(cam);
     if (!e.bind) {
@@ -60,67 +73,119 @@ class ZmqInput final : public Input {
       monitor_.emplace(sock_, ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
     }
     attach(sock_, e, spec);
+    if (lossless_) {
+      set_heartbeats(*lossless_);
+      attach(*lossless_, lossless_e, spec);
+    }
   }
 
   bool read(Message& m) override {
-    if (ended_) return false;
     for (;;) {
-      if (stop_requested()) return false;
-      if (!wait_readable(200)) continue;
-      zmq::message_t topic, head, body;
-      if (!recv_part(topic)) return false;
-      ++count_;
-      if (!topic.more()) fail("a message with one part (expected topic, header[, payload])");
-      if (!recv_part(head)) return false;
-      bool has_payload = head.more();
-      if (has_payload && !recv_part(body)) return false;
-      while (body.more()) {  // swallow unexpected extra parts
-        zmq::message_t extra;
-        if (!recv_part(extra)) return false;
-        if (!extra.more()) fail("more than three parts");
+      if (has_pending_) {  // a message read while looking for a newer frame
+        std::swap(m, pending_);
+        has_pending_ = false;
+        return true;
       }
-      std::string_view text(static_cast<const char*>(head.data()), head.size());
-      if (text.size() > kMaxHeaderBytes) fail(fmt::format("header is longer than {} bytes", kMaxHeaderBytes));
-      try {
-        m.header = Json::parse(text);
-      } catch (const Json::parse_error& e) {
-        std::string w = e.what();
-        auto p = w.find("parse error");
-        fail("bad JSON: " + (p == std::string::npos ? w : w.substr(p)));
-      }
-      std::string problem = validate_header(m.header, opts_.max_payload);
-      if (!problem.empty()) fail(problem);
-      uint64_t n = m.header.value("bytes", uint64_t(0));
-      if (n != body.size())
-        fail(fmt::format("field 'bytes': {} but the payload part has {} bytes", n, body.size()));
-      m.payload.assign(body.data(), body.size());
-      if (m.type() == records::Eos::kType) {
-        if (end_of_stream(m.header)) {
-          end();
-          return false;
-        }
-        continue;  // another publisher's end, on a shared hub: not this input's
-      }
+      if (ended_ || stop_requested()) return false;
+      zmq::socket_t* s = readable(200);
+      if (!s) continue;
+      Got g = receive(*s, m);
+      if (g == Got::none) return false;
+      if (g == Got::skip) continue;
+      if (s == &sock_ && lossless_ && opts_.newest_frames && m.is_frame()) take_newest(m);
       return true;
     }
   }
 
   bool wait_readable(int timeout_ms) override {
-    if (ended_) return true;  // read() says the end at once
-    std::vector<zmq::pollitem_t> items{{sock_.handle(), 0, ZMQ_POLLIN, 0}};
-    if (monitor_) items.push_back({monitor_->socket().handle(), 0, ZMQ_POLLIN, 0});
-    const int64_t end = mono_us() + int64_t(timeout_ms) * 1000;
-    for (;;) {
-      poll_items(items, int(std::max<int64_t>(0, (end - mono_us() + 999) / 1000)));
-      if (items[0].revents & ZMQ_POLLIN) return true;
-      if (monitor_) watch_connection();
-      if (mono_us() >= end || stop_requested()) return false;
-    }
+    if (ended_ || has_pending_) return true;  // read() answers at once
+    return readable(timeout_ms) != nullptr;
   }
 
   uint64_t count() const override { return count_; }
 
  private:
+  enum class Got { message, skip, none };  // skip: another publisher's eos; none: the end, or a stop
+
+  std::vector<zmq::socket_t*> sockets() {
+    std::vector<zmq::socket_t*> v{&sock_};
+    if (lossless_) v.push_back(&*lossless_);
+    return v;
+  }
+
+  // The socket with a message, waiting up to timeout_ms (the monitor watched meanwhile); null if none.
+  zmq::socket_t* readable(int timeout_ms) {
+    std::vector<zmq::pollitem_t> items{{sock_.handle(), 0, ZMQ_POLLIN, 0}};
+    if (lossless_) items.push_back({lossless_->handle(), 0, ZMQ_POLLIN, 0});
+    const size_t n_data = items.size();
+    if (monitor_) items.push_back({monitor_->socket().handle(), 0, ZMQ_POLLIN, 0});
+    const int64_t end = mono_us() + int64_t(timeout_ms) * 1000;
+    for (;;) {
+      poll_items(items, int(std::max<int64_t>(0, (end - mono_us() + 999) / 1000)));
+      // Lossless first: a recorded stream's publisher waits for this reader.
+      for (size_t i = n_data; i-- > 0;)
+        if (items[i].revents & ZMQ_POLLIN) return i == 0 ? &sock_ : &*lossless_;
+      if (monitor_) watch_connection();
+      if (mono_us() >= end || stop_requested()) return nullptr;
+    }
+  }
+
+  // m is a live frame: while the live socket already holds more, a frame of the same camera replaces
+  // it (the older one is skipped, counted); anything else is kept for the next read().
+  void take_newest(Message& m) {
+    const std::string cam = m.header.value("cam", std::string());
+    while (!ended_ && (sock_.get(zmq::sockopt::events) & ZMQ_POLLIN)) {
+      Got g = receive(sock_, pending_);
+      if (g == Got::none) return;
+      if (g == Got::skip) continue;
+      if (pending_.is_frame() && pending_.header.value("cam", std::string()) == cam) {
+        std::swap(m, pending_);
+        ++skipped_;
+        continue;
+      }
+      has_pending_ = true;
+      return;
+    }
+  }
+
+  // One whole message from s into m, checked; an eos is handled here.
+  Got receive(zmq::socket_t& s, Message& m) {
+    zmq::message_t topic, head, body;
+    if (!recv_part(s, topic)) return Got::none;
+    ++count_;
+    if (!topic.more()) fail("a message with one part (expected topic, header[, payload])");
+    if (!recv_part(s, head)) return Got::none;
+    bool has_payload = head.more();
+    if (has_payload && !recv_part(s, body)) return Got::none;
+    while (body.more()) {  // swallow unexpected extra parts
+      zmq::message_t extra;
+      if (!recv_part(s, extra)) return Got::none;
+      if (!extra.more()) fail("more than three parts");
+    }
+    std::string_view text(static_cast<const char*>(head.data()), head.size());
+    if (text.size() > kMaxHeaderBytes) fail(fmt::format("header is longer than {} bytes", kMaxHeaderBytes));
+    try {
+      m.header = Json::parse(text);
+    } catch (const Json::parse_error& e) {
+      std::string w = e.what();
+      auto p = w.find("parse error");
+      fail("bad JSON: " + (p == std::string::npos ? w : w.substr(p)));
+    }
+    std::string problem = validate_header(m.header, opts_.max_payload);
+    if (!problem.empty()) fail(problem);
+    uint64_t n = m.header.value("bytes", uint64_t(0));
+    if (n != body.size()) fail(fmt::format("field 'bytes': {} but the payload part has {} bytes", n, body.size()));
+    m.payload.assign(body.data(), body.size());
+    if (m.type() == records::Eos::kType) {
+      if (end_of_stream(m.header)) {
+        end();
+        return Got::none;
+      }
+      return Got::skip;  // another publisher's end, on a shared hub: not this input's
+    }
+    return Got::message;
+  }
+
   // What the SUB socket subscribes to: the filters, and "eos/" (sent last) when they do not take
   // everything, so filtered subscribers still hear the end of stream. A lossless publisher counts a
   // subscriber when its "" or "eos/" subscription arrives: each input sends exactly one of them,
@@ -167,8 +232,10 @@ class ZmqInput final : public Input {
   void end() {
     ended_ = true;
     monitor_.reset();
-    sock_.set(zmq::sockopt::linger, 0);
-    sock_.close();
+    for (zmq::socket_t* s : sockets()) {
+      s->set(zmq::sockopt::linger, 0);
+      s->close();
+    }
   }
 
   // Connection events: a publisher that went away after messages and before its eos is said once
@@ -190,10 +257,10 @@ class ZmqInput final : public Input {
   [[noreturn]] void fail(const std::string& problem) const {
     throw StreamError(fmt::format("{}: message {}: {}", name_, count_, problem));
   }
-  bool recv_part(zmq::message_t& part) {
+  bool recv_part(zmq::socket_t& s, zmq::message_t& part) {
     for (;;) {
       try {
-        if (sock_.recv(part, zmq::recv_flags::none)) return true;
+        if (s.recv(part, zmq::recv_flags::none)) return true;
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) {
           if (stop_requested()) return false;
@@ -205,8 +272,12 @@ class ZmqInput final : public Input {
   }
 
   InputOptions opts_;
-  zmq::socket_t sock_;
+  zmq::socket_t sock_;                    // a hub input's live messages; a direct input's all
+  std::optional<zmq::socket_t> lossless_;  // a hub input's lossless messages
   std::optional<SocketMonitor> monitor_;  // after sock_: closed before it
+  Message pending_;                       // read by take_newest(), returned next
+  bool has_pending_ = false;
+  uint64_t skipped_ = 0;                  // older live frames skipped for a newer one
   uint64_t count_ = 0;
   bool ended_ = false;
   std::set<std::string> waiting_cams_, ended_cams_;  // hub inputs: the cams whose eos ends the input
