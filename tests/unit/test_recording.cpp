@@ -230,8 +230,8 @@ TEST_CASE("recorder: a ring save goes into a file of its own") {
   Ring ring(1000000, 1ull << 30);
   for (int i = 0; i < 30; ++i) ring.add(frame(i), int64_t(i) * 100000);
   Recorder rec(o);
-  rec.save(ring.window());
-  rec.save(ring.window());
+  rec.save(ring.window(), 1);
+  rec.save(ring.window(), 2);
   rec.finish();
   auto files = rec.files();
   REQUIRE(files.size() == 2);
@@ -288,18 +288,28 @@ TEST_CASE("pruning: the oldest recordings go first, never the current one, never
   CHECK(std::filesystem::exists(files[4]));
 }
 
-TEST_CASE("recording: the save notice rec writes is what rec save reads back") {
-  std::string line = saved_line("/home/lvuser/rewind (old)/r-101500.rvs", 4500, 3456123456);
-  CHECK(line == "saved the ring to /home/lvuser/rewind (old)/r-101500.rvs (4500 messages, 3456123456 bytes)");
+TEST_CASE("recording: the save notices rec writes are what rec save reads back") {
+  std::string line = saved_line("/home/lvuser/rewind (old)/r-101500.rvs", 4500, 3456123456, 3);
+  CHECK(line == "saved the ring to /home/lvuser/rewind (old)/r-101500.rvs (4500 messages, 3456123456 bytes, save 3)");
   auto n = parse_save_notice("rec: " + line);  // as it stands in hub logs
   REQUIRE(n);
-  CHECK(n->saved);
+  CHECK(n->kind == SaveNotice::Kind::saved);
+  CHECK(n->save == 3);
   CHECK(n->path == "/home/lvuser/rewind (old)/r-101500.rvs");
   CHECK(parse_save_notice(line)->path == n->path);
+  std::string saving = saving_line("SIGUSR1", 12, 30, 1.04, 1700000);
+  CHECK(saving == "SIGUSR1: saving the ring: 30 messages, 1.0 s, 1.7 MB (save 12)");
+  auto s = parse_save_notice("rec: " + saving);
+  REQUIRE(s);
+  CHECK(s->kind == SaveNotice::Kind::saving);
+  CHECK(s->save == 12);
+  CHECK(parse_save_notice(saving_line("/rvkit/rec/save", 1, 0, 0, 0))->save == 1);  // the NT trigger
   auto nothing = parse_save_notice("rec: " + nothing_to_save_line("SIGUSR1"));
   REQUIRE(nothing);
-  CHECK_FALSE(nothing->saved);
-  CHECK_FALSE(parse_save_notice("rec: SIGUSR1: saving the ring: 30 messages, 1.0 s, 1.7 MB"));
+  CHECK(nothing->kind == SaveNotice::Kind::nothing);
+  CHECK_FALSE(parse_save_notice("rec: SIGUSR1: saving the ring: 30 messages, 1.0 s, 1.7 MB"));  // no number
+  CHECK_FALSE(parse_save_notice("saved the ring to /x (1 messages, 2 bytes)"));
   CHECK_FALSE(parse_save_notice("saved the ring to "));
-  CHECK_FALSE(parse_save_notice("cap: saved the ring to x (1 messages, 2 bytes)"));
+  CHECK_FALSE(parse_save_notice("saved the ring to x (1 messages, 2 bytes, save x)"));
+  CHECK_FALSE(parse_save_notice("cap: saved the ring to x (1 messages, 2 bytes, save 1)"));
 }

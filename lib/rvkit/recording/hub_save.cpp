@@ -16,6 +16,7 @@ namespace {
 struct Pending {
   HubSaved saved;
   uint64_t since = 0;  // its line count when signalled
+  uint64_t save = 0;   // its save's number, from the first "saving" line after `since` (0: not yet)
   bool done = false;
 };
 
@@ -58,7 +59,13 @@ std::vector<HubSaved> save_through_hub(const HubSaveOptions& o, const std::funct
       for (size_t i = lines.size() > fresh ? lines.size() - fresh : 0; i < lines.size(); ++i) {
         auto notice = parse_save_notice(lines[i]);
         if (!notice) continue;
-        if (!notice->saved) throw Error(fmt::format("{}: {}", p.saved.name, lines[i]));
+        if (notice->kind == SaveNotice::Kind::nothing) throw Error(fmt::format("{}: {}", p.saved.name, lines[i]));
+        if (notice->kind == SaveNotice::Kind::saving) {
+          if (!p.save) p.save = notice->save;  // ours: the first taken after our signal
+          continue;
+        }
+        // A saved line: ours only with our number (an earlier save may finish after our signal).
+        if (!p.save || notice->save != p.save) continue;
         p.saved.path = notice->path;
         p.done = true;
         --left;

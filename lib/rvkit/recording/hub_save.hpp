@@ -4,8 +4,9 @@
 //
 // One `save` request makes hub run send SIGUSR1 to each rec it runs (or to the one named); its reply
 // names them, with how many lines each had written. Then, until every one has said where its save
-// went, the client reads their new lines (`logs`, by the line count) for save_notice.hpp's
-// "saved the ring to PATH", and their status: a rec that ends or restarts first, or that says it has
+// went, the client reads their new lines (`logs`, by the line count): the first "saving the ring"
+// line gives its save's number, and save_notice.hpp's "saved the ring to PATH" with that number
+// where it went (an earlier save that finishes meanwhile is not taken for it); and their status: a rec that ends or restarts first, or that says it has
 // no ring, is an error naming it and its last line; so is no notice within `wait_s`. The paths are
 // absolute (rec makes them so). Blocking, polling the socket every 100 ms; any thread.
 #pragma once

@@ -26,6 +26,7 @@ struct Item {
   Message msg;
   FmsInfo fms;
   std::vector<std::shared_ptr<const Message>> batch;
+  uint64_t save_number = 0;  // Batch: the ring save it is
   uint64_t bytes = 0;  // what it counts against the queue
   bool frame = false;
 };
@@ -95,10 +96,11 @@ void Recorder::set_fms(const FmsInfo& fms) {
   s_->cv_items.notify_one();
 }
 
-void Recorder::save(std::vector<std::shared_ptr<const Message>> batch) {
+void Recorder::save(std::vector<std::shared_ptr<const Message>> batch, uint64_t save_number) {
   Item it;
   it.kind = Item::Kind::Batch;
   it.batch = std::move(batch);
+  it.save_number = save_number;
   std::lock_guard<std::mutex> lock(s_->mu);
   s_->items.push_back(std::move(it));
   s_->cv_items.notify_one();
@@ -231,7 +233,7 @@ void Recorder::run() {
           const std::string path = std::filesystem::absolute(f->path()).string();
           const uint64_t messages = f->messages(), bytes = f->bytes();
           close(f);
-          event(saved_line(path, messages, bytes));
+          event(saved_line(path, messages, bytes, it.save_number));
           break;
         }
         case Item::Kind::Message: {

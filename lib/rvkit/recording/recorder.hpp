@@ -72,8 +72,9 @@ class Recorder {
   bool add(Message& m);
   // The FMS info changed: with a pattern that names it, the next message starts a new file.
   void set_fms(const FmsInfo& fms);
-  // Writes these messages, in order, into a new file of their own (the ring buffer's window).
-  void save(std::vector<std::shared_ptr<const Message>> batch);
+  // Writes these messages, in order, into a new file of their own (the ring buffer's window); the
+  // event when it is written is save_notice.hpp's saved_line with this save's number.
+  void save(std::vector<std::shared_ptr<const Message>> batch, uint64_t save_number);
   // Writes what is queued, closes the file and ends the thread. Throws rvkit::Error when the
   // recorder failed.
   void finish();

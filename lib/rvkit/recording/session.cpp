@@ -69,9 +69,8 @@ int run_rec(const RecOptions& o) {
       return;
     }
     ++saves;
-    log_line(fmt::format("{}: saving the ring: {} messages, {:.1f} s, {}", why, ring->size(),
-                         double(ring->span_us()) / 1e6, mb(ring->bytes())));
-    recorder.save(ring->window());
+    log_line(saving_line(why, saves, ring->size(), double(ring->span_us()) / 1e6, ring->bytes()));
+    recorder.save(ring->window(), saves);
   };
   while (!stop_requested() && !recorder.failed()) {
     int requests = g_save_requests.load();
