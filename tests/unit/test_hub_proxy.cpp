@@ -307,7 +307,7 @@ std::string frame_header(const std::string& cam, int64_t seq) {
 
 }  // namespace
 
-TEST_CASE("hub input: of a camera's live frames already queued, the newest; records and other cameras kept in order") {
+TEST_CASE("hub input: of a camera's live frames already queued, the newest, with records and other cameras kept in order") {
   RunningHub h;
   set_hub_address("ipc://" + h.dir);
   zmq::context_t ctx;
