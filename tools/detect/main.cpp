@@ -28,6 +28,17 @@
 using namespace rvkit;
 using namespace rvkit::vision;
 
+namespace {
+
+std::string track_summary(const DetectPipeline& p) {
+  if (!p.options().track) return "";
+  TrackCounts c = p.track_counts();
+  return fmt::format(", tracking: {} full searches, {} tracked frames, {} tags lost, {} kept", c.full, c.tracked,
+                     c.lost, c.kept);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   DetectOptions opt;
   std::string calib_path, field_spec, robot_to_camera, aspect, fullness;
@@ -35,7 +46,8 @@ int main(int argc, char** argv) {
   HeadingLimits heading_limits;
   double max_heading_age_ms = 100, max_heading_gap_ms = 150;
   int heading_wait_ms = 0;
-  bool no_refine_pose = false;
+  bool no_refine_pose = false, track = false;
+  TrackOptions track_opt;
   std::vector<std::string> colors;
   std::vector<int> ids, ignore_ids;
   std::vector<std::string> tag_sizes;
@@ -55,6 +67,14 @@ int main(int argc, char** argv) {
         app.add_option("--blur", opt.apriltag.blur, "Gaussian blur sigma in pixels before finding quads (negative sharpens)")
             ->capture_default_str()->group(g);
         app.add_option("--threads", opt.apriltag.threads, "Detector threads (0: all cores)")->capture_default_str()->group(g);
+        app.add_flag("--track", track, "Video: follow tags from frame to frame (full resolution near each, a coarse "
+                                      "search for new ones, a full search every --track-every frames)")
+            ->group(g);
+        app.add_option("--track-every", track_opt.full_every, "With --track: a full search at least this often, frames")
+            ->capture_default_str()->group(g);
+        app.add_option("--track-decimate", track_opt.coarse_decimate,
+                       "With --track: decimate of the search for new tags between full searches")
+            ->capture_default_str()->group(g);
         app.add_flag("--refine-edges,!--no-refine-edges", refine_edges,
                      "Fit tag edges on the full-resolution image (libapriltag's refine_edges; on by default)")
             ->group(g);
@@ -158,6 +178,7 @@ int main(int argc, char** argv) {
             opt.robot_to_camera = geometry::Pose3::from_xyz_rpy(v[0], v[1], v[2], v[3] * d, v[4] * d, v[5] * d);
           }
           opt.pose.refine = !no_refine_pose;
+          if (track) opt.track = track_opt;
           const CameraPoseAxes axes = parse_camera_pose_axes(camera_pose_axes);
           std::shared_ptr<HeadingHistory> headings;
           if (!robot_in.empty()) {
@@ -200,9 +221,10 @@ int main(int argc, char** argv) {
             if (rec.tags) tags_seen += rec.tags->size();
             stats.add(m.payload.size());
             if (common.verbose)
-              stats.report(fmt::format("{} tags seen, {} bad frames", tags_seen, bad_frames));
+              stats.report(fmt::format("{} tags seen, {} bad frames{}", tags_seen, bad_frames, track_summary(pipeline)));
           }
           if (robot && common.verbose) log_line(fmt::format("{} heading samples read from --robot-in", robot->samples()));
+          if (opt.track && common.verbose) log_line(track_summary(pipeline).substr(2));  // "tracking: ..."
           if (bad_frames) log_line(fmt::format("skipped {} unusable frame(s)", bad_frames));
           return 0;
         };

@@ -77,12 +77,20 @@ AprilTagDetector::~AprilTagDetector() = default;
 std::string AprilTagDetector::family_name() const { return "tag" + opt_.family; }
 
 std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray) {
+  return detect(gray, opt_.decimate, cv::Rect(0, 0, gray.cols, gray.rows));
+}
+
+std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray, double decimate, cv::Rect roi) {
   CV_Assert(gray.type() == CV_8UC1);
   std::vector<TagDetection> out;
+  roi &= cv::Rect(0, 0, gray.cols, gray.rows);
   // A tag needs a few pixels per bit; tiny images cannot hold one (and would decimate to nothing).
-  if (gray.cols < 16 || gray.rows < 16) return out;
-  image_u8_t im{gray.cols, gray.rows, int(gray.step[0]), gray.data};
+  if (roi.width < 16 || roi.height < 16) return out;
+  const cv::Mat part = gray(roi);  // a view: libapriltag takes the stride
+  image_u8_t im{part.cols, part.rows, int(part.step[0]), part.data};
+  impl_->td->quad_decimate = float(std::clamp(decimate, 1.0, 16.0));
   zarray_t* dets = apriltag_detector_detect(impl_->td, &im);
+  impl_->td->quad_decimate = float(opt_.decimate);
   if (!dets) return out;
   for (int i = 0; i < zarray_size(dets); ++i) {
     apriltag_detection_t* d;
@@ -95,8 +103,9 @@ std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray) {
     t.hamming = d->hamming;
     t.margin = d->decision_margin;
     // libapriltag puts pixel centres at +0.5; OpenCV (and so calibrations and solvers) at +0.
-    for (int k = 0; k < 4; ++k) t.corners[size_t(k)] = {d->p[k][0] - kLibApriltagPixelOffset, d->p[k][1] - kLibApriltagPixelOffset};
-    t.center = {d->c[0] - kLibApriltagPixelOffset, d->c[1] - kLibApriltagPixelOffset};
+    const double ox = roi.x - kLibApriltagPixelOffset, oy = roi.y - kLibApriltagPixelOffset;
+    for (int k = 0; k < 4; ++k) t.corners[size_t(k)] = {d->p[k][0] + ox, d->p[k][1] + oy};
+    t.center = {d->c[0] + ox, d->c[1] + oy};
     out.push_back(t);
   }
   apriltag_detections_destroy(dets);

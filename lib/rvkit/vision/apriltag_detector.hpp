@@ -49,6 +49,11 @@ class AprilTagDetector {
   // Detects tags in an 8-bit grey image (any stride; not copied). Results are sorted by id,
   // then by position, and already filtered by max_hamming, min_margin and ids.
   std::vector<TagDetection> detect(const cv::Mat& gray);
+  // The same within `roi` of the image only (clipped to it; an empty result when nothing is left),
+  // with quad_decimate `decimate` instead of the option's: the tracker's full-resolution passes near
+  // known tags and its coarse search for new ones (tag_tracker.hpp). Corners are in the whole
+  // image's coordinates; refinement, filters and order as detect().
+  std::vector<TagDetection> detect(const cv::Mat& gray, double decimate, cv::Rect roi);
 
   const AprilTagOptions& options() const { return opt_; }
   // libapriltag's family name ("tag36h11").

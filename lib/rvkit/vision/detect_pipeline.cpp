@@ -50,6 +50,10 @@ records::FieldPose field_pose_record(const FieldPose& fp, records::PoseMethod me
 
 DetectPipeline::DetectPipeline(DetectOptions opt) : opt_(std::move(opt)) {
   if (opt_.tags) detector_ = std::make_unique<AprilTagDetector>(opt_.apriltag);
+  if (opt_.track) {
+    if (!opt_.tags) throw OptionError("--track needs AprilTags (drop --no-tags)");
+    TagTracker check(*detector_, *opt_.track);  // validates the options now
+  }
   if (!opt_.color.ranges.empty()) colors_ = std::make_unique<ColorTargetFinder>(opt_.color);
   if (!(opt_.tag_size >= geometry::kMinTagSize && opt_.tag_size <= geometry::kMaxTagSize))
     throw OptionError(fmt::format("--tag-size must be from {} to {} metres, got {}", geometry::kMinTagSize,
@@ -68,6 +72,17 @@ DetectPipeline::DetectPipeline(DetectOptions opt) : opt_(std::move(opt)) {
   if (opt_.headings && !opt_.field) throw OptionError("--robot-in needs --field (the constrained pose is a field pose)");
   if (!(opt_.heading_sigma_deg >= 0 && opt_.heading_sigma_deg <= 180))
     throw OptionError(fmt::format("--heading-std must be 0..180 degrees, got {}", opt_.heading_sigma_deg));
+}
+
+TrackCounts DetectPipeline::track_counts() const {
+  TrackCounts sum;
+  for (const auto& [cam, t] : trackers_) {
+    sum.full += t->counts().full;
+    sum.tracked += t->counts().tracked;
+    sum.lost += t->counts().lost;
+    sum.kept += t->counts().kept;
+  }
+  return sum;
 }
 
 void DetectPipeline::set_robot_to_camera(const geometry::Pose3& robot_to_camera) {
@@ -127,7 +142,17 @@ records::Detections DetectPipeline::process(const Message& frame) {
   const double image_area = double(f.w) * f.h;
 
   if (detector_) {
-    std::vector<TagDetection> dets = detector_->detect(gray);
+    std::vector<TagDetection> dets;
+    if (opt_.track) {
+      auto it = trackers_.find(f.cam);
+      if (it == trackers_.end()) {
+        if (trackers_.size() >= 64) trackers_.clear();  // a stream that keeps inventing cameras
+        it = trackers_.emplace(f.cam, std::make_unique<TagTracker>(*detector_, *opt_.track)).first;
+      }
+      dets = it->second->detect(gray);
+    } else {
+      dets = detector_->detect(gray);
+    }
     const bool nt_filter = id_filter_ && !id_filter_->empty();
     if (!opt_.ignore_ids.empty() || nt_filter)
       dets.erase(std::remove_if(dets.begin(), dets.end(),

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <string>
 #include <utility>
 
 #include "rvkit/core/error.hpp"
@@ -18,6 +19,7 @@
 #include "rvkit/geometry/field_layout.hpp"
 #include "rvkit/vision/heading_history.hpp"
 #include "rvkit/vision/pose.hpp"
+#include "rvkit/vision/tag_tracker.hpp"
 
 namespace rvkit::vision {
 
@@ -46,6 +48,8 @@ struct DetectOptions {
   std::shared_ptr<const HeadingHistory> headings;
   double heading_sigma_deg = 0.5;          // the gyro heading's uncertainty, for the constrained std-devs
   ColorOptions color;                      // no ranges: no colour targets
+  // --track: follow tags from frame to frame (tag_tracker.hpp), one tracker per camera.
+  std::optional<TrackOptions> track;
 };
 
 class DetectPipeline {
@@ -57,6 +61,8 @@ class DetectPipeline {
   records::Detections process(const Message& frame);
 
   const DetectOptions& options() const { return opt_; }
+  // With --track: the trackers' counts, summed over the cameras.
+  TrackCounts track_counts() const;
   // Only these ids from now on, beside --ids (robot code's fiducial_id_filters_set, as a Limelight
   // reads it); nullopt or an empty set: no such filter. Same thread as process().
   void set_id_filter(std::optional<std::set<int>> ids) { id_filter_ = std::move(ids); }
@@ -75,6 +81,7 @@ class DetectPipeline {
   std::optional<std::set<int>> id_filter_;
   std::optional<int> priority_id_;
   std::unique_ptr<AprilTagDetector> detector_;
+  std::map<std::string, std::unique_ptr<TagTracker>> trackers_;  // --track: by camera
   std::unique_ptr<ColorTargetFinder> colors_;
   std::map<std::pair<int, int>, CameraCalibration> scaled_;  // calibration (or fov model) per frame size
 };
