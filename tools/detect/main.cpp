@@ -33,8 +33,8 @@ namespace {
 std::string track_summary(const DetectPipeline& p) {
   if (!p.options().track) return "";
   TrackCounts c = p.track_counts();
-  return fmt::format(", tracking: {} full searches, {} tracked frames, {} tags lost, {} kept", c.full, c.tracked,
-                     c.lost, c.kept);
+  return fmt::format(", tracking: {} full searches, {} tracked frames, {} tags lost, {} kept, {} found from the layout",
+                     c.full, c.tracked, c.lost, c.kept, c.hinted);
 }
 
 }  // namespace

@@ -81,6 +81,7 @@ TrackCounts DetectPipeline::track_counts() const {
     sum.tracked += t->counts().tracked;
     sum.lost += t->counts().lost;
     sum.kept += t->counts().kept;
+    sum.hinted += t->counts().hinted;
   }
   return sum;
 }
@@ -143,13 +144,15 @@ records::Detections DetectPipeline::process(const Message& frame) {
 
   if (detector_) {
     std::vector<TagDetection> dets;
+    TagTracker* tracker = nullptr;
     if (opt_.track) {
       auto it = trackers_.find(f.cam);
       if (it == trackers_.end()) {
         if (trackers_.size() >= 64) trackers_.clear();  // a stream that keeps inventing cameras
         it = trackers_.emplace(f.cam, std::make_unique<TagTracker>(*detector_, *opt_.track)).first;
       }
-      dets = it->second->detect(gray);
+      tracker = it->second.get();
+      dets = tracker->detect(gray);
     } else {
       dets = detector_->detect(gray);
     }
@@ -194,6 +197,18 @@ records::Detections DetectPipeline::process(const Message& frame) {
       if (fp)
         rec.field_pose =
             field_pose_record(*fp, fp->multi_tag ? records::PoseMethod::multi_tag : records::PoseMethod::single_tag);
+      // --track: where the layout's other tags should be in the next frame.
+      if (tracker && fp) {
+        std::vector<TagDetection> hints = project_layout(*opt_.field, fp->camera, *cal, sizes_);
+        if (!opt_.ignore_ids.empty() || (id_filter_ && !id_filter_->empty()))
+          hints.erase(std::remove_if(hints.begin(), hints.end(),
+                                     [&](const TagDetection& h) {
+                                       return opt_.ignore_ids.count(h.id) || (id_filter_ && !id_filter_->empty() &&
+                                                                               !id_filter_->count(h.id));
+                                     }),
+                      hints.end());
+        tracker->hint(std::move(hints));
+      }
     }
     if (opt_.field && opt_.headings) {
       rec.with_constrained = true;

@@ -36,6 +36,43 @@ double rms_error(const std::vector<cv::Point3d>& obj, const std::vector<cv::Poin
 
 }  // namespace
 
+std::vector<TagDetection> project_layout(const geometry::FieldLayout& layout, const geometry::Pose3& field_to_camera,
+                                         const CameraCalibration& cal, const geometry::TagSizes& sizes) {
+  std::vector<TagDetection> out;
+  const geometry::Pose3 camera_from_field = field_to_camera.inverse();
+  const cv::Matx33d& optical = cv_from_camera();
+  for (const auto& [id, field_to_tag] : layout.tags) {
+    const geometry::Pose3 cam_tag = camera_from_field * field_to_tag;
+    // The face (tag X) towards the camera: the tag-to-camera direction against the tag's normal.
+    const geometry::Vec3 normal = cam_tag.R * geometry::Vec3{1, 0, 0};
+    const geometry::Vec3 to_camera = -cam_tag.t;
+    const double dist = to_camera.norm();
+    if (dist < 1e-6 || (normal.x * to_camera.x + normal.y * to_camera.y + normal.z * to_camera.z) / dist <
+                           std::cos(75 * M_PI / 180))
+      continue;
+    std::vector<cv::Point3d> pts;
+    bool in_front = true;
+    for (const cv::Vec3d& c : tag_corners(sizes.of(id))) {
+      cv::Vec3d p = optical * to_cv(cam_tag.apply(from_cv(c)));
+      in_front = in_front && p[2] > 0.3;
+      pts.emplace_back(p[0], p[1], p[2]);
+    }
+    if (!in_front) continue;
+    std::vector<cv::Point2d> px;
+    cv::projectPoints(pts, cv::Vec3d(0, 0, 0), cv::Vec3d(0, 0, 0), cv::Mat(cal.K), dist_mat(cal), px);
+    TagDetection d;
+    d.id = id;
+    bool inside = true;
+    for (size_t k = 0; k < 4; ++k) {
+      d.corners[k] = px[k];
+      inside = inside && px[k].x >= 0 && px[k].y >= 0 && px[k].x <= cal.width - 1 && px[k].y <= cal.height - 1;
+      d.center += px[k] / 4;
+    }
+    if (inside) out.push_back(d);
+  }
+  return out;
+}
+
 std::array<cv::Vec3d, 4> tag_corners(double size) {
   double h = size / 2;
   return {cv::Vec3d(0, -h, -h), cv::Vec3d(0, h, -h), cv::Vec3d(0, h, h), cv::Vec3d(0, -h, h)};

@@ -36,6 +36,13 @@ struct TagPose {
 // Both planar solutions for one tag. Throws nothing; an empty result if the solver fails.
 TagPose solve_tag_pose(const TagDetection& d, const CameraCalibration& cal, double tag_size);
 
+// Where the tags of `layout` would appear to a camera at `field_to_camera` (calibrated by `cal`, an
+// image of cal's size): each tag at least 0.3 m in front of the camera, its face turned towards it
+// within 75 degrees, its four corners inside the image, with its projected corners (libapriltag's
+// order, OpenCV's pixel convention) and centre. For detect --track's hints (tag_tracker.hpp).
+std::vector<TagDetection> project_layout(const geometry::FieldLayout& layout, const geometry::Pose3& field_to_camera,
+                                         const CameraCalibration& cal, const geometry::TagSizes& sizes);
+
 // One tag's RMS reprojection error under a field pose, px.
 struct TagResidual {
   int id = 0;

@@ -43,6 +43,7 @@ TagTracker::TagTracker(AprilTagDetector& detector, TrackOptions opt) : det_(dete
 
 void TagTracker::reset() {
   followed_.clear();
+  hints_.clear();
   need_full_ = true;
 }
 
@@ -107,6 +108,22 @@ std::vector<TagDetection> TagTracker::detect(const cv::Mat& gray) {
       *it = *hit;  // full resolution over the coarse search's corners
     }
   }
+  // Hinted small tags that nothing found yet, at full resolution where the layout puts them.
+  for (const TagDetection& h : hints_) {
+    const double side = side_of(h);
+    if (side >= kFullResolutionBelowPx || side < 4) continue;  // large ones the search finds; tiny ones nobody
+    if (std::any_of(found.begin(), found.end(), [&](const TagDetection& d) {
+          return d.id == h.id && cv::norm(d.center - h.center) < 2 * side + 16;
+        }))
+      continue;
+    for (const auto& d : det_.detect(gray, 1.0, window_of(Followed{h, {0, 0}}, gray.size())))
+      if (d.id == h.id) {
+        found.push_back(d);
+        ++counts_.hinted;
+        break;
+      }
+  }
+  hints_.clear();
   // One tag once (overlapping windows may find a neighbour twice).
   std::vector<TagDetection> out;
   for (const auto& d : found)

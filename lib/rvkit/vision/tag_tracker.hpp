@@ -9,7 +9,8 @@
 //  - the whole image at `coarse_decimate` (default 4), which finds new tags large enough for it.
 // On every frame, full searches included, a tag of the last frame that the search at hand did not
 // find is looked for in its window at full resolution, so a tag stays found as it shrinks below what
-// the decimated search can see (a far tag found while it was closer). Results are what
+// the decimated search can see (a far tag found while it was closer); and hint() (the layout's tags
+// where the last field pose puts them) gets small tags the decimated search never saw. Results are what
 // AprilTagDetector::detect() returns (same filters, refinement and order); one tag (id and place)
 // once, the full-resolution find preferred.
 //
@@ -36,12 +37,18 @@ struct TrackCounts {
   uint64_t tracked = 0;  // frames between them
   uint64_t lost = 0;     // followed tags not found again (each forces a full search)
   uint64_t kept = 0;     // tags found only in their window (the search at hand missed them)
+  uint64_t hinted = 0;   // tags found only where a hint put them
 };
 
 class TagTracker {
  public:
   TagTracker(AprilTagDetector& detector, TrackOptions opt);  // throws OptionError on bad options
   std::vector<TagDetection> detect(const cv::Mat& gray);
+  // Where tags should be in the next frame (project_layout() of the last field pose): a hinted tag
+  // smaller than 40 px that the next search does not find is looked for in its window at full
+  // resolution, as a followed tag is. So a far tag the decimated search never saw is found once the
+  // camera's pose is known. Used by the next detect() only.
+  void hint(std::vector<TagDetection> predicted) { hints_ = std::move(predicted); }
   void reset();
   const TrackCounts& counts() const { return counts_; }
 
@@ -56,6 +63,7 @@ class TagTracker {
   TrackOptions opt_;
   cv::Size size_;
   std::vector<Followed> followed_;
+  std::vector<TagDetection> hints_;
   int since_full_ = 0;
   bool need_full_ = true;
   TrackCounts counts_;
