@@ -3,9 +3,10 @@
 // of tags over 25 px within about 0.1 px of the truth on a camera's images, with no scale bias (its
 // smaller tags read about 1 % large). Then rvkit's corner refinement by tag size on the same renders:
 // the blur-matched template unbiased, the sharp one before it biased inwards. Plus determinism, option
-// checks and the test pattern's --optics camera mode.
+// checks, the test pattern's --optics camera mode, and lens distortion (image and truth bent alike).
 #include "test_util.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
@@ -18,6 +19,7 @@
 #include "rvkit/core/error.hpp"
 #include "rvkit/vision/apriltag_detector.hpp"
 #include "rvkit/vision/corner_accuracy.hpp"
+#include "rvkit/vision/pose.hpp"
 
 using namespace rvkit;
 using namespace rvkit::vision;
@@ -145,4 +147,63 @@ TEST_CASE("camera optics: deterministic, options checked, and the test pattern's
   auto m = match_corners(det.detect(grey), truth_map(truth));
   CHECK(m.size() == truth.size());
   for (const auto& c : m) CHECK(c.error < 0.5);
+}
+
+TEST_CASE("camera optics: lens distortion bends the image and the truth alike, and a calibration with it gives true poses") {
+  // A moderate barrel lens (a LifeCam-like k1 at 70 degrees), 1280x720.
+  const std::vector<double> dist{-0.25, 0.08, 0.0005, -0.0003, -0.01};
+  AprilTagOptions o;
+  o.decimate = 1;
+  AprilTagDetector det(o);
+  std::vector<CornerMatch> bent, pinhole_truth;
+  std::vector<double> dist_err_with, dist_err_without;
+  for (int s = 0; s < 8; s++) {
+    CameraScene sc = random_tag_scene(1280, 720, 70, 12, 20, 110, uint64_t(300 + s));
+    std::vector<TagTruth> ideal;
+    render_camera_scene(sc, CameraOptics{}, &ideal);  // the pinhole truth of the same scene
+    sc.dist = dist;
+    std::vector<TagTruth> truth;
+    cv::Mat img = render_camera_scene(sc, CameraOptics{}, &truth);
+    auto dets = det.detect(img);
+    auto m = match_corners(dets, truth_map(truth));
+    bent.insert(bent.end(), m.begin(), m.end());
+    auto p = match_corners(dets, truth_map(ideal));
+    pinhole_truth.insert(pinhole_truth.end(), p.begin(), p.end());
+    // Tag distances from the detected corners, with and without the distortion in the calibration.
+    CameraCalibration cal;
+    cal.K = sc.K;
+    cal.K(0, 2) -= 0.5;  // rvkit's pixel convention
+    cal.K(1, 2) -= 0.5;
+    cal.width = sc.width;
+    cal.height = sc.height;
+    CameraCalibration cal_d = cal;
+    cal_d.dist = dist;
+    for (const TagTruth& t : truth)
+      for (const auto& d : dets) {
+        if (d.id != t.id) continue;
+        const double true_dist = std::sqrt(t.t[0] * t.t[0] + t.t[1] * t.t[1] + t.t[2] * t.t[2]);
+        TagPose with = solve_tag_pose(d, cal_d, t.size), without = solve_tag_pose(d, cal, t.size);
+        if (with.solutions.empty() || without.solutions.empty()) continue;
+        dist_err_with.push_back(std::abs(with.distance - true_dist) / true_dist);
+        dist_err_without.push_back(std::abs(without.distance - true_dist) / true_dist);
+      }
+  }
+  CornerStats b = corner_stats(bent, 25), p = corner_stats(pinhole_truth, 25);
+  MESSAGE("distorted renders, tags over 25 px: " << b.n << " tags, corner error against the distorted truth " << b.mean_error
+                                                 << " px, against the pinhole truth " << p.mean_error << " px");
+  REQUIRE(b.n >= 40);
+  CHECK(b.mean_error < 0.2);        // the truth moved with the image
+  CHECK(p.mean_error > 5 * b.mean_error);  // and the distortion is really there
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  REQUIRE(dist_err_with.size() >= 40);
+  MESSAGE("tag distance error, median: " << median(dist_err_with) * 100 << " % with the distortion in the calibration, "
+                                         << median(dist_err_without) * 100 << " % without");
+  CHECK(median(dist_err_with) < 0.01);
+  CHECK(median(dist_err_without) > 2 * median(dist_err_with));
+  CameraScene bad = random_tag_scene(320, 240, 70, 1, 20, 40, 1);
+  bad.dist = {0.1, 0.2};
+  CHECK_THROWS_AS(render_camera_scene(bad, CameraOptics{}), Error);
 }

@@ -12,6 +12,7 @@
 #include <apriltag/common/image_u8.h>
 #include <apriltag/tag36h11.h>
 #include <fmt/format.h>
+#include <opencv2/calib3d.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -251,10 +252,50 @@ CameraScene random_tag_scene(int width, int height, double hfov_deg, int tags, d
   return sc;
 }
 
+cv::Point2d distort_pixel(const cv::Point2d& p, const cv::Matx33d& K, const std::vector<double>& dist) {
+  if (dist.empty()) return p;
+  const double x = (p.x - K(0, 2)) / K(0, 0), y = (p.y - K(1, 2)) / K(1, 1);
+  const double k1 = dist[0], k2 = dist.size() > 1 ? dist[1] : 0, p1 = dist.size() > 2 ? dist[2] : 0,
+               p2 = dist.size() > 3 ? dist[3] : 0, k3 = dist.size() > 4 ? dist[4] : 0;
+  const double r2 = x * x + y * y, radial = 1 + k1 * r2 + k2 * r2 * r2 + k3 * r2 * r2 * r2;
+  const double xd = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x);
+  const double yd = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y;
+  return {K(0, 0) * xd + K(0, 2), K(1, 1) * yd + K(1, 2)};
+}
+
 cv::Mat render_camera_scene(const CameraScene& scene, const CameraOptics& optics, std::vector<TagTruth>* truth) {
   validate(optics);
+  if (scene.dist.size() != 0 && scene.dist.size() != 4 && scene.dist.size() != 5)
+    throw Error(fmt::format("camera scene: dist has {} coefficients (4 or 5: k1, k2, p1, p2[, k3])", scene.dist.size()));
   cv::Mat canvas = clutter_background(scene.width, scene.height, scene.seed);
   std::vector<TagTruth> drawn = composite_tags(canvas, scene.K, scene.tags, optics.supersample);
+  if (!scene.dist.empty()) {
+    // Each pixel of the distorted image looks where the lens bends its ray: the pinhole image there.
+    // OpenCV's map works with pixel centres at integers, the scene's K with them at +0.5.
+    cv::Matx33d Kcv = scene.K;
+    Kcv(0, 2) -= 0.5;
+    Kcv(1, 2) -= 0.5;
+    // So the map is the lens's inverse at every pixel: undistortPoints, iterated to convergence.
+    std::vector<cv::Point2f> px, ideal;
+    px.reserve(canvas.total());
+    for (int y = 0; y < canvas.rows; ++y)
+      for (int x = 0; x < canvas.cols; ++x) px.emplace_back(float(x), float(y));
+    cv::undistortPoints(px, ideal, Kcv, scene.dist, cv::noArray(), Kcv,
+                        cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 50, 1e-7));
+    cv::Mat mapx(canvas.size(), CV_32FC1), mapy(canvas.size(), CV_32FC1), bent;
+    for (int y = 0, i = 0; y < canvas.rows; ++y)
+      for (int x = 0; x < canvas.cols; ++x, ++i) {
+        mapx.at<float>(y, x) = ideal[size_t(i)].x;
+        mapy.at<float>(y, x) = ideal[size_t(i)].y;
+      }
+    cv::remap(canvas, bent, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    canvas = bent;
+    for (TagTruth& t : drawn)
+      for (auto& c : t.corners) {
+        cv::Point2d d = distort_pixel({c[0], c[1]}, scene.K, scene.dist);
+        c = {d.x, d.y};
+      }
+  }
   if (truth) *truth = std::move(drawn);
   return apply_optics(canvas, optics, scene.seed);
 }

@@ -11,7 +11,10 @@
 //   3. sensor noise: Gaussian, `noise` grey levels (sigma), then rounding to 8 bits;
 //   4. compression: a JPEG round trip at `jpeg_quality` (0: none);
 // over a cluttered background (random shapes of every contrast), so edges and quads appear that are
-// not tags. No lens distortion is modelled (the pinhole camera is exact).
+// not tags. With CameraScene::dist, lens distortion (OpenCV's model: k1, k2, p1, p2[, k3]) comes
+// between 1 and 2, as in a camera: the pinhole image is resampled (bilinear) where the lens bends each
+// pixel's ray, and the truth corners are the pinhole corners moved by the same distortion. Straight tag
+// edges then curve, as they do through a real lens. Without dist the pinhole camera is exact.
 //
 // Coordinates are libapriltag's, as in TestPattern: pixel (i, j) covers [i, i+1) x [j, j+1) (its
 // centre is (i + 0.5, j + 0.5)); subtract 0.5 for OpenCV's and rvkit's detections (pixel centres at
@@ -46,7 +49,11 @@ struct CameraScene {
   cv::Matx33d K;
   std::vector<SceneTag> tags;
   uint64_t seed = 1;              // background clutter and noise
+  std::vector<double> dist;       // lens distortion, OpenCV's k1, k2, p1, p2[, k3] (empty: none)
 };
+
+// A pinhole pixel (libapriltag's convention) moved as `dist` bends it through the lens of K.
+cv::Point2d distort_pixel(const cv::Point2d& p, const cv::Matx33d& K, const std::vector<double>& dist);
 
 // A scene of `tags` tag36h11 tags (distinct ids from the seed) of `tag_size` m, one per cell of a grid,
 // each facing the camera within 40 degrees at any roll, at the distance that makes its black square's
