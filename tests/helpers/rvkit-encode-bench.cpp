@@ -3,7 +3,9 @@
 // (rvkit/image/jpeg.hpp, what stream, cap and the decoders use), and prints JSON: CPU ms per
 // frame of each, the bytes per frame, and the share of one core rvkit's encoding costs at --fps.
 //   cap --test-pattern --size 1280x720 --fps 0 --count 150 | rvkit-encode-bench
-// Every measurement is the calling thread's CPU time, the first frame left out (warm-up).
+// Every measurement is the calling thread's CPU time, the first frame left out (warm-up); OpenCV
+// and TurboJPEG take turns going first.
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <string>
@@ -39,13 +41,19 @@ int main(int argc, char** argv) {
           Message m;
           std::vector<uchar> cv_out;
           std::vector<uint8_t> tj_out;
-          // name -> total CPU ms (frames after the first)
+          // name -> total CPU ms (frames after the first), in the order first measured
           std::vector<std::pair<std::string, double>> ms;
-          auto timed = [&](size_t i, const std::string& name, bool count, const std::function<void()>& fn) {
-            if (ms.size() <= i) ms.emplace_back(name, 0.0);
+          auto timed = [&](const std::string& name, bool count, const std::function<void()>& fn) {
+            auto it = std::find_if(ms.begin(), ms.end(), [&](const auto& p) { return p.first == name; });
+            if (it == ms.end()) it = ms.emplace(ms.end(), name, 0.0);
             double t0 = thread_cpu_ms();
             fn();
-            if (count) ms[i].second += thread_cpu_ms() - t0;
+            if (count) it->second += thread_cpu_ms() - t0;
+          };
+          // Runs a and b, in turns first (whichever runs first reads the frame from memory).
+          auto pair = [](size_t frame, const std::function<void()>& a, const std::function<void()>& b) {
+            if (frame % 2) b(), a();
+            else a(), b();
           };
           size_t frames = 0, cv_bytes = 0, tj_bytes = 0;
           int w = 0, h = 0;
@@ -54,22 +62,21 @@ int main(int argc, char** argv) {
             if (!m.is_frame()) continue;
             cv::Mat img = frame_to_mat(m, PixelFormat::Bgr8);
             bool c = frames > 0;
-            size_t i = 0;
-            timed(i++, "encode_opencv", c, [&] { cv::imencode(".jpg", img, cv_out, {cv::IMWRITE_JPEG_QUALITY, quality}); });
-            timed(i++, "encode_turbojpeg", c, [&] { encode_jpeg(img, quality, tj_out); });
+            pair(frames, [&] { timed("encode_opencv", c, [&] { cv::imencode(".jpg", img, cv_out, {cv::IMWRITE_JPEG_QUALITY, quality}); }); },
+                 [&] { timed("encode_turbojpeg", c, [&] { encode_jpeg(img, quality, tj_out); }); });
             same_bytes = same_bytes && cv_out.size() == tj_out.size() &&
                          std::equal(cv_out.begin(), cv_out.end(), tj_out.begin());
             const uint8_t* j = tj_out.data();
             size_t n = tj_out.size();
             cv::Mat jm(1, int(n), CV_8UC1, const_cast<uint8_t*>(j));
             cv::Mat sink;
-            timed(i++, "decode_bgr_opencv", c, [&] { sink = cv::imdecode(jm, cv::IMREAD_COLOR); });
-            timed(i++, "decode_bgr_turbojpeg", c, [&] { sink = decode_jpeg(j, n, false); });
-            timed(i++, "decode_gray_opencv", c, [&] { sink = cv::imdecode(jm, cv::IMREAD_GRAYSCALE); });
-            timed(i++, "decode_gray_turbojpeg", c, [&] { sink = decode_jpeg(j, n, true); });
-            timed(i++, "decode_bgr_half_turbojpeg", c, [&] { sink = decode_jpeg(j, n, false, 2); });
-            timed(i++, "decode_bgr_quarter_turbojpeg", c, [&] { sink = decode_jpeg(j, n, false, 4); });
-            timed(i++, "header_turbojpeg", c, [&] { (void)read_jpeg_header(j, n); });
+            pair(frames, [&] { timed("decode_bgr_opencv", c, [&] { sink = cv::imdecode(jm, cv::IMREAD_COLOR); }); },
+                 [&] { timed("decode_bgr_turbojpeg", c, [&] { sink = decode_jpeg(j, n, false); }); });
+            pair(frames, [&] { timed("decode_gray_opencv", c, [&] { sink = cv::imdecode(jm, cv::IMREAD_GRAYSCALE); }); },
+                 [&] { timed("decode_gray_turbojpeg", c, [&] { sink = decode_jpeg(j, n, true); }); });
+            timed("decode_bgr_half_turbojpeg", c, [&] { sink = decode_jpeg(j, n, false, 2); });
+            timed("decode_bgr_quarter_turbojpeg", c, [&] { sink = decode_jpeg(j, n, false, 4); });
+            timed("header_turbojpeg", c, [&] { (void)read_jpeg_header(j, n); });
             cv_bytes += cv_out.size();
             tj_bytes += tj_out.size();
             w = img.cols, h = img.rows;
