@@ -49,7 +49,7 @@ void CaptureEncoder::encode(CapturedFrame& f, int64_t seq, Message& out) {
     if ((!want || *want == PixelFormat::Jpeg) && rw == 0) {
       jpeg_to_frame(f.jpeg.data(), f.jpeg.size(), f.w, f.h, info, out);  // untouched
     } else {
-      // Decoded straight to grey when grey is wanted, and at 1/2 or 1/4 inside the decoder when
+      // Decoded straight to grey when grey is wanted, and at 1/2, 1/4 or 1/8 inside the decoder when
       // that is still at least the wanted size.
       cv::Mat img;
       try {
