@@ -181,6 +181,19 @@ TEST_CASE("jpeg: corrupt, truncated and empty input is an Error naming the size 
       break;
     }
   CHECK_THROWS_AS(decode_jpeg(sof.data(), sof.size(), false), Error);
+
+  // After each kind of failure, the same thread still decodes a good JPEG (libjpeg-turbo 2.1
+  // leaves a decoder whose header read failed unusable: "Bogus marker length").
+  auto still_decodes = [&] {
+    CHECK(read_jpeg_header(j.data(), j.size()).w == 320);
+    CHECK(decode_jpeg(j.data(), j.size(), false).cols == 320);
+  };
+  CHECK_THROWS_AS(read_jpeg_header(j.data(), 20), Error);
+  still_decodes();
+  CHECK_THROWS_AS(decode_jpeg(j.data(), cut, false), Error);
+  still_decodes();
+  CHECK_THROWS_AS(decode_jpeg(not_jpeg.data(), not_jpeg.size(), true), Error);
+  still_decodes();
 }
 
 TEST_CASE("jpeg: bad images and qualities are refused by the encoder") {

@@ -3,6 +3,7 @@
 #include <turbojpeg.h>
 
 #include <cstring>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -42,8 +43,17 @@ Codec& codec() {
   return c;
 }
 
+// A decoder that failed is thrown away, not reused: libjpeg-turbo 2.1's tjDecompressHeader3()
+// returns from an error without aborting the decompressor, and the next JPEG read with that
+// handle then fails ("Bogus marker length") however good it is.
 [[noreturn]] void fail(tjhandle h, size_t n) {
-  throw Error(fmt::format("JPEG of {} bytes: {}", n, tjGetErrorStr2(h)));
+  std::string msg = fmt::format("JPEG of {} bytes: {}", n, tjGetErrorStr2(h));
+  Codec& c = codec();
+  if (c.dec == h) {
+    tjDestroy(c.dec);
+    c.dec = nullptr;
+  }
+  throw Error(msg);
 }
 
 JpegHeader header(tjhandle h, const uint8_t* data, size_t n) {
@@ -137,8 +147,12 @@ void encode_jpeg(const cv::Mat& img, int quality, std::vector<uint8_t>& out) {
   unsigned long size = c.out_cap;
   // ACCURATEDCT: TurboJPEG would otherwise use the fast integer DCT, which OpenCV does not.
   if (tjCompress2(h, img.data, img.cols, int(img.step[0]), img.rows, gray ? TJPF_GRAY : TJPF_BGR, &c.out, &size,
-                  subsamp, quality, TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT) != 0)
-    throw Error(fmt::format("JPEG encode of a {}x{} image: {}", img.cols, img.rows, tjGetErrorStr2(h)));
+                  subsamp, quality, TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT) != 0) {
+    std::string msg = fmt::format("JPEG encode of a {}x{} image: {}", img.cols, img.rows, tjGetErrorStr2(h));
+    tjDestroy(c.enc);  // like a failed decoder (fail()), not reused
+    c.enc = nullptr;
+    throw Error(msg);
+  }
   out.resize(size);
   std::memcpy(out.data(), c.out, size);
 }
