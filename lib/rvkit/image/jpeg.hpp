@@ -13,7 +13,8 @@
 //   of data, extraneous bytes) throws rvkit::Error "JPEG of N bytes: MESSAGE", MESSAGE being
 //   TurboJPEG's (tjGetErrorStr2); TurboJPEG reports no byte offset. Callers add which frame.
 //   Never a crash, never a partly grey image.
-// - Thread-safe: every thread has its own TurboJPEG handles (thread_local), made on first use.
+// - Thread-safe: every thread has its own TurboJPEG handles (thread_local), made on first use and
+//   made anew after a failure (a failed header read leaves libjpeg-turbo 2.1's decoder unusable).
 #pragma once
 #include <cstddef>
 #include <cstdint>
