@@ -263,6 +263,36 @@ TEST_CASE("encode_variant: pass-through, quality and resolution") {
   CHECK(x_timestamp(0) == "0.000000");
 }
 
+TEST_CASE("encode_variant: smaller variants of JPEG input (scaled decodes) look like the full decode resized") {
+  // A smooth picture: what a scaled decode and a resize of the full decode may differ in is
+  // detail finer than the smaller image can hold anyway.
+  cv::Mat img(480, 640, CV_8UC3);
+  for (int y = 0; y < img.rows; ++y)
+    for (int x = 0; x < img.cols; ++x) img.at<cv::Vec3b>(y, x) = cv::Vec3b(uint8_t(x * 255 / 640), uint8_t(y * 255 / 480), 128);
+  cv::rectangle(img, cv::Rect(160, 120, 320, 240), cv::Scalar(250, 250, 250), cv::FILLED);
+  FrameInfo info;
+  info.cam = "c";
+  info.seq = 3;
+  Message m;
+  mat_to_frame(img, PixelFormat::Jpeg, info, m, 90);
+  cv::Mat full = cv::imdecode(cv::Mat(1, int(m.payload.size()), CV_8UC1, m.payload.data()), cv::IMREAD_COLOR);
+  REQUIRE(full.cols == 640);
+  // 320x240: a half-size decode, no resize; 200x150: from the half-size decode, resized;
+  // 160x120: a quarter-size decode; 80x60: an eighth.
+  for (auto [w, h] : {std::pair{320, 240}, std::pair{200, 150}, std::pair{160, 120}, std::pair{80, 60}}) {
+    CAPTURE(w);
+    auto e = encode_variant(m, VariantKey{w, h, 95}, 80);
+    CHECK(e->w == w);
+    CHECK(e->h == h);
+    cv::Mat got = decode(*e);
+    REQUIRE(got.cols == w);
+    REQUIRE(got.rows == h);
+    cv::Mat want;
+    cv::resize(full, want, cv::Size(w, h), 0, 0, cv::INTER_AREA);
+    CHECK(cv::PSNR(want, got) > 30);
+  }
+}
+
 TEST_CASE("Camera: one encoding per variant per frame, shared by every client of it") {
   Inbox inbox;
   Camera cam("c", 80, 3, inbox.fn());

@@ -3,11 +3,11 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "rvkit/core/error.hpp"
 #include "rvkit/image/frame.hpp"
+#include "rvkit/image/jpeg.hpp"
 
 namespace rvkit {
 namespace {
@@ -34,7 +34,7 @@ void CaptureEncoder::encode(CapturedFrame& f, int64_t seq, Message& out) {
     if (!want || !f.message.is_frame()) return pass_through(f.message, out);
     FrameInfo info = frame_info(f.message.header);
     if (info.fmt == *want && rw == 0) return pass_through(f.message, out);
-    cv::Mat img = frame_to_mat(f.message, *want == PixelFormat::Gray8 ? PixelFormat::Gray8 : PixelFormat::Bgr8);
+    cv::Mat img = frame_to_mat(f.message, *want == PixelFormat::Gray8 ? PixelFormat::Gray8 : PixelFormat::Bgr8, rw, rh);
     Json keep = f.message.header;
     mat_to_frame(resized(img, rw, rh), *want, info, out, o_.quality);
     for (auto& [k, v] : keep.items())
@@ -49,8 +49,14 @@ void CaptureEncoder::encode(CapturedFrame& f, int64_t seq, Message& out) {
     if ((!want || *want == PixelFormat::Jpeg) && rw == 0) {
       jpeg_to_frame(f.jpeg.data(), f.jpeg.size(), f.w, f.h, info, out);  // untouched
     } else {
-      cv::Mat img = cv::imdecode(cv::Mat(1, int(f.jpeg.size()), CV_8UC1, f.jpeg.data()), cv::IMREAD_COLOR);
-      if (img.empty()) throw Error(fmt::format("{}: the camera delivered a JPEG that does not decode", o_.cam));
+      // Decoded straight to grey when grey is wanted, and at 1/2, 1/4 or 1/8 inside the decoder when
+      // that is still at least the wanted size.
+      cv::Mat img;
+      try {
+        img = decode_jpeg_min(f.jpeg.data(), f.jpeg.size(), want == PixelFormat::Gray8, rw, rh);
+      } catch (const Error& e) {
+        throw Error(fmt::format("{}: the camera delivered a JPEG that does not decode: {}", o_.cam, e.what()));
+      }
       mat_to_frame(resized(img, rw, rh), want.value_or(PixelFormat::Bgr8), info, out, o_.quality);
     }
   } else {

@@ -1,8 +1,9 @@
 // rvkit capture: a captured frame turned into the message cap writes, in the wanted format and size.
 //
 // Camera MJPEG passes through untouched when JPEG is wanted (or any format is) at the camera's size:
-// no decode, no re-encode. Anything else is converted once: decoded, resized (INTER_AREA) and
-// encoded (JPEG at `quality`). Messages read from a recorded rvkit stream keep their header fields;
+// no decode, no re-encode. Anything else is converted once: decoded (JPEG through TurboJPEG,
+// straight to grey when grey is wanted, and at 1/2, 1/4 or 1/8 inside the decoder when that is
+// still at least the wanted size), resized (INTER_AREA) and encoded (JPEG at `quality`). Messages read from a recorded rvkit stream keep their header fields;
 // a record (no payload) and a frame already in the wanted format and size pass through as they were,
 // only `cam` renamed when a name is given. Not thread-safe: one encoder per writing thread.
 #pragma once

@@ -2,25 +2,27 @@
 
 #include <cstring>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <fmt/format.h>
 
 #include "rvkit/core/error.hpp"
+#include "rvkit/image/jpeg.hpp"
 
 namespace rvkit {
 
-cv::Mat frame_to_mat(const Message& m, PixelFormat want) {
+cv::Mat frame_to_mat(const Message& m, PixelFormat want) { return frame_to_mat(m, want, 0, 0); }
+
+cv::Mat frame_to_mat(const Message& m, PixelFormat want, int min_w, int min_h) {
   FrameInfo f = frame_info(m.header);
   cv::Mat img;
   auto* data = const_cast<uint8_t*>(m.payload.data());
   if (f.fmt == PixelFormat::Jpeg) {
-    cv::Mat buf(1, int(m.payload.size()), CV_8UC1, data);
-    int flags = want == PixelFormat::Gray8 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR;
-    img = cv::imdecode(buf, flags);
-    if (img.empty())
-      throw Error(fmt::format("frame {} of '{}': the JPEG payload does not decode", f.seq, f.cam));
+    try {
+      img = decode_jpeg_min(m.payload.data(), m.payload.size(), want == PixelFormat::Gray8, min_w, min_h);
+    } catch (const Error& e) {
+      throw Error(fmt::format("frame {} of '{}': the JPEG payload does not decode: {}", f.seq, f.cam, e.what()));
+    }
   } else {
     img = cv::Mat(f.h, f.w, f.fmt == PixelFormat::Gray8 ? CV_8UC1 : CV_8UC3, data, size_t(f.stride));
   }
@@ -47,8 +49,8 @@ void mat_to_frame(const cv::Mat& src, PixelFormat fmt, const FrameInfo& info, Me
   if (fmt == PixelFormat::Gray8 && img.channels() == 3) cv::cvtColor(src, img, cv::COLOR_BGR2GRAY);
   if (fmt == PixelFormat::Bgr8 && img.channels() == 1) cv::cvtColor(src, img, cv::COLOR_GRAY2BGR);
   if (fmt == PixelFormat::Jpeg) {
-    std::vector<uchar> jpeg;
-    cv::imencode(".jpg", img, jpeg, {cv::IMWRITE_JPEG_QUALITY, jpeg_quality});
+    thread_local std::vector<uint8_t> jpeg;
+    encode_jpeg(img, jpeg_quality, jpeg);
     f.stride = 0;
     f.bytes = jpeg.size();
     out.payload.assign(jpeg.data(), jpeg.size());

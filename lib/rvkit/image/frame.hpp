@@ -10,8 +10,13 @@ namespace rvkit {
 // wrapped without a copy (the Mat then points into m.payload); JPEG is decoded and formats
 // are converted as needed. Throws Error when a JPEG payload does not decode.
 cv::Mat frame_to_mat(const Message& m, PixelFormat want);
+// The same, but a JPEG frame may come out smaller, decoded at 1/2, 1/4 or 1/8 of its size inside
+// the decoder (rvkit/image/jpeg.hpp), as long as it is still at least min_w x min_h: for a
+// consumer that resizes to that size anyway. Raw frames come at their own size.
+cv::Mat frame_to_mat(const Message& m, PixelFormat want, int min_w, int min_h);
 
-// Fills `out` with a frame message holding `img` (CV_8UC1 or CV_8UC3 BGR) in format `fmt`.
+// Fills `out` with a frame message holding `img` (CV_8UC1 or CV_8UC3 BGR) in format `fmt`
+// (JPEG through TurboJPEG, rvkit/image/jpeg.hpp).
 // `info` supplies cam, seq and t_capture; the size, stride and bytes come from the image.
 // Extra header fields can be added to out.header afterwards.
 void mat_to_frame(const cv::Mat& img, PixelFormat fmt, const FrameInfo& info, Message& out,

@@ -5,13 +5,13 @@
 #include <tuple>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "rvkit/core/log.hpp"
 #include "rvkit/core/clock.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/image/frame.hpp"
+#include "rvkit/image/jpeg.hpp"
 #include "rvkit/core/signals.hpp"
 
 namespace rvkit::mjpeg {
@@ -77,7 +77,7 @@ class FrameEncoder {
       e->jpeg.assign(m_.payload.data(), m_.payload.data() + m_.payload.size());
     } else {
       const cv::Mat& img = image(w, h);
-      cv::imencode(".jpg", img, e->jpeg, {cv::IMWRITE_JPEG_QUALITY, q});
+      encode_jpeg(img, q, e->jpeg);
       ++encodes_;
     }
     finish(*e);
@@ -87,22 +87,31 @@ class FrameEncoder {
   int encodes() const { return encodes_; }
 
  private:
+  // The frame at w x h. A JPEG frame is decoded once per scale it is needed at: a smaller
+  // variant starts from a decode at 1/2, 1/4 or 1/8 (inside the decoder, far cheaper than a
+  // full decode) that is still at least w x h, and is resized from there.
   const cv::Mat& image(int w, int h) {
-    if (source_.empty())
-      source_ = frame_to_mat(m_, f_.fmt == PixelFormat::Gray8 ? PixelFormat::Gray8 : PixelFormat::Bgr8);
-    if (w == source_.cols && h == source_.rows) return source_;
+    const cv::Mat& src = source(w, h);
+    if (w == src.cols && h == src.rows) return src;
     cv::Mat& r = resized_[{w, h}];
     if (r.empty()) {
-      int interp = w < source_.cols ? cv::INTER_AREA : cv::INTER_LINEAR;
-      cv::resize(source_, r, cv::Size(w, h), 0, 0, interp);
+      int interp = w < src.cols ? cv::INTER_AREA : cv::INTER_LINEAR;
+      cv::resize(src, r, cv::Size(w, h), 0, 0, interp);
     }
     return r;
+  }
+  const cv::Mat& source(int w, int h) {
+    PixelFormat as = f_.fmt == PixelFormat::Gray8 ? PixelFormat::Gray8 : PixelFormat::Bgr8;
+    int denom = f_.fmt == PixelFormat::Jpeg ? jpeg_denom_for(f_.w, f_.h, w, h) : 1;
+    cv::Mat& s = decoded_[denom];
+    if (s.empty()) s = frame_to_mat(m_, as, jpeg_scaled(f_.w, denom), jpeg_scaled(f_.h, denom));
+    return s;
   }
 
   const Message& m_;
   FrameInfo f_;
   int default_quality_;
-  cv::Mat source_;
+  std::map<int, cv::Mat> decoded_;  // by scale denominator (raw frames: 1 only)
   std::map<std::pair<int, int>, cv::Mat> resized_;
   std::map<std::tuple<int, int, int>, EncodedPtr> done_;
   int encodes_ = 0;

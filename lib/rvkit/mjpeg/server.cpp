@@ -283,6 +283,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   // One timer per connection; a generation number makes a disarmed timer's late wake-up harmless.
   void arm(int seconds) {
+    watching_writes_ = false;
     uint64_t gen = ++timer_gen_;
     timer_.expires_after(std::chrono::seconds(seconds));
     timer_.async_wait([w = weak_from_this(), gen](error_code ec) {
@@ -292,8 +293,31 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
   void disarm() {
+    watching_writes_ = false;
     ++timer_gen_;
     timer_.cancel();
+  }
+
+  // The timeout of frame writes, without a timer operation per frame (with many clients, arming
+  // and cancelling a timer for every write of every client was a good part of the event loop's
+  // own work): one timer per client runs while frames are being written; when it expires it
+  // closes the connection if the write in flight started timeout_s ago, otherwise it is set
+  // again for the rest of that write's time, or stops when no write is in flight (the next
+  // send() starts it again).
+  void watch_writes(int64_t us) {
+    watching_writes_ = true;
+    uint64_t gen = ++timer_gen_;
+    timer_.expires_after(std::chrono::microseconds(us));
+    timer_.async_wait([w = weak_from_this(), gen](error_code ec) {
+      if (ec) return;
+      auto self = w.lock();
+      if (!self || self->timer_gen_ != gen) return;
+      self->watching_writes_ = false;
+      if (self->state_ == Closed || !self->writing_) return;
+      int64_t left = self->write_start_us_ + int64_t(self->srv_.opts.timeout_s) * 1000000 - mono_us();
+      if (left <= 0) return self->on_timeout();
+      self->watch_writes(left);
+    });
   }
 
   void on_timeout() {
@@ -493,7 +517,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     inflight_ = e;
     writing_ = true;
-    arm(srv_.opts.timeout_s);
+    write_start_us_ = mono_us();
+    if (!watching_writes_) watch_writes(int64_t(srv_.opts.timeout_s) * 1000000);
     std::array<asio::const_buffer, 3> bufs{asio::buffer(e->part_header), asio::buffer(e->jpeg),
                                            asio::buffer(kCrLf, 2)};
     asio::async_write(sock_, bufs, [self = shared_from_this()](error_code ec, size_t n) {
@@ -504,7 +529,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_written(error_code ec, size_t n, bool frame) {
     writing_ = false;
     if (state_ == Closed) return;
-    disarm();
+    if (!frame) disarm();  // the stream's header (arm()); frames leave watch_writes() running
     if (ec) return close();
     if (frame && inflight_) {
       ++sent_;
@@ -546,6 +571,8 @@ class Session : public std::enable_shared_from_this<Session> {
   FpsLimiter fps_;
   BandwidthLimiter bw_;
   bool writing_ = false;
+  bool watching_writes_ = false;  // watch_writes()'s timer is running
+  int64_t write_start_us_ = 0;    // of the frame write in flight
   EncodedPtr pending_, inflight_;
   int64_t last_seq_ = -1, last_t_ = -1;
   int last_w_ = 0, last_h_ = 0;
