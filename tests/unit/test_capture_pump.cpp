@@ -231,20 +231,37 @@ TEST_CASE("capture pump: a source's error reaches the caller after the output is
   }
 }
 
-TEST_CASE("capture pump: a live frame that does not encode is an error, not a crash") {
-  FakeSource src;
-  src.is_live = true;
-  src.bad_jpeg = true;
-  src.period_us = 1000;
-  Written w;
+TEST_CASE("capture pump: camera frames whose JPEG does not decode are skipped and counted, the stream goes on") {
+  for (bool live : {false, true}) {
+    FakeSource src;
+    src.is_live = live;
+    src.bad_jpeg = true;
+    src.frames = 20;
+    src.period_us = live ? 1000 : 0;
+    Written w;
+    CaptureEncoderOptions eo = encoder_options();
+    eo.format = PixelFormat::Bgr8;  // the camera's JPEG must be decoded
+    CaptureEncoder enc(eo);
+    Stats stats("", false);
+    PumpCounts c = pump(src, std::make_unique<FakeOutput>(w, 0), enc, stats);
+    CHECK(c.bad >= 1);
+    CHECK(c.bad <= 20);
+    CHECK(c.frames == 0);
+    CHECK(w.headers.empty());
+    CHECK(w.closed);
+    if (!live) CHECK(c.bad == 20);  // a recorded source hands over every frame
+  }
+  // The error itself names the camera and TurboJPEG's reason.
   CaptureEncoderOptions eo = encoder_options();
-  eo.format = PixelFormat::Bgr8;  // the camera's JPEG must be decoded
+  eo.format = PixelFormat::Bgr8;
   CaptureEncoder enc(eo);
-  Stats stats("", false);
-  CHECK_THROWS_WITH_AS(pump(src, std::make_unique<FakeOutput>(w, 0), enc, stats),
-                       doctest::Contains("fake: the camera delivered a JPEG that does not decode: JPEG of "), Error);
-  CHECK(src.cancelled);
-  CHECK(w.headers.empty());
+  CapturedFrame f;
+  const uint8_t junk[] = {0xff, 0xd8, 0x00};
+  f.jpeg.assign(junk, sizeof junk);
+  f.w = f.h = 8;
+  Message m;
+  CHECK_THROWS_WITH_AS(enc.encode(f, 0, m), doctest::Contains("fake: the camera delivered a JPEG that does not decode: JPEG of "),
+                       BadCameraFrame);
 }
 
 TEST_CASE("capture pump: a capture thread stuck in a device read is not waited for") {

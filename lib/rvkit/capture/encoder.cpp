@@ -55,7 +55,7 @@ void CaptureEncoder::encode(CapturedFrame& f, int64_t seq, Message& out) {
       try {
         img = decode_jpeg_min(f.jpeg.data(), f.jpeg.size(), want == PixelFormat::Gray8, rw, rh);
       } catch (const Error& e) {
-        throw Error(fmt::format("{}: the camera delivered a JPEG that does not decode: {}", o_.cam, e.what()));
+        throw BadCameraFrame(fmt::format("{}: the camera delivered a JPEG that does not decode: {}", o_.cam, e.what()));
       }
       mat_to_frame(resized(img, rw, rh), want.value_or(PixelFormat::Bgr8), info, out, o_.quality);
     }

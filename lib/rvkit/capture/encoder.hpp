@@ -12,9 +12,17 @@
 #include <string>
 
 #include "rvkit/capture/source.hpp"
+#include "rvkit/core/error.hpp"
 #include "rvkit/core/message.hpp"
 
 namespace rvkit {
+
+// A camera frame whose JPEG does not decode (a truncated or corrupt MJPEG frame, common on a flaky
+// link): the pump skips it, counted as dropped, with a warning.
+class BadCameraFrame : public Error {
+ public:
+  using Error::Error;
+};
 
 struct CaptureEncoderOptions {
   std::string cam;                    // the `cam` of every frame; "" keeps a recorded stream's own
@@ -28,7 +36,7 @@ class CaptureEncoder {
   explicit CaptureEncoder(CaptureEncoderOptions o) : o_(std::move(o)) {}
   // Fills `out` from `f`, the `seq`-th frame of the source (ignored for recorded messages, which
   // keep theirs). Takes the buffers of `f` where it can (its message, its JPEG stays). Throws
-  // rvkit::Error when a camera's JPEG does not decode.
+  // BadCameraFrame when a camera's JPEG does not decode.
   void encode(CapturedFrame& f, int64_t seq, Message& out);
 
  private:

@@ -10,7 +10,10 @@
 #include <mutex>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "rvkit/core/clock.hpp"
+#include "rvkit/core/log.hpp"
 #include "rvkit/core/latest.hpp"
 #include "rvkit/core/signals.hpp"
 
@@ -29,7 +32,14 @@ class Pump {
 
   // Writes one captured item; false when the pump should end (reader gone, or `count` reached).
   bool emit(Captured& c) {
-    enc_.encode(c.f, c.seq, msg_);
+    try {
+      enc_.encode(c.f, c.seq, msg_);
+    } catch (const BadCameraFrame& e) {  // one bad frame from the camera: skipped, the stream goes on
+      ++counts_.bad;
+      stats_.drop();
+      bad_frames_.line(fmt::format("skipping a frame: {} ({} so far)", e.what(), counts_.bad));
+      return true;
+    }
     if (!out_->write(msg_)) return false;
     if (msg_.is_frame()) {
       ++counts_.frames;
@@ -115,6 +125,7 @@ class Pump {
   const PumpOptions& o_;
   Message msg_;
   PumpCounts counts_;
+  ThrottledLog bad_frames_;
 };
 
 }  // namespace

@@ -38,6 +38,7 @@ struct PumpOptions {
 struct PumpCounts {
   int64_t frames = 0;    // frames written (records passed on are not counted)
   uint64_t dropped = 0;  // live frames the consumer was never given
+  uint64_t bad = 0;      // camera frames skipped because their JPEG does not decode (a warning each second)
 };
 
 // Writes `src` through `enc` to `out` (closed at the end) and counts frames and drops in `stats`,
