@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -171,7 +172,8 @@ struct PoseResult {
   int expected = 0, found = 0, expected20 = 0, found20 = 0;
 };
 
-void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout& field, int scenes) {
+void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout& field, int scenes,
+                const std::vector<double>& lens = {}) {
   std::printf("\n### Pose accuracy on field scenes (%s, %d scenes per size, hfov 70 degrees)\n\n", field.source.c_str(),
               scenes);
   std::printf("| frame | method | multi-tag position error median / p95 (scenes) | single-tag error, median / p95 %% of distance (tags) | recall, tags >= 14 px | recall, tags >= 20 px |\n|---|---|---|---|---|---|\n");
@@ -182,6 +184,7 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
     std::vector<std::vector<TagTruth>> truths;
     for (int s = 0; s < scenes;) {
       FieldScene fs = field_scene(field, w, h, rng, uint64_t(s + 1));
+      fs.scene.dist = lens;
       std::vector<TagTruth> truth;
       cv::Mat img = render_camera_scene(fs.scene, CameraOptics{}, &truth);
       if (std::none_of(truth.begin(), truth.end(), [&](const TagTruth& t) { return findable(t, w, h); })) continue;
@@ -196,6 +199,8 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
     cal.K(1, 2) -= 0.5;
     cal.width = w;
     cal.height = h;
+    cal.dist = lens;  // the calibration knows the lens, as a calibrated camera's does
+    const cv::Mat dist_coeffs = lens.empty() ? cv::Mat() : cv::Mat(lens);
     for (const Method& m : methods) {
       AprilTagDetector det(m.opt);
       PoseResult r;
@@ -232,7 +237,7 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
               obj.push_back(c);
             std::vector<cv::Point2d> img(d.corners.begin(), d.corners.end());
             cv::Mat rvec, tvec;
-            if (!cv::solvePnP(obj, img, cal.K, cv::noArray(), rvec, tvec, false, cv::SOLVEPNP_SQPNP)) continue;
+            if (!cv::solvePnP(obj, img, cal.K, dist_coeffs, rvec, tvec, false, cv::SOLVEPNP_SQPNP)) continue;
             est = cv::Vec3d(tvec.at<double>(0), tvec.at<double>(1), tvec.at<double>(2));
           } else {
             TagPose p = solve_tag_pose(d, cal, t.size);
@@ -256,7 +261,7 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
             }
           }
           cv::Mat rvec, tvec;
-          if (!cv::solvePnP(obj, img, cal.K, cv::noArray(), rvec, tvec, false, cv::SOLVEPNP_SQPNP)) continue;
+          if (!cv::solvePnP(obj, img, cal.K, dist_coeffs, rvec, tvec, false, cv::SOLVEPNP_SQPNP)) continue;
           cv::Matx33d R;
           cv::Rodrigues(rvec, R);
           cam = -(R.t() * cv::Vec3d(tvec.at<double>(0), tvec.at<double>(1), tvec.at<double>(2)));
@@ -282,9 +287,18 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) {
-    std::fprintf(stderr, "usage: rvkit-accuracy-bench FIELD_LAYOUT [SCENES]\n");
+  if (argc < 2 || argc > 4) {
+    std::fprintf(stderr, "usage: rvkit-accuracy-bench FIELD_LAYOUT [SCENES [K1,K2,P1,P2,K3]]\n");
     return 2;
+  }
+  std::vector<double> lens;  // lens distortion of the field scenes (and their calibration)
+  if (argc > 3) {
+    std::stringstream ss(argv[3]);
+    for (std::string item; std::getline(ss, item, ',');) lens.push_back(std::atof(item.c_str()));
+    if (lens.size() != 5) {
+      std::fprintf(stderr, "rvkit-accuracy-bench: the lens is 5 numbers K1,K2,P1,P2,K3, got '%s'\n", argv[3]);
+      return 2;
+    }
   }
   try {
     geometry::FieldLayout field = geometry::load_field_layout(argv[1]);
@@ -302,6 +316,7 @@ int main(int argc, char** argv) {
     AprilTagOptions matched;
     matched.decimate = 1;
     matched.refine_corners = true;
+    if (lens.empty())  // the corner table is of pinhole renders; with a lens only the pose table
     corner_table({{"libapriltag (refine_edges)", plain},
                   {"rvkit ECC, sharp template (before)", sharp},
                   {"rvkit ECC, blur-matched template (now)", matched}},
@@ -317,7 +332,7 @@ int main(int argc, char** argv) {
                 {"detect defaults before (sharp-template ECC)", detect_before},
                 {"detect --no-refine-corners", no_refine},
                 {"detect --decimate 1", matched}},
-               field, scenes);
+               field, scenes, lens);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rvkit-accuracy-bench: %s\n", e.what());
     return 1;
