@@ -6,6 +6,8 @@
 // board (found again in its own image), and the files calib writes read back by detect's reader.
 #include "test_util.hpp"
 
+#include "calib_render.hpp"
+
 #include <cmath>
 #include <random>
 
@@ -23,77 +25,9 @@
 
 using namespace rvkit::calibration;
 using testutil::error_of;
+using calib_render::Renderer;
 
 namespace {
-
-struct Renderer {
-  cv::Size size{640, 480};
-  cv::Matx33d K{600, 0, 322.5, 0, 605, 236, 0, 0, 1};
-  std::vector<double> dist{-0.12, 0.08, 0.001, -0.0005, -0.01};
-  double px_per_m = 2500;
-  cv::Mat texture;  // the board, CV_8UC1, texel (u, v) is board point (u / px_per_m, v / px_per_m)
-  cv::Mat rays;     // CV_64FC2, 2x supersampled: the normalised ray of each subpixel
-
-  explicit Renderer(const Board& b) {
-    texture = b.draw(px_per_m, 0);
-    cv::GaussianBlur(texture, texture, cv::Size(0, 0), 1.0);  // the texture is minified: no aliasing
-    std::vector<cv::Point2d> px;
-    for (int v = 0; v < 2 * size.height; ++v)
-      for (int u = 0; u < 2 * size.width; ++u) px.emplace_back((u + 0.5) / 2 - 0.5, (v + 0.5) / 2 - 0.5);
-    std::vector<cv::Point2d> out;
-    cv::undistortPoints(px, out, K, dist, cv::noArray(), cv::noArray(),
-                        cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 40, 1e-10));
-    rays = cv::Mat(out, true).reshape(2, 2 * size.height);
-  }
-
-  // The image of the board at pose (R, t): camera from board, metres.
-  cv::Mat render(const cv::Matx33d& R, const cv::Vec3d& t, std::mt19937& rng) const {
-    cv::Matx33d H(R(0, 0), R(0, 1), t[0], R(1, 0), R(1, 1), t[1], R(2, 0), R(2, 1), t[2]);
-    cv::Matx33d S(px_per_m, 0, 0, 0, px_per_m, 0, 0, 0, 1);
-    cv::Matx33d M = S * H.inv();  // normalised ray -> texel
-    cv::Mat map;
-    cv::perspectiveTransform(rays, map, cv::Mat(M));
-    cv::Mat map32;
-    map.convertTo(map32, CV_32FC2);
-    cv::Mat big, img;
-    cv::remap(texture, big, map32, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(128));
-    cv::resize(big, img, size, 0, 0, cv::INTER_AREA);
-    cv::GaussianBlur(img, img, cv::Size(0, 0), 0.6);
-    cv::Mat noise(size, CV_16S);
-    cv::randn(noise, 0, 2.0);
-    cv::Mat out;
-    img.convertTo(out, CV_16S);
-    out += noise;
-    out.convertTo(out, CV_8U);
-    (void)rng;
-    return out;
-  }
-
-  rvkit::vision::CameraCalibration truth() const {
-    rvkit::vision::CameraCalibration c;
-    c.K = K;
-    c.dist = dist;
-    c.width = size.width;
-    c.height = size.height;
-    return c;
-  }
-};
-
-// A random pose with the board's centre on a random pixel, 0.45..1.3 m away, turned up to 50 deg.
-void random_pose(const Renderer& r, const BoardSpec& s, std::mt19937& rng, cv::Matx33d& R, cv::Vec3d& t) {
-  std::uniform_real_distribution<double> U(0, 1);
-  double u = r.size.width * (0.1 + 0.8 * U(rng)), v = r.size.height * (0.1 + 0.8 * U(rng));
-  double d = 0.45 + 0.85 * U(rng);
-  cv::Vec3d ray((u - r.K(0, 2)) / r.K(0, 0), (v - r.K(1, 2)) / r.K(1, 1), 1);
-  cv::Vec3d centre = ray * (d / cv::norm(ray));
-  const double deg = M_PI / 180;
-  cv::Vec3d rv((U(rng) * 100 - 50) * deg, (U(rng) * 100 - 50) * deg, (U(rng) * 40 - 20) * deg);
-  cv::Mat Rm;
-  cv::Rodrigues(rv, Rm);
-  R = cv::Matx33d(Rm);
-  cv::Vec3d board_centre(s.cols * s.square_m / 2, s.rows * s.square_m / 2, 0);
-  t = centre - R * board_centre;
-}
 
 double rel(double a, double b) { return std::abs(a - b) / std::abs(b); }
 
@@ -170,8 +104,8 @@ TEST_CASE("calibration ground truth: at most 30 views chosen of 150 renders reco
   for (int i = 0; i < 150; ++i) {
     cv::Matx33d R;
     cv::Vec3d t;
-    random_pose(r, board.spec(), rng, R, t);
-    cv::Mat img = r.render(R, t, rng);
+    calib_render::random_pose(r.cam, board.spec(), rng, R, t);
+    cv::Mat img = r.render(R, t, 100 + i);
     auto st = session.add(img);
     if (st.board) {
       ++found;
@@ -182,7 +116,7 @@ TEST_CASE("calibration ground truth: at most 30 views chosen of 150 renders reco
   CHECK(found > 100);
   CHECK(session.views() <= 30);
   Solution s = session.solve();
-  auto truth = r.truth();
+  auto truth = r.cam.calibration();
   const auto& c = s.calib;
   MESSAGE("chosen: fx " << c.fx() << " fy " << c.fy() << " cx " << c.cx() << " cy " << c.cy() << " rms " << s.rms_px
                         << " max projection error " << max_reprojection_difference_px(truth, c) << " px");
@@ -197,7 +131,7 @@ TEST_CASE("calibration ground truth: at most 30 views chosen of 150 renders reco
   CHECK(max_reprojection_difference_px(truth, c) < 2.5);
   REQUIRE(s.std_intrinsics.size() >= 4);
 
-  Solution f = solve(first, r.size, SolveOptions{});
+  Solution f = solve(first, r.cam.size, SolveOptions{});
   MESSAGE("first 30: fx " << f.calib.fx() << " fy " << f.calib.fy() << " cx " << f.calib.cx() << " cy " << f.calib.cy()
                           << " max projection error " << max_reprojection_difference_px(truth, f.calib) << " px");
 }
@@ -239,18 +173,17 @@ TEST_CASE("calibration files: the YAML and PhotonVision JSON calib writes read b
 TEST_CASE("calibration session: guidance, repeated views dropped, no board is a status, another size an error") {
   Board board(parse_board_spec("charuco:9x7:0.04:0.03:DICT_5X5_100"));
   Renderer r(board);
-  std::mt19937 rng(3);
   Session session(board, SessionOptions{});
   // Nothing in view: a status, not an error.
-  auto st = session.add(cv::Mat(r.size, CV_8UC1, cv::Scalar(128)));
+  auto st = session.add(cv::Mat(r.cam.size, CV_8UC1, cv::Scalar(128)));
   CHECK_FALSE(st.board);
   CHECK(st.reason == "no board in view");
   CHECK(st.advice == "show the whole board to the camera");
   // The board small, flat, in the top-left of the image: kept once, then not again.
   const auto& s = board.spec();
-  cv::Vec3d ray((150 - r.K(0, 2)) / r.K(0, 0), (110 - r.K(1, 2)) / r.K(1, 1), 1);
+  cv::Vec3d ray((150 - r.cam.K(0, 2)) / r.cam.K(0, 0), (110 - r.cam.K(1, 2)) / r.cam.K(1, 1), 1);
   cv::Vec3d t = ray * 1.3 - cv::Vec3d(s.cols * s.square_m / 2, s.rows * s.square_m / 2, 0);
-  cv::Mat img = r.render(cv::Matx33d::eye(), t, rng);
+  cv::Mat img = r.render(cv::Matx33d::eye(), t, 3);
   st = session.add(img);
   CHECK(st.board);
   CHECK(st.kept);

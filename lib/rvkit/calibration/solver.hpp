@@ -32,6 +32,10 @@ struct SolveOptions {
   double outlier_factor = 3.0;
   double outlier_floor_px = 1.0;
   int min_views = 4;  // fewer views (after rejection) than this: an error
+  // Then a corner whose reprojection error exceeds this many standard deviations of the residuals
+  // (per coordinate, times sqrt 2 for the 2-D error) is dropped and the solve repeated, as mrcal's
+  // outlier rejection does (at most a tenth of the corners; every view keeps 6). 0: off.
+  double corner_outlier_sigma = 3.0;
 };
 
 struct ViewError {
@@ -51,7 +55,8 @@ struct Solution {
   // all used views' reprojections with their poses, scaled by the residual variance); empty for
   // fisheye4. Unlike std_intrinsics it keeps the parameters' correlations (k1, k2, k3 strongly so).
   cv::Mat cov_intrinsics;
-  int corners = 0;                  // corners in the used views
+  int corners = 0;                  // corners in the used views (outlier corners not counted)
+  int corners_rejected = 0;         // corners of the used views dropped as outliers
   // Each view's board pose (camera from board) in the final solve, for the used views.
   std::vector<cv::Vec3d> rvecs, tvecs;
   int views_used() const;
@@ -86,5 +91,22 @@ void write_opencv_yaml(const std::string& path, const Solution& s, const BoardSp
 // calobjectSpacing: the fields of
 // PhotonVision's own files in ../shared/testdata). Throws for fisheye4, which PhotonVision's OpenCV path cannot use.
 void write_photonvision_json(const std::string& path, const Solution& s, const BoardSpec& board);
+
+// Writes the used views' corners as mrcal's corners file (mrcal-calibrate-cameras --corners-cache,
+// the vnlog of mrgingham): the legend "# filename x y level", then for each view used in `s` (in
+// order; rejected views are left out) one row per board corner, row-major over the board's inner
+// corners as mrcal's grid counts them (object-width-n = inner_cols across, object-height-n =
+// inner_rows down; the grid index comes from each corner's board position, so it does not depend on
+// the detector's id order), "x y 0" for a corner found (pixel centres at integers, as both OpenCV
+// and mrcal put them; level 0: full resolution, weight 1) and "nan nan -" for one not found
+// (ChArUco views are partial). Not mrcal's documented "- - -": Debian 12's mrcal 2.2 reads that as a
+// corner at pixel (-1, -1) with weight -1, which its solve ignores but its seed does not
+// (estimate_monocular_calobject_poses_Rt_tocam keeps every point whose coordinates are not NaN), so
+// every partial view got a wrong initial board pose and the solve a wrong minimum (fy 59366 for 605,
+// 15% of the corners thrown out). "nan nan -" is read by the same parser as not observed (level
+// '-': weight -1) and is skipped by 2.2's seed. `names[i]` is the filename written for kept view i (the view's index in
+// `views`). Throws rvkit::Error if the file cannot be written.
+void write_mrcal_corners(const std::string& path, const std::vector<BoardView>& views,
+                         const std::vector<std::string>& names, const Solution& s, const Board& board);
 
 }  // namespace rvkit::calibration
