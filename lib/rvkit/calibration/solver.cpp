@@ -237,6 +237,10 @@ Solution solve(const std::vector<BoardView>& views_in, cv::Size size, const Solv
       double var = sum / dof;  // sum: the squared residuals, x and y, of all used corners
       cv::Mat cov = JtJ.inv(cv::DECOMP_SVD) * var;
       s.cov_intrinsics = cov(cv::Rect(0, 0, ni, ni)).clone();
+      // The 1-sigma reported: this covariance's, which is mrcal's on the same problem (calib_mrcal);
+      // OpenCV's stdDeviationsIntrinsics are about 1.5x larger there.
+      s.std_intrinsics.clear();
+      for (int i = 0; i < ni; ++i) s.std_intrinsics.push_back(std::sqrt(s.cov_intrinsics.at<double>(i, i)));
     }
   }
   return s;

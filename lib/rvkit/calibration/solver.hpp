@@ -49,7 +49,8 @@ struct Solution {
   Model model = Model::pinhole5;
   double rms_px = 0;                // RMS reprojection error over the used views' corners
   std::vector<ViewError> views;
-  // 1-sigma of fx fy cx cy then the distortion coefficients; empty for fisheye4.
+  // 1-sigma of fx fy cx cy then the distortion coefficients: the square roots of cov_intrinsics'
+  // diagonal (OpenCV's stdDeviationsIntrinsics when there is no covariance; none for fisheye4).
   std::vector<double> std_intrinsics;
   // Covariance of fx fy cx cy and the distortion coefficients (Gauss-Newton, from the Jacobian of
   // all used views' reprojections with their poses, scaled by the residual variance); empty for
