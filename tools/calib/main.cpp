@@ -89,8 +89,9 @@ int main(int argc, char** argv) {
             ->check(CLI::Range(0.0, 100.0))->group(g);
         app.add_option("--max-views", max_views, "Keep at most this many views (0: no limit)")->check(CLI::Range(0, 10000))->group(g);
         app.add_option("--corner-outliers", opt.solve.corner_outlier_sigma,
-                       "Leave out corners off by more than this many standard deviations of the residuals (0: keep all)")
-            ->capture_default_str()->check(CLI::Range(0.0, 100.0))->group(g);
+                       "Leave out corners off by more than this many standard deviations of the residuals "
+                       "(0: keep all; default 3 for a ChArUco board, 0 for a chessboard)")
+            ->check(CLI::Range(0.0, 100.0))->group(g);
         app.add_option("--max-motion", opt.max_motion_px, "Reject a view whose corners moved more than this since the last frame (px)")
             ->capture_default_str()->check(CLI::Range(0.0, 1000.0))->group(g);
         app.add_option("--min-sharpness", opt.min_sharpness, "Reject a view whose board's variance of the Laplacian is below this")

@@ -164,7 +164,12 @@ Solution solve(const std::vector<BoardView>& views_in, cv::Size size, const Solv
   // left (at most 10 rounds, at most a tenth of the corners, and a view keeps at least 6).
   int total_corners = 0;
   for (int i : used) total_corners += static_cast<int>(views[static_cast<size_t>(i)].image_points.size());
-  for (int round = 0; opt.corner_outlier_sigma > 0 && round < 10; ++round) {
+  double corner_sigma = opt.corner_outlier_sigma;
+  if (corner_sigma < 0)
+    corner_sigma = std::any_of(used.begin(), used.end(), [&](int i) { return views[static_cast<size_t>(i)].markers > 0; })
+                       ? 3.0
+                       : 0.0;
+  for (int round = 0; corner_sigma > 0 && round < 10; ++round) {
     auto errs = corner_errors(used_views(), r, fisheye);
     double sum = 0;
     int n = 0;
@@ -175,7 +180,7 @@ Solution solve(const std::vector<BoardView>& views_in, cv::Size size, const Solv
       }
     const double sigma = std::sqrt(sum / std::max(1, 2 * n));  // per coordinate
     // A corner's error is the norm of two coordinates: compare it with the 2-D radius.
-    const double limit = opt.corner_outlier_sigma * sigma * std::sqrt(2.0);
+    const double limit = corner_sigma * sigma * std::sqrt(2.0);
     int dropped = 0;
     for (size_t k = 0; k < used.size(); ++k) {
       BoardView& v = views[static_cast<size_t>(used[k])];
