@@ -49,7 +49,7 @@ struct Renderer {
 
   // Any texture: `tex` at `texels_per_m`.
   Renderer(const cv::Mat& tex, double texels_per_m, const Camera& c) : cam(c), px_per_m(texels_per_m) {
-    cv::GaussianBlur(tex, texture, cv::Size(0, 0), 1.0);  // the texture is minified: no aliasing
+    set_texture(tex);
     std::vector<cv::Point2d> px;
     for (int v = 0; v < 2 * cam.size.height; ++v)
       for (int u = 0; u < 2 * cam.size.width; ++u) px.emplace_back((u + 0.5) / 2 - 0.5, (v + 0.5) / 2 - 0.5);
@@ -57,6 +57,11 @@ struct Renderer {
     cv::undistortPoints(px, out, cam.K, cam.dist, cv::noArray(), cv::noArray(),
                         cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 40, 1e-10));
     rays = cv::Mat(out, true).reshape(2, 2 * cam.size.height);
+  }
+
+  // Another texture at the same px_per_m (the rays are kept: they are the costly part).
+  void set_texture(const cv::Mat& tex) {
+    cv::GaussianBlur(tex, texture, cv::Size(0, 0), 1.0);  // the texture is minified: no aliasing
   }
 
   // The image of the texture at pose (R, t): camera from plane, metres. The noise is OpenCV's

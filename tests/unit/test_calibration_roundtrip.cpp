@@ -60,10 +60,11 @@ std::vector<Scene> tag_scenes(const calib_render::Camera& cam, int n, unsigned s
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> U(0, 1);
   std::vector<Scene> scenes;
+  Renderer r(tag_texture(0), kTexelsPerCell / kCell, cam);
   for (int i = 0; i < n; ++i) {
     Scene s;
     s.id = i % 30;
-    Renderer r(tag_texture(s.id), kTexelsPerCell / kCell, cam);
+    r.set_texture(tag_texture(s.id));
     double u = cam.size.width * (0.1 + 0.8 * U(rng)), v = cam.size.height * (0.1 + 0.8 * U(rng));
     double d = 1 + 3 * U(rng);
     cv::Vec3d ray((u - cam.K(0, 2)) / cam.K(0, 0), (v - cam.K(1, 2)) / cam.K(1, 1), 1);

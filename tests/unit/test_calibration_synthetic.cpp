@@ -93,6 +93,39 @@ TEST_CASE("calibration printable board: every corner found again in the printed 
         "--dpi '20': must be from 50 to 1200");
 }
 
+TEST_CASE("calibration vector board: its rectangles are the board OpenCV draws, written as SVG and PDF") {
+  for (const char* spec : {"charuco:11x8:0.030:0.022:DICT_5X5_1000", "charuco:5x4:0.04:0.03:DICT_4X4_50", "chessboard:9x7:0.025"}) {
+    std::string name = spec;
+    CAPTURE(name);
+    Board b(parse_board_spec(spec));
+    const double px_per_m = 4000;  // a 22 mm marker's 7 cells: 12.6 px each
+    cv::Mat drawn = b.draw(px_per_m, 0);
+    cv::Mat mine(drawn.size(), CV_8UC1, cv::Scalar(255));
+    for (const auto& r : b.black_rects()) {
+      cv::Point p0(static_cast<int>(std::lround(r.x * px_per_m)), static_cast<int>(std::lround(r.y * px_per_m)));
+      cv::Point p1(static_cast<int>(std::lround((r.x + r.width) * px_per_m)),
+                   static_cast<int>(std::lround((r.y + r.height) * px_per_m)));
+      cv::rectangle(mine, cv::Rect(p0, p1), cv::Scalar(0), cv::FILLED);
+    }
+    cv::Mat differ = (drawn < 128) != (mine < 128);
+    double share = double(cv::countNonZero(differ)) / double(drawn.total());
+    MESSAGE(name << ": " << share * 100 << "% of the pixels differ from OpenCV's drawing");
+    CHECK(share < 0.005);  // only pixels along edges, rounded differently
+    testutil::TempDir dir;
+    write_vector_board(b, dir.file("board.svg"));
+    write_vector_board(b, dir.file("board.PDF"));
+    std::string svg = testutil::read_file(dir.file("board.svg"));
+    CHECK(svg.rfind("<?xml", 0) == 0);
+    CHECK(svg.find("<svg") != std::string::npos);
+    CHECK(testutil::read_file(dir.file("board.PDF")).rfind("%PDF-", 0) == 0);
+  }
+  CHECK(is_vector_board_path("a/b.SVG"));
+  CHECK_FALSE(is_vector_board_path("board.png"));
+  Board b(parse_board_spec("chessboard:9x7:0.025"));
+  CHECK(error_of<rvkit::Error>([&] { write_vector_board(b, "/nonexistent/dir/board.svg"); })
+            .find("cannot write '/nonexistent/dir/board.svg'") == 0);
+}
+
 TEST_CASE("calibration ground truth: at most 30 views chosen of 150 renders recover the camera") {
   Board board(parse_board_spec("charuco:9x7:0.04:0.03:DICT_5X5_100"));
   Renderer r(board);

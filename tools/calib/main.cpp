@@ -3,6 +3,7 @@
 //   cap --cam 0 --size 1280x720 | calib --board charuco:11x8:0.030:0.022:DICT_5X5_1000 --out cam0.yaml | stream
 //   cap --file 'calib/*.png' | calib --board chessboard:11x11:0.0254 --all-views --out cam0.yaml
 //   calib --print-board charuco:11x8:0.030:0.022:DICT_5X5_1000 --dpi 300 board.png
+//   calib --print-board charuco:11x8:0.030:0.022:DICT_5X5_1000 board.svg
 #include <unistd.h>
 
 #include <cmath>
@@ -67,7 +68,7 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  cap --cam 0 --size 1280x720 | calib --board charuco:11x8:0.030:0.022:DICT_5X5_1000 --out cam0.yaml | stream\n"
       "  cap --file 'calib/*.png' | calib --board chessboard:11x11:0.0254 --all-views --out cam0.yaml --photonvision cam0.json\n"
-      "  calib --print-board charuco:11x8:0.030:0.022:DICT_5X5_1000 --dpi 300 board.png\n"
+      "  calib --print-board charuco:11x8:0.030:0.022:DICT_5X5_1000 --dpi 300 board.png   (or board.svg, board.pdf)\n"
       "Boards count squares: charuco:COLSxROWS:SQUARE_M:MARKER_M:DICTIONARY, chessboard:COLSxROWS:SQUARE_M. See calib(1).",
       [&](CLI::App& app, CommonOptions& common) {
         common.add_input(app);
@@ -98,13 +99,21 @@ int main(int argc, char** argv) {
             ->capture_default_str()->check(CLI::Range(0.0, 1e6))->group(g);
         g = "Printing a board";
         app.add_option("--print-board", print_spec, "Draw this board spec into the FILE given after it, and exit")->group(g);
-        app.add_option("file", print_file, "The image --print-board writes (PNG, or any format OpenCV writes)")->group(g);
+        app.add_option("file", print_file, "The page --print-board writes: FILE.svg or FILE.pdf (vectors), else an image "
+                       "(PNG, or any format OpenCV writes) at --dpi")->group(g);
         app.add_option("--dpi", dpi, "--print-board: printer resolution")->capture_default_str()->group(g);
 
         return [&]() -> int {
           if (!print_spec.empty()) {
             if (print_file.empty()) throw OptionError("--print-board needs a FILE to write (calib --print-board SPEC board.png)");
             Board b(parse_board_spec(print_spec, "--print-board"));
+            const auto& s = b.spec();
+            if (is_vector_board_path(print_file)) {
+              write_vector_board(b, print_file);
+              log_line(fmt::format("{}: vector page, board {:.1f} x {:.1f} mm at true size", print_file,
+                                   s.cols * s.square_m * 1000, s.rows * s.square_m * 1000));
+              return 0;
+            }
             cv::Mat page = printable_board(b, dpi);
             bool ok = false;
             try {
@@ -113,7 +122,6 @@ int main(int argc, char** argv) {
               throw Error(fmt::format("cannot write '{}': {}", print_file, e.err));
             }
             if (!ok) throw Error(fmt::format("cannot write '{}' (is the extension one OpenCV writes, .png?)", print_file));
-            const auto& s = b.spec();
             log_line(fmt::format("{}: {}x{} px, board {:.1f} x {:.1f} mm at {} dpi", print_file, page.cols, page.rows,
                                  s.cols * s.square_m * 1000, s.rows * s.square_m * 1000, dpi));
             return 0;
