@@ -37,8 +37,10 @@ struct BoardSpec {
 // Parses a spec; throws rvkit::OptionError naming `option`, the spec and the field at fault.
 BoardSpec parse_board_spec(const std::string& spec, const std::string& option = "--board");
 
-// One view of the board: the corners found, with their positions on the board (z = 0, metres; the
-// origin at the first inner corner) and their ids (0 .. corner_count-1, row-major over inner corners).
+// One view of the board: the corners found, with their positions on the board (z = 0, metres, x right
+// and y down as draw() draws it; a chessboard's origin at its first inner corner, a ChArUco board's at
+// the board's top-left corner as OpenCV puts it, so its first inner corner is at (square, square))
+// and their ids (0 .. corner_count-1, row-major over inner corners, x fastest).
 struct BoardView {
   std::vector<cv::Point2f> image_points;
   std::vector<cv::Point3f> object_points;
