@@ -202,10 +202,14 @@ int main(int argc, char** argv) {
                 n = std::filesystem::absolute(std::filesystem::path(views_dir) / n).lexically_relative(base).string();
             }
             write_mrcal_corners(corners_path, session.kept_views(), names, s, board);
-            log_line(fmt::format("wrote {} ({} views; mrcal-calibrate-cameras --corners-cache {} --object-spacing {} "
-                                 "--object-width-n {} --object-height-n {})",
-                                 corners_path, s.views_used(), corners_path, board.spec().square_m,
-                                 board.spec().inner_cols(), board.spec().inner_rows()));
+            // mrcal's model with the same coefficients (its 2.2 has none for OpenCV's fisheye model).
+            std::string lens = s.model == Model::pinhole5    ? " --lensmodel LENSMODEL_OPENCV5"
+                               : s.model == Model::rational8 ? " --lensmodel LENSMODEL_OPENCV8"
+                                                             : "";
+            log_line(fmt::format("wrote {} ({} views; mrcal-calibrate-cameras --corners-cache {}{} --focal {:.0f} "
+                                 "--object-spacing {} --object-width-n {} --object-height-n {})",
+                                 corners_path, s.views_used(), corners_path, lens, 0.5 * (s.calib.fx() + s.calib.fy()),
+                                 board.spec().square_m, board.spec().inner_cols(), board.spec().inner_rows()));
           }
           if (out_path.empty() && photon_path.empty() && corners_path.empty()) log_line("no --out or --photonvision given: the result is not saved");
           return 0;
