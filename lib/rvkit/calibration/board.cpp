@@ -1,4 +1,5 @@
-// Board specs, detection (OpenCV's aruco module for ChArUco, calib3d for chessboards) and drawing.
+// Board specs, detection (OpenCV's aruco module for ChArUco, calib3d for chessboards) and drawing
+// (OpenCV for raster pages, cairo for SVG and PDF).
 #include "rvkit/calibration/board.hpp"
 
 #include <algorithm>

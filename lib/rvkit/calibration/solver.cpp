@@ -1,4 +1,5 @@
-// The solve (OpenCV), outlier rejection, uncertainty, and the two file formats calib writes.
+// The solve (OpenCV), outlier views and corners, uncertainty, and the files calib writes (OpenCV YAML,
+// PhotonVision JSON, mrcal's corners file).
 #include "rvkit/calibration/solver.hpp"
 
 #include <algorithm>

@@ -1,12 +1,15 @@
 // rvkit calibration: solving for a camera's intrinsics from views of a board, with outlier views
-// rejected, and the result's uncertainty.
+// and corners rejected, the result's uncertainty, and the files calib writes.
 //
 // The solve is OpenCV's (calibrateCamera for pinhole5 and rational8, cv::fisheye::calibrate for
-// fisheye4), because its result is what detect, PhotonVision and most FRC code consume; its
-// standard deviations come from calibrateCamera's stdDeviationsIntrinsics (not available for the
-// fisheye model). The projection uncertainty propagates those standard deviations (treated as
-// independent: OpenCV gives no covariances, so this overstates the error of correlated
-// parameters such as fx and fy) to the image by sampling.
+// fisheye4), because its result is what detect, PhotonVision and most FRC code consume; on the
+// same problem mrcal finds the same minimum (tests/pipeline/calib_mrcal.sh). The uncertainty is
+// calib's own, in mrcal's formulation: the Gauss-Newton covariance of the intrinsics from the
+// Jacobian of every used view's reprojection (poses included), scaled by the residuals' variance
+// per coordinate (correlations kept); its diagonal is the reported 1-sigma (mrcal's within 4% on
+// the same problem; OpenCV's stdDeviationsIntrinsics are about 1.5x larger and are used only when
+// there is no covariance). The projection uncertainty samples that covariance over the image. The
+// fisheye model has no covariance here.
 //
 // Pure functions: any thread.
 #pragma once
