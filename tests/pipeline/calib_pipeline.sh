@@ -30,6 +30,19 @@ calib --print-board charuco:11x8:0.030:0.022:DICT_5X5_1000 --dpi 100 "$TMP/board
 expect_match "$(cat "$TMP/err")" "board 330.0 x 240.0 mm at 100 dpi" "--print-board writes the board"
 [ -s "$TMP/board.png" ] || fail "no board.png"
 ok "board.png written"
+calib --print-board charuco:11x8:0.030:0.022:DICT_5X5_1000 "$TMP/board.svg" 2>"$TMP/err"
+expect_match "$(cat "$TMP/err")" "board.svg: vector page, board 330.0 x 240.0 mm at true size" "--print-board writes an SVG page"
+expect_eq "$(head -c 5 "$TMP/board.svg")" "<?xml" "board.svg is SVG"
+# The SVG as a browser draws it (headless chromium's screenshot) has every corner calib finds.
+command -v chromium >/dev/null || fail "chromium is not installed (scripts/install-deps installs it)"
+timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+  --disable-component-update --disable-sync --user-data-dir="$(mktemp -d "$TMP/chromium.XXXXXX")" --hide-scrollbars \
+  --window-size=1400,1150 --screenshot="$TMP/svg.png" "file://$TMP/board.svg" >"$TMP/chromium.log" 2>&1 ||
+  fail "chromium failed: $(tail -5 "$TMP/chromium.log")"
+cap --file "$TMP/svg.png" | calib --board charuco:11x8:0.030:0.022:DICT_5X5_1000 -v --frames-out none 2>"$TMP/err" || true
+expect_match "$(cat "$TMP/err")" "frame 0: 70 corners" "all 70 corners found in the SVG as chromium draws it"
+calib --print-board chessboard:9x7:0.025 "$TMP/board.pdf" 2>/dev/null
+expect_eq "$(head -c 5 "$TMP/board.pdf")" "%PDF-" "board.pdf is PDF"
 
 # Bad input, one line each.
 expect_fails 2 "calib: --board 'charuco:11x8:0.03': a ChArUco board has 5 fields" "a board spec that does not parse" -- \

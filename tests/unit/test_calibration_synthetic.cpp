@@ -6,8 +6,11 @@
 // board (found again in its own image), and the files calib writes read back by detect's reader.
 #include "test_util.hpp"
 
+#include "calib_render.hpp"
+
 #include <cmath>
 #include <random>
+#include <sstream>
 
 #include <opencv2/calib3d.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -23,77 +26,9 @@
 
 using namespace rvkit::calibration;
 using testutil::error_of;
+using calib_render::Renderer;
 
 namespace {
-
-struct Renderer {
-  cv::Size size{640, 480};
-  cv::Matx33d K{600, 0, 322.5, 0, 605, 236, 0, 0, 1};
-  std::vector<double> dist{-0.12, 0.08, 0.001, -0.0005, -0.01};
-  double px_per_m = 2500;
-  cv::Mat texture;  // the board, CV_8UC1, texel (u, v) is board point (u / px_per_m, v / px_per_m)
-  cv::Mat rays;     // CV_64FC2, 2x supersampled: the normalised ray of each subpixel
-
-  explicit Renderer(const Board& b) {
-    texture = b.draw(px_per_m, 0);
-    cv::GaussianBlur(texture, texture, cv::Size(0, 0), 1.0);  // the texture is minified: no aliasing
-    std::vector<cv::Point2d> px;
-    for (int v = 0; v < 2 * size.height; ++v)
-      for (int u = 0; u < 2 * size.width; ++u) px.emplace_back((u + 0.5) / 2 - 0.5, (v + 0.5) / 2 - 0.5);
-    std::vector<cv::Point2d> out;
-    cv::undistortPoints(px, out, K, dist, cv::noArray(), cv::noArray(),
-                        cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 40, 1e-10));
-    rays = cv::Mat(out, true).reshape(2, 2 * size.height);
-  }
-
-  // The image of the board at pose (R, t): camera from board, metres.
-  cv::Mat render(const cv::Matx33d& R, const cv::Vec3d& t, std::mt19937& rng) const {
-    cv::Matx33d H(R(0, 0), R(0, 1), t[0], R(1, 0), R(1, 1), t[1], R(2, 0), R(2, 1), t[2]);
-    cv::Matx33d S(px_per_m, 0, 0, 0, px_per_m, 0, 0, 0, 1);
-    cv::Matx33d M = S * H.inv();  // normalised ray -> texel
-    cv::Mat map;
-    cv::perspectiveTransform(rays, map, cv::Mat(M));
-    cv::Mat map32;
-    map.convertTo(map32, CV_32FC2);
-    cv::Mat big, img;
-    cv::remap(texture, big, map32, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(128));
-    cv::resize(big, img, size, 0, 0, cv::INTER_AREA);
-    cv::GaussianBlur(img, img, cv::Size(0, 0), 0.6);
-    cv::Mat noise(size, CV_16S);
-    cv::randn(noise, 0, 2.0);
-    cv::Mat out;
-    img.convertTo(out, CV_16S);
-    out += noise;
-    out.convertTo(out, CV_8U);
-    (void)rng;
-    return out;
-  }
-
-  rvkit::vision::CameraCalibration truth() const {
-    rvkit::vision::CameraCalibration c;
-    c.K = K;
-    c.dist = dist;
-    c.width = size.width;
-    c.height = size.height;
-    return c;
-  }
-};
-
-// A random pose with the board's centre on a random pixel, 0.45..1.3 m away, turned up to 50 deg.
-void random_pose(const Renderer& r, const BoardSpec& s, std::mt19937& rng, cv::Matx33d& R, cv::Vec3d& t) {
-  std::uniform_real_distribution<double> U(0, 1);
-  double u = r.size.width * (0.1 + 0.8 * U(rng)), v = r.size.height * (0.1 + 0.8 * U(rng));
-  double d = 0.45 + 0.85 * U(rng);
-  cv::Vec3d ray((u - r.K(0, 2)) / r.K(0, 0), (v - r.K(1, 2)) / r.K(1, 1), 1);
-  cv::Vec3d centre = ray * (d / cv::norm(ray));
-  const double deg = M_PI / 180;
-  cv::Vec3d rv((U(rng) * 100 - 50) * deg, (U(rng) * 100 - 50) * deg, (U(rng) * 40 - 20) * deg);
-  cv::Mat Rm;
-  cv::Rodrigues(rv, Rm);
-  R = cv::Matx33d(Rm);
-  cv::Vec3d board_centre(s.cols * s.square_m / 2, s.rows * s.square_m / 2, 0);
-  t = centre - R * board_centre;
-}
 
 double rel(double a, double b) { return std::abs(a - b) / std::abs(b); }
 
@@ -158,6 +93,47 @@ TEST_CASE("calibration printable board: every corner found again in the printed 
         "--dpi '20': must be from 50 to 1200");
 }
 
+TEST_CASE("calibration vector board: its rectangles are the board OpenCV draws, written as SVG and PDF") {
+  for (const char* spec : {"charuco:11x8:0.030:0.022:DICT_5X5_1000", "charuco:5x4:0.04:0.03:DICT_4X4_50", "chessboard:9x7:0.025"}) {
+    std::string name = spec;
+    CAPTURE(name);
+    Board b(parse_board_spec(spec));
+    const double px_per_m = 4000;  // a 22 mm marker's 7 cells: 12.6 px each
+    cv::Mat drawn = b.draw(px_per_m, 0);
+    cv::Mat mine(drawn.size(), CV_8UC1, cv::Scalar(255));
+    for (const auto& r : b.black_rects()) {
+      cv::Point p0(static_cast<int>(std::lround(r.x * px_per_m)), static_cast<int>(std::lround(r.y * px_per_m)));
+      cv::Point p1(static_cast<int>(std::lround((r.x + r.width) * px_per_m)),
+                   static_cast<int>(std::lround((r.y + r.height) * px_per_m)));
+      cv::rectangle(mine, cv::Rect(p0, p1), cv::Scalar(0), cv::FILLED);
+    }
+    cv::Mat black = drawn < 128, differ = black != (mine < 128);
+    // OpenCV rounds each marker to whole pixels: differences are allowed only within 2 px (0.5 mm,
+    // a sixth of a marker cell) of an edge of its drawing; a wrong or misplaced cell is not.
+    cv::Mat grown, shrunk, k = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(5, 5));
+    cv::dilate(black, grown, k);
+    cv::erode(black, shrunk, k);
+    cv::Mat off_edge = differ & (grown == shrunk);
+    double share = double(cv::countNonZero(differ)) / double(drawn.total());
+    MESSAGE(name << ": " << share * 100 << "% of the pixels differ from OpenCV's drawing, "
+                 << cv::countNonZero(off_edge) << " of them more than 2 px from an edge");
+    CHECK(cv::countNonZero(off_edge) == 0);
+    CHECK(share < 0.02);
+    testutil::TempDir dir;
+    write_vector_board(b, dir.file("board.svg"));
+    write_vector_board(b, dir.file("board.PDF"));
+    std::string svg = testutil::read_file(dir.file("board.svg"));
+    CHECK(svg.rfind("<?xml", 0) == 0);
+    CHECK(svg.find("<svg") != std::string::npos);
+    CHECK(testutil::read_file(dir.file("board.PDF")).rfind("%PDF-", 0) == 0);
+  }
+  CHECK(is_vector_board_path("a/b.SVG"));
+  CHECK_FALSE(is_vector_board_path("board.png"));
+  Board b(parse_board_spec("chessboard:9x7:0.025"));
+  CHECK(error_of<rvkit::Error>([&] { write_vector_board(b, "/nonexistent/dir/board.svg"); })
+            .find("cannot write '/nonexistent/dir/board.svg'") == 0);
+}
+
 TEST_CASE("calibration ground truth: at most 30 views chosen of 150 renders recover the camera") {
   Board board(parse_board_spec("charuco:9x7:0.04:0.03:DICT_5X5_100"));
   Renderer r(board);
@@ -170,8 +146,8 @@ TEST_CASE("calibration ground truth: at most 30 views chosen of 150 renders reco
   for (int i = 0; i < 150; ++i) {
     cv::Matx33d R;
     cv::Vec3d t;
-    random_pose(r, board.spec(), rng, R, t);
-    cv::Mat img = r.render(R, t, rng);
+    calib_render::random_pose(r.cam, board.spec(), rng, R, t);
+    cv::Mat img = r.render(R, t, 100 + i);
     auto st = session.add(img);
     if (st.board) {
       ++found;
@@ -182,22 +158,21 @@ TEST_CASE("calibration ground truth: at most 30 views chosen of 150 renders reco
   CHECK(found > 100);
   CHECK(session.views() <= 30);
   Solution s = session.solve();
-  auto truth = r.truth();
+  auto truth = r.cam.calibration();
   const auto& c = s.calib;
   MESSAGE("chosen: fx " << c.fx() << " fy " << c.fy() << " cx " << c.cx() << " cy " << c.cy() << " rms " << s.rms_px
                         << " max projection error " << max_reprojection_difference_px(truth, c) << " px");
   // The issue's target: fx, fy, cx, cy within 0.3% (met), and the projection within 0.2 px over the
-  // image (NOT met: about 1.8 px, worst at the image corners, where the distortion is extrapolated;
-  // the detected ChArUco corners still sit 0.15-0.5 px RMS from the true projections, against
-  // 0.14 px for a chessboard in the same renders). The bound below is what holds today.
+  // image (NOT met: 0.94 px since outlier corners are left out, 1.8 px before; worst at the image
+  // corners, where the distortion is extrapolated). The bound below is what holds today.
   CHECK(rel(c.fx(), truth.fx()) < 0.003);
   CHECK(rel(c.fy(), truth.fy()) < 0.003);
   CHECK(rel(c.cx(), truth.cx()) < 0.003);
   CHECK(rel(c.cy(), truth.cy()) < 0.003);
-  CHECK(max_reprojection_difference_px(truth, c) < 2.5);
+  CHECK(max_reprojection_difference_px(truth, c) < 1.2);
   REQUIRE(s.std_intrinsics.size() >= 4);
 
-  Solution f = solve(first, r.size, SolveOptions{});
+  Solution f = solve(first, r.cam.size, SolveOptions{});
   MESSAGE("first 30: fx " << f.calib.fx() << " fy " << f.calib.fy() << " cx " << f.calib.cx() << " cy " << f.calib.cy()
                           << " max projection error " << max_reprojection_difference_px(truth, f.calib) << " px");
 }
@@ -236,21 +211,43 @@ TEST_CASE("calibration files: the YAML and PhotonVision JSON calib writes read b
         std::string::npos);
 }
 
+TEST_CASE("calibration mrcal corners file: one row per inner corner, row-major by board position, missing ones nan") {
+  Board board(parse_board_spec("charuco:9x7:0.04:0.03:DICT_5X5_100"));  // 8x6 inner corners
+  BoardView v;
+  for (int id : {47, 0, 9}) {  // out of order: the rows follow the board, not the detector
+    v.ids.push_back(id);
+    v.object_points.push_back(board.corners()[static_cast<size_t>(id)]);
+    v.image_points.emplace_back(static_cast<float>(10 + id), static_cast<float>(100 + id));
+  }
+  Solution s;
+  s.views = {{0, 0.1, true}, {1, 5.0, false}};  // the rejected view is left out
+  testutil::TempDir dir;
+  write_mrcal_corners(dir.file("corners.vnl"), {v, v}, {"view-00003.png", "view-00007.png"}, s, board);
+  std::vector<std::string> rows;
+  std::istringstream in(testutil::read_file(dir.file("corners.vnl")));
+  for (std::string line; std::getline(in, line);) rows.push_back(line);
+  REQUIRE(rows.size() == 1 + 48);
+  CHECK(rows[0] == "# filename x y level");
+  CHECK(rows[1 + 0] == "view-00003.png 10.0000 100.0000 0");
+  CHECK(rows[1 + 9] == "view-00003.png 19.0000 109.0000 0");  // column 1 of row 1: 1 x 8 + 1
+  CHECK(rows[1 + 47] == "view-00003.png 57.0000 147.0000 0");
+  CHECK(rows[1 + 1] == "view-00003.png nan nan -");
+}
+
 TEST_CASE("calibration session: guidance, repeated views dropped, no board is a status, another size an error") {
   Board board(parse_board_spec("charuco:9x7:0.04:0.03:DICT_5X5_100"));
   Renderer r(board);
-  std::mt19937 rng(3);
   Session session(board, SessionOptions{});
   // Nothing in view: a status, not an error.
-  auto st = session.add(cv::Mat(r.size, CV_8UC1, cv::Scalar(128)));
+  auto st = session.add(cv::Mat(r.cam.size, CV_8UC1, cv::Scalar(128)));
   CHECK_FALSE(st.board);
   CHECK(st.reason == "no board in view");
   CHECK(st.advice == "show the whole board to the camera");
   // The board small, flat, in the top-left of the image: kept once, then not again.
   const auto& s = board.spec();
-  cv::Vec3d ray((150 - r.K(0, 2)) / r.K(0, 0), (110 - r.K(1, 2)) / r.K(1, 1), 1);
+  cv::Vec3d ray((150 - r.cam.K(0, 2)) / r.cam.K(0, 0), (110 - r.cam.K(1, 2)) / r.cam.K(1, 1), 1);
   cv::Vec3d t = ray * 1.3 - cv::Vec3d(s.cols * s.square_m / 2, s.rows * s.square_m / 2, 0);
-  cv::Mat img = r.render(cv::Matx33d::eye(), t, rng);
+  cv::Mat img = r.render(cv::Matx33d::eye(), t, 3);
   st = session.add(img);
   CHECK(st.board);
   CHECK(st.kept);

@@ -1,15 +1,20 @@
-// Board specs, detection (OpenCV's aruco module for ChArUco, calib3d for chessboards) and drawing.
+// Board specs, detection (OpenCV's aruco module for ChArUco, calib3d for chessboards) and drawing
+// (OpenCV for raster pages, cairo for SVG and PDF).
 #include "rvkit/calibration/board.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <cairo.h>
 #include <fmt/format.h>
 #include <opencv2/aruco/charuco.hpp>
 #include <opencv2/calib3d.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "rvkit/core/error.hpp"
 #include "rvkit/core/option_error.hpp"
 
 namespace rvkit::calibration {
@@ -211,6 +216,119 @@ cv::Mat Board::draw(double px_per_m, int margin_px) const {
   return img;
 }
 
+std::vector<cv::Rect2d> Board::black_rects() const {
+  std::vector<cv::Rect2d> out;
+  const double sq = spec_.square_m;
+  // Black squares: (row + column) even, the top-left one black (both kinds, as draw() draws them;
+  // a ChArUco board's markers sit in the white squares).
+  for (int r = 0; r < spec_.rows; ++r)
+    for (int c = 0; c < spec_.cols; ++c)
+      if ((r + c) % 2 == 0) out.emplace_back(c * sq, r * sq, sq, sq);
+  if (spec_.kind != BoardSpec::Kind::charuco) return out;
+  const auto& board = *impl_->charuco;
+  const int cells = impl_->dictionary->markerSize + 2;  // the code and a one-cell black border
+  for (size_t i = 0; i < board.ids.size(); ++i) {
+    cv::Mat bits;
+    cv::aruco::drawMarker(impl_->dictionary, board.ids[i], cells, bits, 1);  // one pixel per cell
+    const cv::Point3f& tl = board.objPoints[i][0];  // the marker's top-left corner
+    const double cell = spec_.marker_m / cells;
+    for (int y = 0; y < cells; ++y)
+      for (int x = 0; x < cells;) {
+        if (bits.at<uchar>(y, x) >= 128) {
+          ++x;
+          continue;
+        }
+        int x0 = x;
+        while (x < cells && bits.at<uchar>(y, x) < 128) ++x;
+        out.emplace_back(tl.x + x0 * cell, tl.y + y * cell, (x - x0) * cell, cell);
+      }
+  }
+  return out;
+}
+
+namespace {
+
+// The two lines of the page's text band.
+std::pair<std::string, std::string> page_text(const BoardSpec& s, const std::string& resolution) {
+  std::string line1 = fmt::format("rvkit calib --board {}", s.to_string());
+  std::string line2 = s.kind == BoardSpec::Kind::charuco
+                          ? fmt::format("{}x{} squares of {} mm, markers {} mm, {}, {}. Check: the bar is 100 mm.",
+                                        s.cols, s.rows, s.square_m * 1000, s.marker_m * 1000, s.dictionary, resolution)
+                          : fmt::format("{}x{} squares of {} mm ({}x{} inner corners), {}. Check: the bar is 100 mm.",
+                                        s.cols, s.rows, s.square_m * 1000, s.inner_cols(), s.inner_rows(), resolution);
+  return {line1, line2};
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+}  // namespace
+
+bool is_vector_board_path(const std::string& path) {
+  std::string p = lower(path);
+  return ends_with(p, ".svg") || ends_with(p, ".pdf");
+}
+
+void write_vector_board(const Board& board, const std::string& path) {
+  const std::string p = lower(path);
+  const bool pdf = ends_with(p, ".pdf");
+  if (!pdf && !ends_with(p, ".svg")) throw OptionError("--print-board", path, "a vector page is FILE.svg or FILE.pdf");
+  const auto& s = board.spec();
+  const double pt_per_mm = 72.0 / 25.4;  // cairo's SVG and PDF surfaces measure pages in points
+  const double margin = 15, band = 25;   // mm, as printable_board
+  const double bw = s.cols * s.square_m * 1000, bh = s.rows * s.square_m * 1000;
+  const double w = bw + 2 * margin, h = bh + 2 * margin + band;
+  cairo_surface_t* surface = pdf ? cairo_pdf_surface_create(path.c_str(), w * pt_per_mm, h * pt_per_mm)
+                                 : cairo_svg_surface_create(path.c_str(), w * pt_per_mm, h * pt_per_mm);
+  auto fail = [&](cairo_status_t st) {
+    cairo_surface_destroy(surface);
+    throw Error(fmt::format("cannot write '{}': {}", path, cairo_status_to_string(st)));
+  };
+  if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS) fail(cairo_surface_status(surface));
+  cairo_t* cr = cairo_create(surface);
+  cairo_scale(cr, pt_per_mm, pt_per_mm);  // user units: mm
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  for (const auto& r : board.black_rects())
+    cairo_rectangle(cr, margin + r.x * 1000, margin + r.y * 1000, r.width * 1000, r.height * 1000);
+  cairo_fill(cr);
+  auto [line1, line2] = page_text(s, "vector page, print at 100%");
+  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  double size = 5.5;  // mm: capitals about 4 mm, as on the PNG
+  for (const auto* line : {&line1, &line2}) {  // a narrow board gets smaller text, never a cut line
+    cairo_set_font_size(cr, size);
+    cairo_text_extents_t ext;
+    cairo_text_extents(cr, line->c_str(), &ext);
+    if (ext.x_advance > w - 2 * margin) size *= (w - 2 * margin) / ext.x_advance;
+  }
+  cairo_set_font_size(cr, size);
+  double y = margin + bh + margin / 2 + 4;
+  cairo_move_to(cr, margin, y);
+  cairo_show_text(cr, line1.c_str());
+  y += 4 * 1.8;
+  cairo_move_to(cr, margin, y);
+  cairo_show_text(cr, line2.c_str());
+  y += 4 * 1.2;
+  if (margin + 100 < w) {  // a 100 mm bar, so the printer's scaling can be checked with a ruler
+    cairo_rectangle(cr, margin, y, 100, 1.3);
+    cairo_fill(cr);
+  }
+  cairo_show_page(cr);
+  cairo_status_t st = cairo_status(cr);
+  cairo_destroy(cr);
+  cairo_surface_finish(surface);
+  if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_status(surface);
+  if (st != CAIRO_STATUS_SUCCESS) fail(st);
+  cairo_surface_destroy(surface);
+}
+
 cv::Mat printable_board(const Board& board, double dpi) {
   if (!(dpi >= 50 && dpi <= 1200)) throw OptionError("--dpi", fmt::format("{}", dpi), "must be from 50 to 1200");
   const double px_per_m = dpi / 0.0254;
@@ -220,12 +338,7 @@ cv::Mat printable_board(const Board& board, double dpi) {
   cv::Mat page(b.rows + text_band, b.cols, CV_8UC1, cv::Scalar(255));
   b.copyTo(page(cv::Rect(0, 0, b.cols, b.rows)));
   const auto& s = board.spec();
-  std::string line1 = fmt::format("rvkit calib --board {}", s.to_string());
-  std::string line2 = s.kind == BoardSpec::Kind::charuco
-                          ? fmt::format("{}x{} squares of {} mm, markers {} mm, {}, {} dpi. Check: the bar is 100 mm.",
-                                        s.cols, s.rows, s.square_m * 1000, s.marker_m * 1000, s.dictionary, dpi)
-                          : fmt::format("{}x{} squares of {} mm ({}x{} inner corners), {} dpi. Check: the bar is 100 mm.",
-                                        s.cols, s.rows, s.square_m * 1000, s.inner_cols(), s.inner_rows(), dpi);
+  auto [line1, line2] = page_text(s, fmt::format("{} dpi", dpi));
   const double text_h = 0.004 * px_per_m;  // 4 mm capitals
   double scale = cv::getFontScaleFromHeight(cv::FONT_HERSHEY_SIMPLEX, static_cast<int>(text_h));
   const int thick = std::max(1, static_cast<int>(text_h / 8));

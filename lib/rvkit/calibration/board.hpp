@@ -37,8 +37,10 @@ struct BoardSpec {
 // Parses a spec; throws rvkit::OptionError naming `option`, the spec and the field at fault.
 BoardSpec parse_board_spec(const std::string& spec, const std::string& option = "--board");
 
-// One view of the board: the corners found, with their positions on the board (z = 0, metres; the
-// origin at the first inner corner) and their ids (0 .. corner_count-1, row-major over inner corners).
+// One view of the board: the corners found, with their positions on the board (z = 0, metres, x right
+// and y down as draw() draws it; a chessboard's origin at its first inner corner, a ChArUco board's at
+// the board's top-left corner as OpenCV puts it, so its first inner corner is at (square, square))
+// and their ids (0 .. corner_count-1, row-major over inner corners, x fastest).
 struct BoardView {
   std::vector<cv::Point2f> image_points;
   std::vector<cv::Point3f> object_points;
@@ -65,6 +67,11 @@ class Board {
 
   // The board drawn at `px_per_m` (white margin `margin_px` on each side), CV_8UC1, without text.
   cv::Mat draw(double px_per_m, int margin_px) const;
+  // The board's black areas as rectangles in metres (x right, y down from the board's top-left
+  // corner, as draw() draws it): the black squares and, on a ChArUco board, each marker's black
+  // cells, from OpenCV's own marker bits (cv::aruco::drawMarker) and marker positions, merged into
+  // runs along each row. What the vector pages are drawn from; draw() is the same board rasterised.
+  std::vector<cv::Rect2d> black_rects() const;
 
  private:
   BoardSpec spec_;
@@ -76,5 +83,12 @@ class Board {
 // A printable page: the board at `dpi` with its spec, sizes and a 10 cm scale check printed on the
 // bottom margin. Throws rvkit::OptionError for a dpi out of 50..1200.
 cv::Mat printable_board(const Board& board, double dpi);
+
+// The same page as vectors at true size (15 mm margins, the text band below), through cairo: SVG
+// when `path` ends in .svg, PDF when it ends in .pdf (case-insensitive). Throws rvkit::OptionError
+// for another extension, rvkit::Error naming the file when cairo cannot write it.
+void write_vector_board(const Board& board, const std::string& path);
+// True when `path` ends in .svg or .pdf: a page write_vector_board() writes.
+bool is_vector_board_path(const std::string& path);
 
 }  // namespace rvkit::calibration

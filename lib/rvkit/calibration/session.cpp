@@ -135,7 +135,9 @@ FrameStatus Session::add(const cv::Mat& image) {
       add_coverage(v);
       if (views() >= std::max(opt_.solve.min_views, 5)) {
         try {
-          current_ = calibration::solve(views_, size_, opt_.solve);
+          SolveOptions quick = opt_.solve;  // one solve per view: outlier corners only in the final solve()
+          quick.corner_outlier_sigma = 0;
+          current_ = calibration::solve(views_, size_, quick);
           uncertainty_ = projection_uncertainty(*current_);
         } catch (const Error&) {
           // an intermediate solve may fail with few, similar views; the next view may fix it

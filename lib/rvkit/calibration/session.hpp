@@ -6,7 +6,9 @@
 // tilt) and is sharp and still (rejected when the board moved more than `max_motion_px` since the
 // previous frame, or its sharpness is below `min_sharpness`); with `keep_all` every view with the
 // board is kept (a folder of chosen photos). Once `min_views` views are kept (at least 4), the
-// calibration is re-solved after each new view, so the RMS and the uncertainty shown are current.
+// calibration is re-solved after each new view, so the RMS and the uncertainty shown are current
+// (those solves keep every corner, to stay one calibrateCamera per view; the final solve() leaves
+// out outlier corners as SolveOptions says, so its RMS and uncertainty can be lower).
 // done() says when the targets given are met; solve() makes the final solution.
 //
 // Not thread-safe: one thread feeds a session.

@@ -1,4 +1,5 @@
-// The solve (OpenCV), outlier rejection, uncertainty, and the two file formats calib writes.
+// The solve (OpenCV), outlier views and corners, uncertainty, and the files calib writes (OpenCV YAML,
+// PhotonVision JSON, mrcal's corners file).
 #include "rvkit/calibration/solver.hpp"
 
 #include <algorithm>
@@ -104,26 +105,52 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+// Each corner's reprojection error (px) under a solve of `views`.
+std::vector<std::vector<double>> corner_errors(const std::vector<const BoardView*>& views, const Raw& r, bool fisheye) {
+  std::vector<std::vector<double>> out;
+  for (size_t k = 0; k < views.size(); ++k) {
+    const BoardView& v = *views[k];
+    std::vector<cv::Point2f> proj;
+    if (fisheye) {
+      std::vector<cv::Point3d> o(v.object_points.begin(), v.object_points.end());
+      std::vector<cv::Point2d> p;
+      cv::fisheye::projectPoints(o, p, r.rvecs[k], r.tvecs[k], r.K, r.dist);
+      for (auto& q : p) proj.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
+    } else {
+      cv::projectPoints(v.object_points, r.rvecs[k], r.tvecs[k], r.K, r.dist, proj);
+    }
+    std::vector<double> e;
+    for (size_t i = 0; i < v.image_points.size(); ++i) e.push_back(cv::norm(v.image_points[i] - proj[i]));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 }  // namespace
 
-Solution solve(const std::vector<BoardView>& views, cv::Size size, const SolveOptions& opt) {
+Solution solve(const std::vector<BoardView>& views_in, cv::Size size, const SolveOptions& opt) {
   std::vector<int> used;
-  for (size_t i = 0; i < views.size(); ++i)
-    if (!views[i].empty()) used.push_back(static_cast<int>(i));
+  for (size_t i = 0; i < views_in.size(); ++i)
+    if (!views_in[i].empty()) used.push_back(static_cast<int>(i));
   if (static_cast<int>(used.size()) < opt.min_views)
     throw Error(fmt::format("too few views to calibrate: {} with the board found, at least {} needed", used.size(),
                             opt.min_views));
   Solution s;
   s.model = opt.model;
-  s.views.resize(views.size());
-  for (size_t i = 0; i < views.size(); ++i) s.views[i] = ViewError{static_cast<int>(i), 0, !views[i].empty()};
+  s.views.resize(views_in.size());
+  for (size_t i = 0; i < views_in.size(); ++i) s.views[i] = ViewError{static_cast<int>(i), 0, !views_in[i].empty()};
+  std::vector<BoardView> views = views_in;  // corners found to be outliers are taken out of these copies
   const size_t max_rejected = used.size() / 4;
   size_t rejected = 0;
+  const bool fisheye = opt.model == Model::fisheye4;
   Raw r;
-  for (;;) {
+  auto used_views = [&] {
     std::vector<const BoardView*> vs;
     for (int i : used) vs.push_back(&views[static_cast<size_t>(i)]);
-    r = solve_once(vs, size, opt.model);
+    return vs;
+  };
+  for (;;) {
+    r = solve_once(used_views(), size, opt.model);
     for (size_t k = 0; k < used.size(); ++k) s.views[static_cast<size_t>(used[k])].rms_px = r.per_view[k];
     // The worst view goes if it is far worse than the typical one; then solve again without it.
     double limit = std::max(opt.outlier_factor * median(r.per_view), opt.outlier_floor_px);
@@ -132,6 +159,51 @@ Solution solve(const std::vector<BoardView>& views, cv::Size size, const SolveOp
     s.views[static_cast<size_t>(used[worst])].used = false;
     used.erase(used.begin() + static_cast<long>(worst));
     ++rejected;
+  }
+  // Then single corners: those off by more than corner_outlier_sigma x the residuals' standard
+  // deviation (per coordinate, as mrcal measures it) leave, and the solve is repeated, until none is
+  // left (at most 10 rounds, at most a tenth of the corners, and a view keeps at least 6).
+  int total_corners = 0;
+  for (int i : used) total_corners += static_cast<int>(views[static_cast<size_t>(i)].image_points.size());
+  double corner_sigma = opt.corner_outlier_sigma;
+  if (corner_sigma < 0)
+    corner_sigma = std::any_of(used.begin(), used.end(), [&](int i) { return views[static_cast<size_t>(i)].markers > 0; })
+                       ? 3.0
+                       : 0.0;
+  for (int round = 0; corner_sigma > 0 && round < 10; ++round) {
+    auto errs = corner_errors(used_views(), r, fisheye);
+    double sum = 0;
+    int n = 0;
+    for (auto& e : errs)
+      for (double x : e) {
+        sum += x * x;
+        ++n;
+      }
+    const double sigma = std::sqrt(sum / std::max(1, 2 * n));  // per coordinate
+    // A corner's error is the norm of two coordinates: compare it with the 2-D radius.
+    const double limit = corner_sigma * sigma * std::sqrt(2.0);
+    int dropped = 0;
+    for (size_t k = 0; k < used.size(); ++k) {
+      BoardView& v = views[static_cast<size_t>(used[k])];
+      BoardView kept;
+      kept.markers = v.markers;
+      int left = static_cast<int>(v.image_points.size());
+      for (size_t i = 0; i < v.image_points.size(); ++i) {
+        if (errs[k][i] > limit && s.corners_rejected + dropped < total_corners / 10 && left > 6) {
+          ++dropped;
+          --left;
+          continue;
+        }
+        kept.image_points.push_back(v.image_points[i]);
+        kept.object_points.push_back(v.object_points[i]);
+        kept.ids.push_back(v.ids.empty() ? static_cast<int>(i) : v.ids[i]);
+      }
+      v = std::move(kept);
+    }
+    if (dropped == 0) break;
+    s.corners_rejected += dropped;
+    r = solve_once(used_views(), size, opt.model);
+    for (size_t k = 0; k < used.size(); ++k) s.views[static_cast<size_t>(used[k])].rms_px = r.per_view[k];
   }
   s.calib.K = r.K;
   s.calib.dist.assign(r.dist.begin<double>(), r.dist.end<double>());
@@ -171,6 +243,10 @@ Solution solve(const std::vector<BoardView>& views, cv::Size size, const SolveOp
       double var = sum / dof;  // sum: the squared residuals, x and y, of all used corners
       cv::Mat cov = JtJ.inv(cv::DECOMP_SVD) * var;
       s.cov_intrinsics = cov(cv::Rect(0, 0, ni, ni)).clone();
+      // The 1-sigma reported: this covariance's, which is mrcal's on the same problem (calib_mrcal);
+      // OpenCV's stdDeviationsIntrinsics are about 1.5x larger there.
+      s.std_intrinsics.clear();
+      for (int i = 0; i < ni; ++i) s.std_intrinsics.push_back(std::sqrt(s.cov_intrinsics.at<double>(i, i)));
     }
   }
   return s;
@@ -323,6 +399,43 @@ void write_photonvision_json(const std::string& path, const Solution& s, const B
   std::ofstream f(path, std::ios::trunc);
   check_written(f, path);
   f << j.dump(1) << "\n";
+  f.close();
+  check_written(f, path);
+}
+
+void write_mrcal_corners(const std::string& path, const std::vector<BoardView>& views,
+                         const std::vector<std::string>& names, const Solution& s, const Board& board) {
+  const auto& spec = board.spec();
+  const int W = spec.inner_cols(), H = spec.inner_rows();
+  // mrcal's grid point (i, j) is at (i, j) x spacing: index each corner by its board position.
+  float x0 = 1e9f, y0 = 1e9f;
+  for (const auto& p : board.corners()) {
+    x0 = std::min(x0, p.x);
+    y0 = std::min(y0, p.y);
+  }
+  auto grid_index = [&](const cv::Point3f& p) {
+    int i = static_cast<int>(std::lround((p.x - x0) / spec.square_m));
+    int j = static_cast<int>(std::lround((p.y - y0) / spec.square_m));
+    if (i < 0 || i >= W || j < 0 || j >= H)
+      throw Error(fmt::format("corner at ({}, {}) m is not on the {}x{} grid of {}", p.x, p.y, W, H, spec.to_string()));
+    return j * W + i;
+  };
+  std::ofstream f(path, std::ios::trunc);
+  check_written(f, path);
+  f << "# filename x y level\n";
+  for (const auto& ve : s.views) {
+    if (!ve.used) continue;
+    if (ve.index < 0 || ve.index >= static_cast<int>(views.size()) || ve.index >= static_cast<int>(names.size()))
+      throw Error(fmt::format("view {} of the solution is not among the {} views given", ve.index, views.size()));
+    const BoardView& v = views[ve.index];
+    std::vector<const cv::Point2f*> grid(static_cast<size_t>(W * H), nullptr);
+    for (size_t k = 0; k < v.image_points.size(); ++k) grid[grid_index(v.object_points[k])] = &v.image_points[k];
+    const std::string& name = names[ve.index];
+    for (const auto* p : grid) {
+      if (p) f << fmt::format("{} {:.4f} {:.4f} 0\n", name, p->x, p->y);
+      else f << name << " nan nan -\n";  // not found: see solver.hpp
+    }
+  }
   f.close();
   check_written(f, path);
 }

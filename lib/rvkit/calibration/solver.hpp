@@ -1,12 +1,15 @@
 // rvkit calibration: solving for a camera's intrinsics from views of a board, with outlier views
-// rejected, and the result's uncertainty.
+// and corners rejected, the result's uncertainty, and the files calib writes.
 //
 // The solve is OpenCV's (calibrateCamera for pinhole5 and rational8, cv::fisheye::calibrate for
-// fisheye4), because its result is what detect, PhotonVision and most FRC code consume; its
-// standard deviations come from calibrateCamera's stdDeviationsIntrinsics (not available for the
-// fisheye model). The projection uncertainty propagates those standard deviations (treated as
-// independent: OpenCV gives no covariances, so this overstates the error of correlated
-// parameters such as fx and fy) to the image by sampling.
+// fisheye4), because its result is what detect, PhotonVision and most FRC code consume; on the
+// same problem mrcal finds the same minimum (tests/pipeline/calib_mrcal.sh). The uncertainty is
+// calib's own, in mrcal's formulation: the Gauss-Newton covariance of the intrinsics from the
+// Jacobian of every used view's reprojection (poses included), scaled by the residuals' variance
+// per coordinate (correlations kept); its diagonal is the reported 1-sigma (mrcal's within 4% on
+// the same problem; OpenCV's stdDeviationsIntrinsics are about 1.5x larger and are used only when
+// there is no covariance). The projection uncertainty samples that covariance over the image. The
+// fisheye model has no covariance here.
 //
 // Pure functions: any thread.
 #pragma once
@@ -32,6 +35,15 @@ struct SolveOptions {
   double outlier_factor = 3.0;
   double outlier_floor_px = 1.0;
   int min_views = 4;  // fewer views (after rejection) than this: an error
+  // Then a corner whose reprojection error exceeds this many standard deviations of the residuals
+  // (per coordinate, times sqrt 2 for the 2-D error) is dropped and the solve repeated, as mrcal's
+  // outlier rejection does (at most a tenth of the corners; every view keeps 6). 0: off. Negative:
+  // 3 for ChArUco views (views with markers), 0 for chessboards. ChArUco corners are interpolated
+  // from the markers one by one and some are refined off the corner (on renders: 42 of 1271 corners
+  // left out, fx +0.22% with them, +0.05% without); a chessboard is found as one grid, and on real photos its
+  // large residuals are the lens model's misfit at the image edges, which dropping them turns into
+  // a biased fit (PhotonVision's 640x480 photos: fx -1.4%, away from PhotonVision's and mrcal's).
+  double corner_outlier_sigma = -1;
 };
 
 struct ViewError {
@@ -45,13 +57,15 @@ struct Solution {
   Model model = Model::pinhole5;
   double rms_px = 0;                // RMS reprojection error over the used views' corners
   std::vector<ViewError> views;
-  // 1-sigma of fx fy cx cy then the distortion coefficients; empty for fisheye4.
+  // 1-sigma of fx fy cx cy then the distortion coefficients: the square roots of cov_intrinsics'
+  // diagonal (OpenCV's stdDeviationsIntrinsics when there is no covariance; none for fisheye4).
   std::vector<double> std_intrinsics;
   // Covariance of fx fy cx cy and the distortion coefficients (Gauss-Newton, from the Jacobian of
   // all used views' reprojections with their poses, scaled by the residual variance); empty for
   // fisheye4. Unlike std_intrinsics it keeps the parameters' correlations (k1, k2, k3 strongly so).
   cv::Mat cov_intrinsics;
-  int corners = 0;                  // corners in the used views
+  int corners = 0;                  // corners in the used views (outlier corners not counted)
+  int corners_rejected = 0;         // corners of the used views dropped as outliers
   // Each view's board pose (camera from board) in the final solve, for the used views.
   std::vector<cv::Vec3d> rvecs, tvecs;
   int views_used() const;
@@ -86,5 +100,22 @@ void write_opencv_yaml(const std::string& path, const Solution& s, const BoardSp
 // calobjectSpacing: the fields of
 // PhotonVision's own files in ../shared/testdata). Throws for fisheye4, which PhotonVision's OpenCV path cannot use.
 void write_photonvision_json(const std::string& path, const Solution& s, const BoardSpec& board);
+
+// Writes the used views' corners as mrcal's corners file (mrcal-calibrate-cameras --corners-cache,
+// the vnlog of mrgingham): the legend "# filename x y level", then for each view used in `s` (in
+// order; rejected views are left out) one row per board corner, row-major over the board's inner
+// corners as mrcal's grid counts them (object-width-n = inner_cols across, object-height-n =
+// inner_rows down; the grid index comes from each corner's board position, so it does not depend on
+// the detector's id order), "x y 0" for a corner found (pixel centres at integers, as both OpenCV
+// and mrcal put them; level 0: full resolution, weight 1) and "nan nan -" for one not found
+// (ChArUco views are partial). Not mrcal's documented "- - -": Debian 12's mrcal 2.2 reads that as a
+// corner at pixel (-1, -1) with weight -1, which its solve ignores but its seed does not
+// (estimate_monocular_calobject_poses_Rt_tocam keeps every point whose coordinates are not NaN), so
+// every partial view got a wrong initial board pose and the solve a wrong minimum (fy 59366 for 605,
+// 15% of the corners thrown out). "nan nan -" is read by the same parser as not observed (level
+// '-': weight -1) and is skipped by 2.2's seed. `names[i]` is the filename written for kept view i (the view's index in
+// `views`). Throws rvkit::Error if the file cannot be written.
+void write_mrcal_corners(const std::string& path, const std::vector<BoardView>& views,
+                         const std::vector<std::string>& names, const Solution& s, const Board& board);
 
 }  // namespace rvkit::calibration
