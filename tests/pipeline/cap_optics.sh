@@ -48,4 +48,25 @@ node -e '
   if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
 ' "$TMP/out" $n >"$TMP/summary" || fail "$(cat "$TMP/summary")"
 ok "detect --calib on the camera-like pattern: $(cat "$TMP/summary")"
+
+# --lens: the scene through a barrel lens, --write-calib writes it; detect with that calibration gives
+# true tag distances, with the pinhole one (the lens left out) not.
+lens=(--lens=-0.25,0.08,0.0005,-0.0003,-0.01)
+"$CAP" "${args[@]}" --count 4 --optics camera "${lens[@]}" --truth --write-calib "$TMP/lens.yaml" >"$TMP/lens"
+grep -q -- "-2.5000000000000000e-01" "$TMP/lens.yaml" || fail "--write-calib did not write the lens: $(cat "$TMP/lens.yaml")"
+ok "--write-calib writes the lens"
+dist_err() {  # median |distance - true distance| / true distance, %, over the tags found
+  "$DETECT" --frames --calib "$1" <"$TMP/lens" | "$RVKIT_BIN/probe" | jq -s -r '
+    [foreach .[] as $m ({}; if $m.type == "frame" then {f: $m} else . + {d: $m} end;
+      select(.d != null and .d.type == "detections" and .d.seq == .f.seq) | . as $p |
+      $p.d.tags[] as $g | ($p.f.truth.tags[] | select(.id == $g.id)) as $w |
+      (($w.t[0] * $w.t[0] + $w.t[1] * $w.t[1] + $w.t[2] * $w.t[2]) | sqrt) as $td |
+      (($g.distance - $td) | fabs) / $td * 100)] | sort | .[length / 2 | floor]'
+}
+with=$(dist_err "$TMP/lens.yaml"); without=$(dist_err "$TMP/calib.json")
+awk -v a="$with" -v b="$without" 'BEGIN { exit !(a < 0.5 && b > 2 * a) }' ||
+  fail "tag distance error through the lens: $with % with its calibration, $without % without"
+ok "through the lens: tag distances off by $with % (median) with its calibration, $without % with a pinhole one"
+expect_fails 2 "--lens: the lens is part of the camera optics" "--lens without --optics camera" -- \
+  "$CAP" --test-pattern "${lens[@]}" --count 1 --fps 0
 done_testing

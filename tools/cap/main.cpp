@@ -28,6 +28,7 @@ struct CapOptions {
   double fps = -1;
   std::string write_calib;
   std::string optics = "sharp";
+  std::vector<double> lens;
   rvkit::SourceOptions src;
 };
 
@@ -73,6 +74,9 @@ int main(int argc, char** argv) {
             ->check(CLI::IsMember({"sharp", "camera"}))
             ->capture_default_str();
         app.add_flag("--truth", o.src.truth, "Test pattern: add the exact tag corners and poses to each frame header ('truth')");
+        app.add_option("--lens", o.lens, "Test pattern with --optics camera: a lens distortion K1,K2,P1,P2[,K3] "
+                                        "(OpenCV's model; --write-calib writes it), e.g. --lens=-0.25,0.08,0,0,-0.01")
+            ->delimiter(',')->expected(4, 5);
         app.add_option("--write-calib", o.write_calib,
                        "Test pattern: also write its camera's exact calibration to FILE (.yaml, .json or .xml) for detect --calib");
         app.footer(
@@ -86,6 +90,9 @@ int main(int argc, char** argv) {
           if (o.file.empty() && (o.src.speed != 1 || o.src.from_s > 0 || o.src.to_s >= 0 || !o.src.only_cam.empty() || o.src.restamp))
             throw rvkit::OptionError("--speed, --from, --to, --only-cam and --now replay recorded rvkit streams: give --file");
           o.src.camera_optics = o.optics == "camera";
+          o.src.lens = o.lens;
+          if (!o.lens.empty() && !o.src.camera_optics)
+            throw rvkit::OptionError("--lens: the lens is part of the camera optics; add --optics camera");
           if (o.optics != "sharp" && !o.test_pattern) throw rvkit::OptionError("--optics: only the test pattern has optics; use it with --test-pattern");
           o.src.want_jpeg = o.fmt == "jpeg" || o.fmt == "auto";
           o.src.width = o.size.width;

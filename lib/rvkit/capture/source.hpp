@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -44,6 +45,7 @@ struct SourceOptions {
   int tags = 4;                // test pattern
   bool truth = false;          // test pattern: add the exact scene to each header
   bool camera_optics = false;  // test pattern: render like a camera (--optics camera, test_pattern_camera.hpp)
+  std::vector<double> lens;    // test pattern with camera optics: lens distortion k1,k2,p1,p2[,k3] (--lens)
   bool verbose = false;        // also report when a device opens (reconnects are always reported)
 };
 

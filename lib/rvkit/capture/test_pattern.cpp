@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include <apriltag/apriltag.h>
@@ -136,6 +137,7 @@ struct TestPattern::Impl {
   double font_scale = 0.5;
   int font_thickness = 1, text_height = 10, text_pad = 4, text_band = 0;
   cv::Mat patch;                        // scratch for one warped tag
+  std::optional<LensMap> lens;          // with opt.lens: the camera's lens
 
   explicit Impl(const TestPatternOptions& o);
   void validate() const;
@@ -165,6 +167,7 @@ void TestPattern::Impl::validate() const {
   if (!(opt.noise >= 0 && opt.noise <= 20))
     throw Error(fmt::format("test pattern noise {} is out of range (0..20)", opt.noise));
   if (opt.camera) rvkit::validate(opt.optics);
+  if (!opt.lens.empty() && !opt.camera) throw Error("test pattern lens distortion needs the camera optics");
   if (!opt.ids.empty()) {
     if (int(opt.ids.size()) != opt.tags)
       throw Error(fmt::format("test pattern has {} tags but {} ids were given", opt.tags, opt.ids.size()));
@@ -183,6 +186,7 @@ TestPattern::Impl::Impl(const TestPatternOptions& o) : opt(o) {
   f = (w / 2.0) / std::tan(opt.hfov_deg * kDeg / 2);
   cx = w / 2.0;
   cy = h / 2.0;
+  if (!opt.lens.empty()) lens.emplace(cv::Matx33d(f, 0, cx, 0, f, cy, 0, 0, 1), opt.lens, cv::Size(w, h));
   Rng rng{hash2(opt.seed, 0x7e57)};
 
   // Text: glyph height ~ h/24 (10 px at 240 lines, 30 px at 720), in a dark box in the top-left corner.
@@ -544,6 +548,7 @@ void TestPattern::render(uint64_t index, int64_t t_us, cv::Mat& out, std::vector
       scene.push_back(st);
     }
     composite_tags(canvas, camera_matrix(), scene, s.opt.optics.supersample);
+    if (s.lens) canvas = s.lens->bend(canvas);
     out = apply_optics(canvas, s.opt.optics, hash2(s.opt.seed ^ 0x5eed, index));
     s.draw_text(out, index, t_us);
     if (truth) *truth = tags(index);
@@ -567,6 +572,8 @@ std::vector<TagTruth> TestPattern::tags(uint64_t index) const {
   std::vector<TagTruth> out;
   out.reserve(impl_->plans.size());
   for (size_t i = 0; i < impl_->plans.size(); i++) out.push_back(impl_->truth(i, index));
+  if (impl_->lens)
+    for (TagTruth& t : out) impl_->lens->distort(t);
   return out;
 }
 

@@ -59,6 +59,8 @@ struct TestPatternOptions {
   bool camera = false;            // true: render like a camera (`--optics camera`): cluttered background,
                                   // tags by area coverage, then `optics` (its noise replaces `noise`)
   CameraOptics optics;
+  std::vector<double> lens;       // with `camera`: lens distortion, OpenCV's k1, k2, p1, p2[, k3] (empty:
+                                  // a pinhole); the truth's corners are bent alike (test_pattern_camera.hpp)
 };
 
 constexpr int kMaxTestPatternTags = 32;

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 
 #include <apriltag/apriltag.h>
 #include <apriltag/common/image_u8.h>
@@ -263,38 +264,53 @@ cv::Point2d distort_pixel(const cv::Point2d& p, const cv::Matx33d& K, const std:
   return {K(0, 0) * xd + K(0, 2), K(1, 1) * yd + K(1, 2)};
 }
 
+LensMap::LensMap(const cv::Matx33d& K, std::vector<double> dist, cv::Size size) : K_(K), dist_(std::move(dist)) {
+  if (dist_.size() != 4 && dist_.size() != 5)
+    throw Error(fmt::format("lens: {} coefficients (4 or 5: k1, k2, p1, p2[, k3])", dist_.size()));
+  for (double d : dist_)
+    if (!std::isfinite(d) || std::abs(d) > 10) throw Error(fmt::format("lens: coefficient {} out of range (|k| <= 10)", d));
+  // Each pixel of the distorted image looks where the lens bends its ray: the pinhole image there.
+  // OpenCV works with pixel centres at integers, K with them at +0.5.
+  cv::Matx33d Kcv = K_;
+  Kcv(0, 2) -= 0.5;
+  Kcv(1, 2) -= 0.5;
+  std::vector<cv::Point2f> px, ideal;
+  px.reserve(size_t(size.area()));
+  for (int y = 0; y < size.height; ++y)
+    for (int x = 0; x < size.width; ++x) px.emplace_back(float(x), float(y));
+  cv::undistortPoints(px, ideal, Kcv, dist_, cv::noArray(), Kcv,
+                      cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 50, 1e-7));
+  mapx_.create(size, CV_32FC1);
+  mapy_.create(size, CV_32FC1);
+  for (int y = 0, i = 0; y < size.height; ++y)
+    for (int x = 0; x < size.width; ++x, ++i) {
+      mapx_.at<float>(y, x) = ideal[size_t(i)].x;
+      mapy_.at<float>(y, x) = ideal[size_t(i)].y;
+    }
+}
+
+cv::Mat LensMap::bend(const cv::Mat& canvas) const {
+  cv::Mat bent;
+  cv::remap(canvas, bent, mapx_, mapy_, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  return bent;
+}
+
+void LensMap::distort(TagTruth& t) const {
+  for (auto& c : t.corners) {
+    cv::Point2d d = distort({c[0], c[1]});
+    c = {d.x, d.y};
+  }
+}
+
 cv::Mat render_camera_scene(const CameraScene& scene, const CameraOptics& optics, std::vector<TagTruth>* truth) {
   validate(optics);
-  if (scene.dist.size() != 0 && scene.dist.size() != 4 && scene.dist.size() != 5)
-    throw Error(fmt::format("camera scene: dist has {} coefficients (4 or 5: k1, k2, p1, p2[, k3])", scene.dist.size()));
+  std::optional<LensMap> lens;
+  if (!scene.dist.empty()) lens.emplace(scene.K, scene.dist, cv::Size(scene.width, scene.height));
   cv::Mat canvas = clutter_background(scene.width, scene.height, scene.seed);
   std::vector<TagTruth> drawn = composite_tags(canvas, scene.K, scene.tags, optics.supersample);
-  if (!scene.dist.empty()) {
-    // Each pixel of the distorted image looks where the lens bends its ray: the pinhole image there.
-    // OpenCV's map works with pixel centres at integers, the scene's K with them at +0.5.
-    cv::Matx33d Kcv = scene.K;
-    Kcv(0, 2) -= 0.5;
-    Kcv(1, 2) -= 0.5;
-    // So the map is the lens's inverse at every pixel: undistortPoints, iterated to convergence.
-    std::vector<cv::Point2f> px, ideal;
-    px.reserve(canvas.total());
-    for (int y = 0; y < canvas.rows; ++y)
-      for (int x = 0; x < canvas.cols; ++x) px.emplace_back(float(x), float(y));
-    cv::undistortPoints(px, ideal, Kcv, scene.dist, cv::noArray(), Kcv,
-                        cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 50, 1e-7));
-    cv::Mat mapx(canvas.size(), CV_32FC1), mapy(canvas.size(), CV_32FC1), bent;
-    for (int y = 0, i = 0; y < canvas.rows; ++y)
-      for (int x = 0; x < canvas.cols; ++x, ++i) {
-        mapx.at<float>(y, x) = ideal[size_t(i)].x;
-        mapy.at<float>(y, x) = ideal[size_t(i)].y;
-      }
-    cv::remap(canvas, bent, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    canvas = bent;
-    for (TagTruth& t : drawn)
-      for (auto& c : t.corners) {
-        cv::Point2d d = distort_pixel({c[0], c[1]}, scene.K, scene.dist);
-        c = {d.x, d.y};
-      }
+  if (lens) {
+    canvas = lens->bend(canvas);
+    for (TagTruth& t : drawn) lens->distort(t);
   }
   if (truth) *truth = std::move(drawn);
   return apply_optics(canvas, optics, scene.seed);

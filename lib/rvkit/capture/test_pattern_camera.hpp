@@ -55,6 +55,23 @@ struct CameraScene {
 // A pinhole pixel (libapriltag's convention) moved as `dist` bends it through the lens of K.
 cv::Point2d distort_pixel(const cv::Point2d& p, const cv::Matx33d& K, const std::vector<double>& dist);
 
+// The lens of a camera (K in libapriltag's pixel convention, OpenCV's k1, k2, p1, p2[, k3]) as a map
+// from the pinhole canvas to the distorted image of `size`: computed once (the inverse of the lens at
+// every pixel, iterated to convergence: ~0.1 s at 1280x720), then bend() is one bilinear remap. Throws
+// rvkit::Error for a coefficient count other than 4 or 5. Thread-safe once built.
+class LensMap {
+ public:
+  LensMap(const cv::Matx33d& K, std::vector<double> dist, cv::Size size);
+  cv::Mat bend(const cv::Mat& canvas) const;           // any type remap takes (CV_32FC1, CV_32FC3, ...)
+  cv::Point2d distort(const cv::Point2d& p) const { return distort_pixel(p, K_, dist_); }
+  void distort(TagTruth& t) const;                     // its corners
+
+ private:
+  cv::Matx33d K_;
+  std::vector<double> dist_;
+  cv::Mat mapx_, mapy_;
+};
+
 // A scene of `tags` tag36h11 tags (distinct ids from the seed) of `tag_size` m, one per cell of a grid,
 // each facing the camera within 40 degrees at any roll, at the distance that makes its black square's
 // edge a size drawn uniformly between `min_side` and `max_side` px (log-uniform). A pinhole camera of

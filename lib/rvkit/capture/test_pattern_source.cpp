@@ -24,6 +24,7 @@ TestPatternOptions pattern_options(const SourceOptions& o) {
   t.seed = o.seed;
   t.tags = o.tags;
   t.camera = o.camera_optics;
+  t.lens = o.lens;
   return t;
 }
 
@@ -101,7 +102,9 @@ void write_test_pattern_calibration(const SourceOptions& o, const std::string& p
     if (!fs.isOpened()) throw Error(fmt::format("cannot write the calibration file '{}'", path));
     fs << "image_width" << t.width << "image_height" << t.height;
     fs << "camera_matrix" << cv::Mat(k);
-    fs << "distortion_coefficients" << cv::Mat::zeros(1, 5, CV_64F);
+    cv::Mat dist = cv::Mat::zeros(1, 5, CV_64F);  // the lens, if the pattern has one
+    for (size_t i = 0; i < t.lens.size() && i < 5; ++i) dist.at<double>(0, int(i)) = t.lens[i];
+    fs << "distortion_coefficients" << dist;
     fs.release();
   } catch (const cv::Exception& e) {
     throw Error(fmt::format("cannot write the calibration file '{}': {}", path, e.err));
