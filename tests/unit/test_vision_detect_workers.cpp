@@ -134,8 +134,9 @@ TEST_CASE("detect workers: records in submission order with random per-frame del
       continue;
     }
     REQUIRE(it.rec);
-    CHECK(it.rec->seq == it.msg.header["seq"].get<int64_t>());
-    CHECK(it.rec->t_capture == 1000 + it.rec->seq);
+    REQUIRE(it.rec->seq);
+    CHECK(*it.rec->seq == it.msg.header["seq"].get<int64_t>());
+    CHECK(it.rec->t_capture == 1000 + *it.rec->seq);
     CHECK(it.msg.payload.size() == 24 * 32);  // the frame itself comes back, for --frames
   }
 }
@@ -174,13 +175,15 @@ TEST_CASE("detect workers: robot settings reach every worker from the frame afte
     REQUIRE(r.tags);
     std::set<int> ids;
     for (const auto& t : *r.tags) ids.insert(t.id);
-    INFO("frame " << r.seq << " on worker " << it.worker);
-    if (r.seq < 3) {
+    REQUIRE(r.seq);
+    const int64_t seq = *r.seq;
+    INFO("frame " << seq << " on worker " << it.worker);
+    if (seq < 3) {
       before_workers.insert(it.worker);
       CHECK(ids == std::set<int>{1, 2});
       CHECK_FALSE(r.priority_id);
-    } else if (r.seq < 9) {
-      if (r.seq < 6) after_workers.insert(it.worker);
+    } else if (seq < 9) {
+      if (seq < 6) after_workers.insert(it.worker);
       CHECK(ids == std::set<int>{2});
       CHECK(r.priority_id == 2);
     } else {
