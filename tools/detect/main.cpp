@@ -22,6 +22,7 @@
 #include "rvkit/records/detections.hpp"
 #include "rvkit/records/nt.hpp"
 #include "rvkit/vision/detect_pipeline.hpp"
+#include "rvkit/vision/detect_workers.hpp"
 #include "rvkit/vision/robot_settings.hpp"
 #include "robot_input.hpp"
 
@@ -37,6 +38,71 @@ std::string track_summary(const DetectPipeline& p) {
                      c.full, c.tracked, c.lost, c.kept, c.hinted);
 }
 
+// --workers N > 1: the same loop with DetectWorkers (detect_workers.hpp); the records are written on
+// the pool's output thread, in frame order, as soon as each and those before it are done.
+int run_workers(int workers, const DetectOptions& opt, const CommonOptions& common, const std::string& robot_in,
+                const std::string& heading_topic, CameraPoseAxes axes, std::shared_ptr<HeadingHistory> headings,
+                int heading_wait_ms, bool forward_frames) {
+  std::unique_ptr<Output> out;
+  Stats stats("", common.verbose > 0);
+  uint64_t tags_seen = 0, bad_frames = 0;  // these, and below: the output thread's, until finish()
+  ThrottledLog warnings;
+  const int64_t window_t0 = now_us();
+  int64_t window_t = window_t0, window_busy = 0;
+  double busy_mean = 0;
+  DetectWorkers* self = nullptr;
+  auto emit = [&](DetectWorkers::Item& item) -> bool {
+    if (!item.msg.is_frame()) return out->write(item.msg);  // other records pass through untouched
+    if (!item.rec) {
+      ++bad_frames;
+      stats.drop();
+      warnings.line(fmt::format("skipping a frame: {}", item.bad_frame));
+      return true;
+    }
+    records::Detections& rec = *item.rec;
+    rec.t_done = now_us();
+    if (forward_frames && !out->write(item.msg)) return false;
+    if (!out->write(Json(rec), nullptr, 0)) return false;
+    if (rec.tags) tags_seen += rec.tags->size();
+    stats.add(item.msg.payload.size());
+    if (common.verbose) {
+      // Workers busy: the mean number processing a frame over the last second or so.
+      int64_t t = *rec.t_done, b = self->busy_us();
+      if (t - window_t >= 1000000) {
+        busy_mean = double(b - window_busy) / double(t - window_t);
+        window_t = t;
+        window_busy = b;
+      }
+      stats.report(fmt::format("{} tags seen, {} bad frames, workers busy {:.2f} of {}", tags_seen, bad_frames,
+                               busy_mean, self->size()));
+    }
+    return true;
+  };
+  DetectWorkers pool(workers, opt, emit);
+  self = &pool;
+  std::unique_ptr<detect_tool::RobotInput> robot;
+  if (headings)
+    robot = std::make_unique<detect_tool::RobotInput>(
+        robot_in, common.input_options(), heading_topic, axes, headings,
+        [&pool](const RobotSetting& s) { pool.update(s); }, common.verbose > 0);
+  auto in = open_input(common.in, common.input_options());
+  out = open_output(common.out, common.output_options());
+  Message m;
+  while (!stop_requested() && in->read(m)) {
+    if (robot && m.is_frame()) robot->drain(m.header.value("t_capture", int64_t(0)), heading_wait_ms);
+    if (!pool.submit(std::move(m))) break;
+    m = Message();
+  }
+  const int64_t t_start = window_t0;
+  pool.finish();
+  if (common.verbose && now_us() > t_start)
+    log_line(fmt::format("{} records from {} workers, busy {:.2f} of {} on average", stats.total(), pool.size(),
+                         double(pool.busy_us()) / double(now_us() - t_start), pool.size()));
+  if (robot && common.verbose) log_line(fmt::format("{} heading samples read from --robot-in", robot->samples()));
+  if (bad_frames) log_line(fmt::format("skipped {} unusable frame(s)", bad_frames));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -45,7 +111,7 @@ int main(int argc, char** argv) {
   std::string robot_in, heading_topic = "/limelight/robot_orientation_set", camera_pose_axes = "limelight";
   HeadingLimits heading_limits;
   double max_heading_age_ms = 100, max_heading_gap_ms = 150;
-  int heading_wait_ms = 0;
+  int heading_wait_ms = 0, workers = 1;
   bool no_refine_pose = false, track = false;
   TrackOptions track_opt;
   std::vector<std::string> colors;
@@ -60,13 +126,19 @@ int main(int argc, char** argv) {
         common.add_input(app);
         common.add_output(app);
         app.add_flag("--frames", forward_frames, "Also forward each frame, ahead of its record (for overlay)");
+        app.add_option("--workers", workers,
+                       "Detect on this many frames at once, each worker with its own detector (records stay in "
+                       "frame order; a live source's newest frame goes to the next free worker); not with --track")
+            ->capture_default_str()->check(CLI::Range(1, 64));
         auto* g = "AprilTags";
         app.add_option("--family", opt.apriltag.family, "Tag family: 36h11 or 16h5")->capture_default_str()->group(g);
         app.add_option("--decimate", opt.apriltag.decimate, "Find quads on an image this many times smaller (faster, shorter range)")
             ->capture_default_str()->group(g);
         app.add_option("--blur", opt.apriltag.blur, "Gaussian blur sigma in pixels before finding quads (negative sharpens)")
             ->capture_default_str()->group(g);
-        app.add_option("--threads", opt.apriltag.threads, "Detector threads (0: all cores)")->capture_default_str()->group(g);
+        auto* threads_opt = app.add_option("--threads", opt.apriltag.threads,
+                                           "Detector threads (0: all cores; default with --workers above 1: 1 per worker)")
+                                ->capture_default_str()->group(g);
         app.add_flag("--track", track, "Video: follow tags from frame to frame (full resolution near each, a coarse "
                                       "search for new ones, a full search every --track-every frames)")
             ->group(g);
@@ -143,7 +215,10 @@ int main(int argc, char** argv) {
         app.add_option("--fullness", fullness, "Contour area / rotated-rectangle area range MIN-MAX, %")->group(g);
         app.add_option("--max-targets", opt.color.max_targets, "Most targets reported per --color range")->capture_default_str()->group(g);
 
-        return [&]() -> int {
+        return [&, threads_opt]() -> int {
+          if (track && workers > 1)
+            throw OptionError("--track follows each camera's frames in order: it cannot be used with --workers above 1");
+          if (workers > 1 && threads_opt->count() == 0) opt.apriltag.threads = 1;
           opt.tags = !no_tags;
           opt.apriltag.refine_edges = refine_edges;
           // Corner refinement serves the poses, which need a calibration: on with --calib unless asked otherwise.
@@ -188,11 +263,14 @@ int main(int argc, char** argv) {
             headings = std::make_shared<HeadingHistory>(heading_limits);
             opt.headings = headings;
           }
+          if (workers > 1) return run_workers(workers, opt, common, robot_in, heading_topic, axes, headings,
+                                              heading_wait_ms, forward_frames);
           DetectPipeline pipeline(opt);
           std::unique_ptr<detect_tool::RobotInput> robot;
           if (headings)
-            robot = std::make_unique<detect_tool::RobotInput>(robot_in, common.input_options(), heading_topic, axes,
-                                                              headings, pipeline, common.verbose > 0);
+            robot = std::make_unique<detect_tool::RobotInput>(
+                robot_in, common.input_options(), heading_topic, axes, headings,
+                [&pipeline](const RobotSetting& s) { apply_setting(s, pipeline); }, common.verbose > 0);
 
           auto in = open_input(common.in, common.input_options());
           auto out = open_output(common.out, common.output_options());

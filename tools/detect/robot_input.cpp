@@ -12,12 +12,13 @@ using namespace rvkit::vision;
 namespace detect_tool {
 
 RobotInput::RobotInput(const std::string& spec, InputOptions io, std::string heading_topic, CameraPoseAxes axes,
-                       std::shared_ptr<HeadingHistory> headings, DetectPipeline& pipeline, bool verbose)
+                       std::shared_ptr<HeadingHistory> headings,
+                       std::function<void(const RobotSetting&)> on_setting, bool verbose)
     : set_({spec}, io, 4, 4096),
       topic_(std::move(heading_topic)),
       settings_(topic_.substr(0, topic_.rfind('/') + 1), axes),
       headings_(std::move(headings)),
-      pipeline_(pipeline),
+      on_setting_(std::move(on_setting)),
       verbose_(verbose) {
   set_.start();
 }
@@ -62,11 +63,13 @@ void RobotInput::handle(InputEvent& ev) {
       }
       return;
     }
-    std::string why;
-    if (!settings_.apply(n, pipeline_, &why)) {
-      warnings_.line(fmt::format("--robot-in {}: {} (setting unchanged)", set_.spec(0), why));
-    } else if (verbose_ && settings_.read(n).kind != RobotSetting::Kind::none) {
-      log_line(fmt::format("--robot-in {}: {} = {}", set_.spec(0), n.topic, n.value.dump()));
+    RobotSetting s = settings_.read(n);
+    if (!s.error.empty()) {
+      warnings_.line(fmt::format("--robot-in {}: {} (setting unchanged)", set_.spec(0), s.error));
+    } else if (s.kind != RobotSetting::Kind::none) {
+      on_setting_(s);
+      if (verbose_)
+        log_line(fmt::format("--robot-in {}: {} = {}", set_.spec(0), n.topic, n.value.dump()));
     }
   } catch (const std::exception& e) {  // RecordError, or a JSON type error
     warnings_.line(fmt::format("--robot-in {}: {}", set_.spec(0), e.what()));

@@ -84,13 +84,35 @@ bool RobotSettingsReader::apply(const records::Nt& n, DetectPipeline& pipeline, 
     if (why) *why = s.error;
     return false;
   }
+  apply_setting(s, pipeline);
+  return true;
+}
+
+void apply_setting(const RobotSetting& s, DetectPipeline& pipeline) {
   switch (s.kind) {
     case RobotSetting::Kind::id_filter: pipeline.set_id_filter(s.ids); break;
     case RobotSetting::Kind::priority_id: pipeline.set_priority_id(s.priority_id); break;
     case RobotSetting::Kind::robot_to_camera: pipeline.set_robot_to_camera(s.robot_to_camera); break;
     case RobotSetting::Kind::none: break;
   }
-  return true;
+}
+
+void RobotSettingsState::merge(const RobotSetting& s) {
+  switch (s.kind) {
+    case RobotSetting::Kind::id_filter: id_filter = s.ids; break;
+    case RobotSetting::Kind::priority_id:
+      priority_received = true;
+      priority_id = s.priority_id;
+      break;
+    case RobotSetting::Kind::robot_to_camera: robot_to_camera = s.robot_to_camera; break;
+    case RobotSetting::Kind::none: break;
+  }
+}
+
+void RobotSettingsState::apply_to(DetectPipeline& pipeline) const {
+  if (id_filter) pipeline.set_id_filter(*id_filter);
+  if (priority_received) pipeline.set_priority_id(priority_id);
+  if (robot_to_camera) pipeline.set_robot_to_camera(*robot_to_camera);
 }
 
 }  // namespace rvkit::vision

@@ -40,6 +40,22 @@ struct RobotSetting {
   std::string error;                 // a setting's topic with a bad value: "TOPIC: expected ..."
 };
 
+// Applies a good setting (kind none: nothing) to a pipeline, on the thread of its process().
+void apply_setting(const RobotSetting& s, DetectPipeline& pipeline);
+
+// Every setting received so far, as values: what `detect --workers` hands to each worker's pipeline
+// (detect_workers.hpp). A setting not received leaves the pipeline's own value (its --robot-to-camera,
+// no id filter, no priority id).
+struct RobotSettingsState {
+  std::optional<std::set<int>> id_filter;          // received: the ids (empty: no filter)
+  bool priority_received = false;
+  std::optional<int> priority_id;                  // with priority_received: the id, nullopt for none
+  std::optional<geometry::Pose3> robot_to_camera;  // received: WPILib's axes
+
+  void merge(const RobotSetting& s);               // a later setting of a kind replaces the earlier
+  void apply_to(DetectPipeline& pipeline) const;   // sets what was received; idempotent
+};
+
 class RobotSettingsReader {
  public:
   // table: the NT table robot code writes to, with its trailing slash ("/limelight/").
