@@ -150,7 +150,7 @@ TEST_CASE("tag tracker: with a field layout, far tags the decimated search never
     int near = 0, far = 0;
     for (const auto& t : tags) {
       auto c = synth::true_corners(cam, t);
-      double side = (cv::norm(c[0] - c[1]) + cv::norm(c[1] - c[2]) + cv::norm(c[2] - c[3]) + cv::norm(c[3] - c[0])) / 4;
+      double side = mean_side(c);
       near += side > 35;
       far += side > 11 && side < 14;
     }
@@ -175,7 +175,7 @@ TEST_CASE("tag tracker: with a field layout, far tags the decimated search never
       if (i < 2) continue;  // the first frames find the near tags and the pose
       for (const auto& t : tags) {
         auto c = synth::true_corners(cam, t);
-        double side = (cv::norm(c[0] - c[1]) + cv::norm(c[1] - c[2]) + cv::norm(c[2] - c[3]) + cv::norm(c[3] - c[0])) / 4;
+        double side = mean_side(c);
         if (side < 11) continue;
         ++*wanted;
         for (const auto& d : *r.tags) *seen += d.id == t.id;

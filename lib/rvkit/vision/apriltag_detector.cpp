@@ -111,12 +111,22 @@ std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray, double d
   apriltag_detections_destroy(dets);
   if (opt_.refine_corners)
     for (auto& t : out) refine_corners(gray, t);
-  std::sort(out.begin(), out.end(), [](const TagDetection& a, const TagDetection& b) {
+  sort_detections(out);
+  return out;
+}
+
+double mean_side(const std::array<cv::Point2d, 4>& corners) {
+  double side = 0;
+  for (size_t k = 0; k < 4; ++k) side += cv::norm(corners[k] - corners[(k + 1) % 4]) / 4;
+  return side;
+}
+
+void sort_detections(std::vector<TagDetection>& dets) {
+  std::sort(dets.begin(), dets.end(), [](const TagDetection& a, const TagDetection& b) {
     if (a.id != b.id) return a.id < b.id;
     if (a.center.y != b.center.y) return a.center.y < b.center.y;
     return a.center.x < b.center.x;
   });
-  return out;
 }
 
 }  // namespace rvkit::vision
@@ -133,8 +143,7 @@ constexpr double kFirstBlur = 0.8;
 
 bool AprilTagDetector::refine_corners(const cv::Mat& gray, TagDetection& d) {
   const apriltag_family_t* fam = impl_->family;
-  double side = 0;
-  for (size_t k = 0; k < 4; ++k) side += cv::norm(d.corners[k] - d.corners[(k + 1) % 4]) / 4;
+  const double side = mean_side(d.corners);
   const int cells = int(fam->width_at_border);
   if (side < 2.0 * cells) return false;  // under two pixels a cell: nothing to gain
   // One template pixel per image pixel, roughly (2..12 per cell).

@@ -38,6 +38,11 @@ struct TagDetection {
   cv::Point2d center;
 };
 
+// The mean length of a quad's four sides, px (a tag's size in the image).
+double mean_side(const std::array<cv::Point2d, 4>& corners);
+// The detector's order: by id, then by position (top to bottom, left to right).
+void sort_detections(std::vector<TagDetection>& dets);
+
 class AprilTagDetector {
  public:
   // Throws rvkit::OptionError for an unknown family or an option out of range.

@@ -74,15 +74,19 @@ DetectPipeline::DetectPipeline(DetectOptions opt) : opt_(std::move(opt)) {
     throw OptionError(fmt::format("--heading-std must be 0..180 degrees, got {}", opt_.heading_sigma_deg));
 }
 
+void DetectPipeline::drop_filtered(std::vector<TagDetection>& dets) const {
+  const bool nt_filter = id_filter_ && !id_filter_->empty();
+  if (opt_.ignore_ids.empty() && !nt_filter) return;
+  dets.erase(std::remove_if(dets.begin(), dets.end(),
+                            [&](const TagDetection& d) {
+                              return opt_.ignore_ids.count(d.id) > 0 || (nt_filter && !id_filter_->count(d.id));
+                            }),
+             dets.end());
+}
+
 TrackCounts DetectPipeline::track_counts() const {
   TrackCounts sum;
-  for (const auto& [cam, t] : trackers_) {
-    sum.full += t->counts().full;
-    sum.tracked += t->counts().tracked;
-    sum.lost += t->counts().lost;
-    sum.kept += t->counts().kept;
-    sum.hinted += t->counts().hinted;
-  }
+  for (const auto& [cam, t] : trackers_) sum += t->counts();
   return sum;
 }
 
@@ -156,13 +160,7 @@ records::Detections DetectPipeline::process(const Message& frame) {
     } else {
       dets = detector_->detect(gray);
     }
-    const bool nt_filter = id_filter_ && !id_filter_->empty();
-    if (!opt_.ignore_ids.empty() || nt_filter)
-      dets.erase(std::remove_if(dets.begin(), dets.end(),
-                                [&](const TagDetection& d) {
-                                  return opt_.ignore_ids.count(d.id) > 0 || (nt_filter && !id_filter_->count(d.id));
-                                }),
-                 dets.end());
+    drop_filtered(dets);
     std::vector<TagPose> poses(dets.size());
     rec.tags.emplace();
     rec.priority_id = priority_id_;
@@ -200,13 +198,7 @@ records::Detections DetectPipeline::process(const Message& frame) {
       // --track: where the layout's other tags should be in the next frame.
       if (tracker && fp) {
         std::vector<TagDetection> hints = project_layout(*opt_.field, fp->camera, *cal, sizes_);
-        if (!opt_.ignore_ids.empty() || (id_filter_ && !id_filter_->empty()))
-          hints.erase(std::remove_if(hints.begin(), hints.end(),
-                                     [&](const TagDetection& h) {
-                                       return opt_.ignore_ids.count(h.id) || (id_filter_ && !id_filter_->empty() &&
-                                                                               !id_filter_->count(h.id));
-                                     }),
-                      hints.end());
+        drop_filtered(hints);
         tracker->hint(std::move(hints));
       }
     }

@@ -75,6 +75,8 @@ class DetectPipeline {
 
  private:
   const CameraCalibration* calibration_for(int w, int h);
+  // Leaves out the tags of --ignore-ids and those outside robot code's fiducial_id_filters_set.
+  void drop_filtered(std::vector<TagDetection>& dets) const;
 
   DetectOptions opt_;
   geometry::TagSizes sizes_;

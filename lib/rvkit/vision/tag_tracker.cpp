@@ -13,10 +13,11 @@ namespace {
 
 constexpr double kFullResolutionBelowPx = 40;  // a followed tag smaller than this: its window at decimate 1
 
-double side_of(const TagDetection& d) {
-  double s = 0;
-  for (size_t k = 0; k < 4; ++k) s += cv::norm(d.corners[k] - d.corners[(k + 1) % 4]) / 4;
-  return s;
+double side_of(const TagDetection& d) { return mean_side(d.corners); }
+
+// A detection of tag `id` within reach of where one of `side` px was expected: two sides and 16 px.
+bool within_reach(const TagDetection& d, int id, const cv::Point2d& expected, double side) {
+  return d.id == id && cv::norm(d.center - expected) < 2 * side + 16;
 }
 
 // The same tag: its id, and its centre within half a side of the other's.
@@ -86,7 +87,7 @@ std::vector<TagDetection> TagTracker::detect(const cv::Mat& gray) {
     for (auto& c : moved.corners) c += f.motion;
     moved.center += f.motion;
     if (full && std::any_of(found.begin(), found.end(), [&](const TagDetection& d) {
-          return d.id == f.last.id && cv::norm(d.center - moved.center) < 2 * side_of(d) + 16;
+          return within_reach(d, f.last.id, moved.center, side_of(d));
         }))
       continue;  // the full search has it, at the detector's own quality
     // Full resolution for small tags (which a decimated search loses first), half for larger ones.
@@ -112,9 +113,7 @@ std::vector<TagDetection> TagTracker::detect(const cv::Mat& gray) {
   for (const TagDetection& h : hints_) {
     const double side = side_of(h);
     if (side >= kFullResolutionBelowPx || side < 4) continue;  // large ones the search finds; tiny ones nobody
-    if (std::any_of(found.begin(), found.end(), [&](const TagDetection& d) {
-          return d.id == h.id && cv::norm(d.center - h.center) < 2 * side + 16;
-        }))
+    if (std::any_of(found.begin(), found.end(), [&](const TagDetection& d) { return within_reach(d, h.id, h.center, side); }))
       continue;
     for (const auto& d : det_.detect(gray, 1.0, window_of(Followed{h, {0, 0}}, gray.size())))
       if (d.id == h.id) {
@@ -128,17 +127,13 @@ std::vector<TagDetection> TagTracker::detect(const cv::Mat& gray) {
   std::vector<TagDetection> out;
   for (const auto& d : found)
     if (!find_same(out, d)) out.push_back(d);
-  std::sort(out.begin(), out.end(), [](const TagDetection& a, const TagDetection& b) {
-    if (a.id != b.id) return a.id < b.id;
-    if (a.center.y != b.center.y) return a.center.y < b.center.y;
-    return a.center.x < b.center.x;
-  });
+  sort_detections(out);
   // Follow what was found now, with its motion since the last frame.
   std::vector<Followed> next;
   for (const auto& d : out) {
     Followed f{d, {0, 0}};
     for (const Followed& p : followed_)
-      if (p.last.id == d.id && cv::norm(p.last.center + p.motion - d.center) < 2 * side_of(d) + 16) {
+      if (within_reach(d, p.last.id, p.last.center + p.motion, side_of(d))) {
         f.motion = d.center - p.last.center;
         break;
       }

@@ -38,6 +38,11 @@ struct TrackCounts {
   uint64_t lost = 0;     // followed tags not found again (each forces a full search)
   uint64_t kept = 0;     // tags found only in their window (the search at hand missed them)
   uint64_t hinted = 0;   // tags found only where a hint put them
+
+  TrackCounts& operator+=(const TrackCounts& o) {
+    full += o.full, tracked += o.tracked, lost += o.lost, kept += o.kept, hinted += o.hinted;
+    return *this;
+  }
 };
 
 class TagTracker {
