@@ -96,6 +96,7 @@ set_var tag_calib "$calib"
 set_var driver1 "$driver1"
 set_var driver2 "$driver2"
 set_var http_port "$http_port"
+set_var shm "rvkit-$http_port"  # two pipelines on one machine need two ports, and so get two sets of names
 
 cmd=("$bin/hub" run "$launch" "${sets[@]}" "${hub_args[@]}")
 if [ "$seconds" -gt 0 ]; then cmd=(timeout --foreground -s INT "$seconds" "${cmd[@]}"); fi

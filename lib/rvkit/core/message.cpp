@@ -32,7 +32,26 @@ int channels(PixelFormat f) {
   return 0;
 }
 
+void Buffer::borrow(const uint8_t* p, size_t n, std::shared_ptr<const void> keep) {
+  view_ = p;
+  size_ = n;
+  keep_ = std::move(keep);
+}
+
+void Buffer::own() {
+  if (!view_) return;
+  const uint8_t* v = view_;
+  size_t n = size_;
+  if (n > capacity_) {
+    data_.reset(new uint8_t[n]);
+    capacity_ = n;
+  }
+  if (n) std::memcpy(data_.get(), v, n);
+  drop_view();
+}
+
 void Buffer::resize(size_t n) {
+  own();
   if (n > capacity_) {
     std::unique_ptr<uint8_t[]> bigger(new uint8_t[n]);
     if (size_) std::memcpy(bigger.get(), data_.get(), size_);
@@ -43,6 +62,8 @@ void Buffer::resize(size_t n) {
 }
 
 void Buffer::assign(const void* p, size_t n) {
+  std::shared_ptr<const void> keep = std::move(keep_);  // p may point into the view: keep it until copied
+  view_ = nullptr;
   size_ = 0;
   resize(n);
   if (n) std::memcpy(data_.get(), p, n);

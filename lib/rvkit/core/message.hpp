@@ -27,6 +27,12 @@ inline bool is_raw(PixelFormat f) { return f != PixelFormat::Jpeg; }
 
 // A growable byte buffer that is not zero-filled on resize, so payloads can be read
 // straight into it without an extra pass over the memory. Reused across messages.
+//
+// It may also hold a borrowed view: read-only memory owned elsewhere (a shared-memory input's frame
+// slot, io/transport.hpp "shm://"), kept alive by a token whose destruction gives the memory back.
+// Reading through `data() const` costs no copy; the first mutable access (non-const data(),
+// resize(), own()) copies the view into the buffer's own memory and gives the view back, so a
+// consumer can never write into memory other readers see. assign() and clear() drop a view.
 class Buffer {
  public:
   Buffer() = default;
@@ -35,19 +41,38 @@ class Buffer {
   Buffer(Buffer&&) noexcept = default;
   Buffer& operator=(Buffer&&) noexcept = default;
 
-  uint8_t* data() { return data_.get(); }
-  const uint8_t* data() const { return data_.get(); }
+  uint8_t* data() {
+    own();
+    return data_.get();
+  }
+  const uint8_t* data() const { return view_ ? view_ : data_.get(); }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   // Sets the size; contents are kept only up to the old size when the buffer grows.
   void resize(size_t n);
   void assign(const void* p, size_t n);
-  void clear() { size_ = 0; }
+  void clear() {
+    drop_view();
+    size_ = 0;
+  }
+
+  // Borrows n bytes at p, read-only; `keep` is released when the view is given back.
+  void borrow(const uint8_t* p, size_t n, std::shared_ptr<const void> keep);
+  bool borrowed() const { return view_ != nullptr; }
+  // Copies a borrowed view into the buffer's own memory (nothing when not borrowed). Call it before
+  // writing through a pointer taken from `data() const` (a cv::Mat over the payload, to draw on).
+  void own();
 
  private:
+  void drop_view() {
+    view_ = nullptr;
+    keep_.reset();
+  }
   std::unique_ptr<uint8_t[]> data_;
   size_t size_ = 0;
   size_t capacity_ = 0;
+  const uint8_t* view_ = nullptr;
+  std::shared_ptr<const void> keep_;
 };
 
 // One message: a header and an optional payload (payload.size() == header["bytes"]).

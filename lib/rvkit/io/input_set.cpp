@@ -112,6 +112,7 @@ bool InputSet::pop(InputEvent& ev, int timeout_ms) {
 }
 
 void InputSet::recycle(Message&& m) {
+  if (m.payload.borrowed()) m.payload.clear();  // a shared-memory slot goes back to its writer now
   Shared& s = *shared_;
   std::lock_guard<std::mutex> lock(s.mu);
   if (s.free.size() < s.max_frames + 2) s.free.push_back(std::move(m));

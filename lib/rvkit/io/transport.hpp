@@ -8,11 +8,15 @@
 //                             forces connect. Inputs may add "?topic=PREFIX" (repeatable
 //                             with '&') to subscribe to part of a stream, e.g.
 //                             "tcp://localhost:5555?topic=frame/cam0/".
+//   shm://NAME                shared memory between processes on this machine (shm_transport.cpp):
+//                             the output writes its payloads into frame slots that every input maps,
+//                             and only headers travel; several inputs may read one output, each at
+//                             its own pace. An output may add "?slots=N" (default 8).
 //   hub, hub?topic=PREFIX     the message hub (`hub serve`, io/hub_address.hpp): inputs subscribe
 //                             at its subscribe endpoint, outputs publish at its publish endpoint.
 // See docs/protocol.md for the exact mapping.
 //
-// Live and lossless outputs (OutputOptions): a live ZeroMQ output drops whole messages for a slow
+// Live and lossless outputs (OutputOptions): a live ZeroMQ or shm output drops whole messages for a slow
 // subscriber and never stalls; a lossless one (recorded streams: docs/protocol.md "Lossless
 // streams") waits for its subscribers before its first message and then blocks instead of dropping,
 // directly (an XPUB that never drops) or through the hub (credit from the hub's lossless endpoint).
@@ -93,10 +97,18 @@ class Output {
   // live source can pick its newest frame at the last moment instead of queueing old ones.
   // Returns false if a stop was requested while waiting.
   virtual bool wait_consumer_ready() { return true; }
+  // Zero-copy writing: a buffer of n bytes to build the next payload in. A write() whose payload is
+  // this buffer then costs no copy where the transport can avoid one (shm://: it is a frame slot);
+  // elsewhere it is an ordinary buffer. Valid until the next reserve_payload() or write().
+  virtual uint8_t* reserve_payload(size_t n) {
+    reserved_.resize(n);
+    return reserved_.data();
+  }
   const std::string& name() const { return name_; }
 
  protected:
   std::string name_;
+  Buffer reserved_;
 };
 
 std::unique_ptr<Input> open_input(const std::string& spec, const InputOptions& opts = {});
@@ -104,6 +116,8 @@ std::unique_ptr<Output> open_output(const std::string& spec, const OutputOptions
 
 // True when the spec names a ZeroMQ endpoint.
 bool is_zmq_endpoint(const std::string& spec);
+// True when the spec names a shared-memory stream ("shm://NAME").
+bool is_shm_spec(const std::string& spec);
 // The ZeroMQ topic of a message: "<type>/<cam>/" or "<type>/" when it has no cam.
 std::string zmq_topic(const Json& header);
 

@@ -182,6 +182,7 @@ bool Session::emit(ReadyFrame& rf) {
   FrameInfo f = frame_info(rf.msg.header);
   cv::Mat img;
   try {
+    if (f.fmt == PixelFormat::Bgr8) rf.msg.payload.own();  // drawn on in place: not in a shared slot
     img = frame_to_mat(rf.msg, PixelFormat::Bgr8);
   } catch (const Error& e) {
     warnings_.line(fmt::format("skipping a frame: {}", e.what()));
