@@ -14,7 +14,7 @@ namespace rvkit {
 namespace {
 
 constexpr const char* kInputs =
-    "'-' (stdin), a file or FIFO, a ZeroMQ endpoint (tcp://HOST:PORT, ipc://PATH[?topic=PREFIX]), or the hub (hub[?topic=PREFIX])";
+    "'-' (stdin), a file or FIFO, a ZeroMQ endpoint (tcp://HOST:PORT, ipc://PATH[?topic=PREFIX]), shared memory (shm://NAME), or the hub (hub[?topic=PREFIX])";
 
 // The one line and status of a bad command line, whoever found it.
 int bad_command_line(const std::string& message) {
@@ -58,15 +58,15 @@ void CommonOptions::add_inputs(CLI::App& app, std::vector<std::string>& ins, con
 
 void CommonOptions::add_output(CLI::App& app, const std::string& group) {
   app.add_option("--out", out,
-                 "Output: '-' (stdout), a file or FIFO, a ZeroMQ endpoint to publish on (tcp://*:PORT, ipc://PATH), or the hub (hub)")
+                 "Output: '-' (stdout), a file or FIFO, a ZeroMQ endpoint to publish on (tcp://*:PORT, ipc://PATH), shared memory for readers on this machine (shm://NAME[?slots=N]), or the hub (hub)")
       ->capture_default_str()
       ->group(group);
   add_hub_option(app, group);
   app.add_flag("--lossless", out_options.lossless,
-               "ZeroMQ/hub output: wait for subscribers and never drop (recorded streams; cap sets it for files)")
+               "ZeroMQ/hub/shm output: wait for subscribers and never drop (recorded streams; cap sets it for files)")
       ->group(group);
   app.add_option("--subscribers", out_options.subscribers,
-                 "Lossless ZeroMQ output: how many subscribers to wait for before the first message")
+                 "Lossless ZeroMQ or shm output: how many subscribers to wait for before the first message")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str()
       ->group(group);

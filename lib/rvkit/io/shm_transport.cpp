@@ -665,6 +665,9 @@ class ShmInput final : public Input {
   }
 
   bool read(Message& m) override {
+    // The slot of the message m held goes back now, while nothing waits, rather than when the next
+    // message replaces it (a send and the writer's wake-up on the way of a frame).
+    if (m.payload.borrowed()) m.payload.clear();
     for (;;) {
       if (ended_ || stop_requested()) return false;
       if (!ready_to_read(kSliceMs)) continue;
