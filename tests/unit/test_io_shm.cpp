@@ -203,7 +203,11 @@ TEST_CASE("shm: frames that outgrow their slots go to a new segment, older borro
   REQUIRE(in->read(b));
   REQUIRE(in->read(c));
   CHECK_FALSE(in->read(c));  // the end
+  // A reader that ended says so: its writer does not wait out its 5 s for it to take the rest,
+  // although a and b still borrow their slots.
+  const auto t0 = std::chrono::steady_clock::now();
   writer.join();
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(4));
   const Message &ca = a, &cb = b;
   CHECK(frame_info(cb.header).w == 1280);
   CHECK(all_bytes(ca, uint8_t(1 * 7 + 1)));
@@ -219,7 +223,6 @@ TEST_CASE("shm: a message that is written to is copied out of the slot first") {
   auto in = open_input(name);
   Message m;
   REQUIRE(in->read(m));
-  writer.join();
   const uint8_t* shared = static_cast<const Message&>(m).payload.data();
   REQUIRE(m.payload.borrowed());
   uint8_t* mine = m.payload.data();  // the mutable view: a private copy
@@ -227,6 +230,9 @@ TEST_CASE("shm: a message that is written to is copied out of the slot first") {
   CHECK_FALSE(m.payload.borrowed());
   mine[0] = 0;
   CHECK(mine[1] == uint8_t(3 * 7 + 1));
+  Message end;
+  CHECK_FALSE(in->read(end));
+  writer.join();
 }
 
 TEST_CASE("shm: reserve_payload() gives the slot itself, so write() copies nothing") {
@@ -248,6 +254,7 @@ TEST_CASE("shm: reserve_payload() gives the slot itself, so write() copies nothi
   REQUIRE(in->read(m));
   CHECK(frame_info(m.header).seq == 6);
   CHECK(all_bytes(static_cast<const Message&>(m), uint8_t(6 * 7 + 1)));
+  CHECK_FALSE(in->read(m));  // the end (else the writer waits for this reader to take it)
   writer.join();
 }
 

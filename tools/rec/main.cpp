@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
       [&](CLI::App& app, rvkit::CommonOptions& common) -> rvkit::ToolBody {
         app.add_option("--in", o.inputs,
                        "Input (repeatable; default stdin): '-' (stdin), a file or FIFO, a ZeroMQ endpoint "
-                       "(tcp://HOST:PORT, ipc://PATH[?topic=PREFIX]), or the hub (hub[?topic=PREFIX])");
+                       "(tcp://HOST:PORT, ipc://PATH[?topic=PREFIX]), shared memory (shm://NAME), or the hub (hub[?topic=PREFIX])");
         app.add_option("--max-bytes", common.max_bytes, "Largest payload accepted, in bytes")->capture_default_str();
         rvkit::add_hub_option(app);
         app.add_option("--out", out,

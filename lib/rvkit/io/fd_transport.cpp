@@ -14,6 +14,7 @@
 #include "rvkit/core/clock.hpp"
 #include "rvkit/core/signals.hpp"
 #include "rvkit/io/transport.hpp"
+#include "rvkit/io/wire/header_line.hpp"
 
 namespace rvkit {
 namespace {
@@ -53,12 +54,7 @@ class FdInput final : public Input {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       ++count_;
       msg_offset_ = start_offset;
-      try {
-        m.header = Json::parse(line);
-      } catch (const Json::parse_error& e) {
-        fail(fmt::format("bad JSON: {}", short_parse_error(e.what())));
-      }
-      std::string problem = validate_header(m.header, opts_.max_payload);
+      std::string problem = wire::parse_header_line(line, m.header, opts_.max_payload);
       if (!problem.empty()) fail(problem);
       uint64_t n = 0;
       if (auto it = m.header.find("bytes"); it != m.header.end()) n = it->get<uint64_t>();
@@ -80,13 +76,6 @@ class FdInput final : public Input {
 
   [[noreturn]] void fail(const std::string& problem) const {
     throw StreamError(fmt::format("{}: message {} at byte {}: {}", name_, count_, msg_offset_, problem));
-  }
-
-  static std::string short_parse_error(const char* what) {
-    // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..." -> tail
-    std::string s(what);
-    auto p = s.find("parse error");
-    return p == std::string::npos ? s : s.substr(p);
   }
 
   // Refills the buffer; returns false at end of file or on a stop request.

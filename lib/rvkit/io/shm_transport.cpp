@@ -15,6 +15,7 @@
 // and reader to writer:
 //   N  "send me the next message" (one message is in flight per reader at a time)
 //   R  "slot of message K is free again"
+//   B  "I have ended (at an eos): send me nothing more" (slots it still borrows come back by R)
 //
 // Pull, not push: the writer keeps a queue per reader and sends its head when the reader asks. For a
 // live stream, a frame that arrives while an older frame of the same camera still waits in a
@@ -62,6 +63,7 @@
 #include "rvkit/core/log.hpp"
 #include "rvkit/core/signals.hpp"
 #include "rvkit/io/transport.hpp"
+#include "rvkit/io/wire/header_line.hpp"
 #include "rvkit/records/eos.hpp"
 #include "rvkit/records/error.hpp"
 
@@ -80,7 +82,7 @@ constexpr int64_t kLosslessEndUs = 5000000;  // ...and a lossless one's
 constexpr int64_t kStoppedEndUs = 500000;    // ...after a stop request
 constexpr size_t kMaxPacket = kMaxHeaderBytes + kInlineMax + 256;
 
-enum : uint8_t { kSegment = 'S', kMessage = 'M', kNext = 'N', kRelease = 'R' };
+enum : uint8_t { kSegment = 'S', kMessage = 'M', kNext = 'N', kRelease = 'R', kBye = 'B' };
 
 struct SegmentPacket {
   uint8_t kind = kSegment;
@@ -181,6 +183,7 @@ struct Reader {
   int fd = -1;
   bool wanting = false;    // asked for a message and has not been sent one
   bool broken = false;     // a send failed: dropped by the service thread
+  bool ended = false;      // said it ended (B): sent nothing more, counted as no reader
   uint32_t known_gen = 0;  // the newest segment it was sent (0: none)
   std::deque<std::shared_ptr<Item>> queue;
   std::unordered_map<uint64_t, std::shared_ptr<Item>> held;  // slot messages sent, not yet released
@@ -367,7 +370,7 @@ class ShmOutput final : public Output {
   // --- the readers (mu_ held)
 
   void enqueue(Reader& r, const std::shared_ptr<Item>& item) {
-    if (r.broken) return;
+    if (r.broken || r.ended) return;
     if (!lossless_) {
       if (item->frame) {  // the newest frame of a camera replaces an older one still waiting
         for (auto it = r.queue.begin(); it != r.queue.end();) {
@@ -458,18 +461,22 @@ class ShmOutput final : public Output {
   bool wait_for_readers(std::unique_lock<std::mutex>& lk) {
     if (!lossless_) return true;
     size_t need = ending_ ? (sent_ == 0 && !stop_requested() ? size_t(wanted_) : 0) : sent_ == 0 ? size_t(wanted_) : 1;
-    if (readers_.size() >= need) return true;
+    if (live_readers() >= need) return true;
     if (sent_ == 0) {
       if (!said_waiting_) log_line(fmt::format("waiting for {} reader{} on {}", need, need == 1 ? "" : "s", name_));
       said_waiting_ = true;
     } else {
       log_line(fmt::format("{}: every reader left after {} messages; waiting for one", name_, sent_));
     }
-    while (readers_.size() < need) {
+    while (live_readers() < need) {
       if (stop_requested()) return false;
       cv_.wait_for(lk, std::chrono::milliseconds(kSliceMs));
     }
     return true;
+  }
+
+  size_t live_readers() const {
+    return size_t(std::count_if(readers_.begin(), readers_.end(), [](const Reader& r) { return !r.ended && !r.broken; }));
   }
 
   bool wait_for_queue_room(std::unique_lock<std::mutex>& lk) {
@@ -542,7 +549,12 @@ class ShmOutput final : public Output {
       ssize_t got = recv(r.fd, buf, sizeof buf, MSG_DONTWAIT);
       if (got < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
       if (got == 0) return false;
-      if (buf[0] == kNext && got == 1) {
+      if (buf[0] == kBye && got == 1) {
+        r.ended = true;
+        for (auto& it : r.queue) unref(*it);
+        r.queue.clear();
+        cv_.notify_all();
+      } else if (buf[0] == kNext && got == 1) {
         r.wanting = true;
         send_next(r);
       } else if (buf[0] == kRelease && size_t(got) == sizeof(ReleasePacket)) {
@@ -774,14 +786,7 @@ class ShmInput final : public Input {
     if (p.header_len > inline_bytes || p.header_len > kMaxHeaderBytes) fail("a header longer than its packet");
     inline_bytes -= p.header_len;
     std::string_view text(reinterpret_cast<const char*>(buf_.get() + sizeof p), p.header_len);
-    try {
-      m.header = Json::parse(text);
-    } catch (const Json::parse_error& e) {
-      std::string w = e.what();
-      auto at = w.find("parse error");
-      fail("bad JSON: " + (at == std::string::npos ? w : w.substr(at)));
-    }
-    std::string problem = validate_header(m.header, opts_.max_payload);
+    std::string problem = wire::parse_header_line(text, m.header, opts_.max_payload);
     if (!problem.empty()) fail(problem);
     uint64_t bytes = m.header.value("bytes", uint64_t(0));
     if (bytes != p.payload_len) fail(fmt::format("field 'bytes': {} but the payload has {} bytes", bytes, p.payload_len));
@@ -813,6 +818,8 @@ class ShmInput final : public Input {
         fail(err.what());
       }
       ended_ = true;
+      uint8_t bye = kBye;  // the writer need not wait for this reader to take the rest
+      (void)send(conn_->fd, &bye, 1, MSG_NOSIGNAL);
       conn_.reset();
       if (e.error) {
         std::string whose = e.cam ? fmt::format("camera '{}'", *e.cam) : std::string("its writer");

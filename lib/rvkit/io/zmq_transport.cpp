@@ -23,6 +23,7 @@
 #include "rvkit/core/log.hpp"
 #include "rvkit/core/signals.hpp"
 #include "rvkit/io/transport.hpp"
+#include "rvkit/io/wire/header_line.hpp"
 #include "rvkit/io/zmq/zmq_support.hpp"
 #include "rvkit/records/eos.hpp"
 #include "rvkit/records/error.hpp"
@@ -164,14 +165,7 @@ class ZmqInput final : public Input {
     }
     std::string_view text(static_cast<const char*>(head.data()), head.size());
     if (text.size() > kMaxHeaderBytes) fail(fmt::format("header is longer than {} bytes", kMaxHeaderBytes));
-    try {
-      m.header = Json::parse(text);
-    } catch (const Json::parse_error& e) {
-      std::string w = e.what();
-      auto p = w.find("parse error");
-      fail("bad JSON: " + (p == std::string::npos ? w : w.substr(p)));
-    }
-    std::string problem = validate_header(m.header, opts_.max_payload);
+    std::string problem = wire::parse_header_line(text, m.header, opts_.max_payload);
     if (!problem.empty()) fail(problem);
     uint64_t n = m.header.value("bytes", uint64_t(0));
     if (n != body.size()) fail(fmt::format("field 'bytes': {} but the payload part has {} bytes", n, body.size()));
