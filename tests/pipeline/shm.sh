@@ -31,8 +31,11 @@ ok "the live writer finished 300 frames in $elapsed_ms ms beside a reader that s
 wait_gone $fast 10
 got=$(jq -r .messages "$TMP/live.json")
 [ "$got" -ge 100 ] || fail "the reading reader got only $got of 300 frames"
-expect_eq "$(jq -r '"\(.cam) \(.w)x\(.h) \(.last_seq)"' "$TMP/live.json")" "live 1280x720 299" \
-  "the reading reader got the newest frames to the end ($got of 300)"
+# cap's own seq counts the frames it captured: under load it drops some itself, so the last is 299 or more.
+last=$(jq -r .last_seq "$TMP/live.json")
+[ "$last" -ge 299 ] || fail "the reading reader's last frame is $last, not the last written"
+expect_eq "$(jq -r '"\(.cam) \(.w)x\(.h)"' "$TMP/live.json")" "live 1280x720" \
+  "the reading reader got the newest frames to the end ($got of 300, the last seq $last)"
 kill -0 $stuck 2>/dev/null || fail "the stuck reader ended"
 kill $stuck; wait_gone $stuck 5
 exec 3<&-

@@ -121,6 +121,28 @@ TEST_CASE("shm: a live reader gets the newest frame when it asks (not the queued
   CHECK(all_bytes(cm, uint8_t(30 * 7 + 1)));
 }
 
+TEST_CASE("shm: a reader that wants every live frame (rec) gets the queued ones too") {
+  const std::string name = fresh_name();
+  auto out = open_output(name);
+  InputOptions every;
+  every.newest_frames = false;
+  auto in = open_input(name, every);
+  Message m;
+  REQUIRE(eventually([&] {
+    write_frame(*out, 0);
+    return in->wait_readable(20);
+  }));
+  REQUIRE(in->read(m));
+  for (int64_t i = 1; i <= 5; ++i) write_frame(*out, i);  // 5 frames queue up (8 slots)
+  std::vector<int64_t> seqs;
+  for (int k = 0; k < 5; ++k) {
+    REQUIRE(in->read(m));
+    seqs.push_back(frame_info(m.header).seq);
+  }
+  // The first read may have been one of several frame-0 writes; after it come 1..5 in order.
+  CHECK(seqs == std::vector<int64_t>{1, 2, 3, 4, 5});
+}
+
 TEST_CASE("shm: a frame a reader holds is never overwritten (and a live writer never waits for it)") {
   const std::string name = fresh_name();
   auto out = open_output(name + "?slots=3");

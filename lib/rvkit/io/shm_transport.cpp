@@ -16,6 +16,7 @@
 //   N  "send me the next message" (one message is in flight per reader at a time)
 //   R  "slot of message K is free again"
 //   B  "I have ended (at an eos): send me nothing more" (slots it still borrows come back by R)
+//   A  "send me every live frame you can" (InputOptions::newest_frames false: rec), once, at connect
 //
 // Pull, not push: the writer keeps a queue per reader and sends its head when the reader asks. For a
 // live stream, a frame that arrives while an older frame of the same camera still waits in a
@@ -82,7 +83,7 @@ constexpr int64_t kLosslessEndUs = 5000000;  // ...and a lossless one's
 constexpr int64_t kStoppedEndUs = 500000;    // ...after a stop request
 constexpr size_t kMaxPacket = kMaxHeaderBytes + kInlineMax + 256;
 
-enum : uint8_t { kSegment = 'S', kMessage = 'M', kNext = 'N', kRelease = 'R', kBye = 'B' };
+enum : uint8_t { kSegment = 'S', kMessage = 'M', kNext = 'N', kRelease = 'R', kBye = 'B', kAll = 'A' };
 
 struct SegmentPacket {
   uint8_t kind = kSegment;
@@ -184,6 +185,7 @@ struct Reader {
   bool wanting = false;    // asked for a message and has not been sent one
   bool broken = false;     // a send failed: dropped by the service thread
   bool ended = false;      // said it ended (B): sent nothing more, counted as no reader
+  bool every_frame = false;  // asked for every live frame (A): no replacing, only the queue's bound
   uint32_t known_gen = 0;  // the newest segment it was sent (0: none)
   std::deque<std::shared_ptr<Item>> queue;
   std::unordered_map<uint64_t, std::shared_ptr<Item>> held;  // slot messages sent, not yet released
@@ -372,7 +374,7 @@ class ShmOutput final : public Output {
   void enqueue(Reader& r, const std::shared_ptr<Item>& item) {
     if (r.broken || r.ended) return;
     if (!lossless_) {
-      if (item->frame) {  // the newest frame of a camera replaces an older one still waiting
+      if (item->frame && !r.every_frame) {  // the newest frame of a camera replaces an older one still waiting
         for (auto it = r.queue.begin(); it != r.queue.end();) {
           if ((*it)->frame && (*it)->cam == item->cam) {
             unref(**it);
@@ -549,7 +551,9 @@ class ShmOutput final : public Output {
       ssize_t got = recv(r.fd, buf, sizeof buf, MSG_DONTWAIT);
       if (got < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
       if (got == 0) return false;
-      if (buf[0] == kBye && got == 1) {
+      if (buf[0] == kAll && got == 1) {
+        r.every_frame = true;
+      } else if (buf[0] == kBye && got == 1) {
         r.ended = true;
         for (auto& it : r.queue) unref(*it);
         r.queue.clear();
@@ -736,6 +740,10 @@ class ShmInput final : public Input {
     }
     conn_ = std::make_shared<Connection>(fd);
     asked_ = false;
+    if (!opts_.newest_frames) {
+      uint8_t all = kAll;
+      (void)send(fd, &all, 1, MSG_NOSIGNAL);
+    }
     return true;
   }
 

@@ -57,7 +57,9 @@ struct InputOptions {
   // several frames of one camera are already queued for this reader, read() returns the newest and
   // skips the older ones, so a consumer slower than the camera works on fresh frames instead of on
   // frames the hub's queues held for hundreds of ms. Lossless (recorded) streams and records are
-  // never skipped. False for a reader that wants every live frame it can get (rec).
+  // never skipped. False for a reader that wants every live frame it can get (rec). An shm:// input
+  // asks its writer likewise (the writer then keeps a queue of up to 64 messages for it, and drops
+  // the oldest past that or when readers hold every slot).
   bool newest_frames = true;
 };
 

@@ -12,8 +12,9 @@ start_hub_run() {
   setsid hub run "$@" --control "$CONTROL" >"$TMP/run.out" 2>"$TMP/run.err" &
   HUB_PID=$!
   PIDS+=($HUB_PID)
+  # Until the exec, the pid is the shell's fork (with the shell's handlers): wait for hub itself.
+  eventually 10 eval '[ "$(cat "/proc/$HUB_PID/comm" 2>/dev/null)" = hub ]' || fail "setsid forked: $HUB_PID is not hub"
   wait_sigint_handlers "$HUB_PID"
-  [ "$(cat "/proc/$HUB_PID/comm")" = hub ] || fail "setsid forked: $HUB_PID is not hub"
 }
 fail_context() { echo "--- hub run's stderr:"; tail -n 40 "$TMP/run.err" 2>/dev/null; }
 
