@@ -14,10 +14,11 @@
 #include "rvkit/io/transport.hpp"
 
 using namespace rvkit;
+
+namespace shmtest {  // named: the unit tests of one module share a translation unit (RVKIT_UNITY_BUILD)
+namespace {
 using testutil::error_of;
 using testutil::eventually;
-
-namespace {
 
 // A name no other test (or test process) uses at the same time.
 std::string fresh_name() {
@@ -61,6 +62,8 @@ OutputOptions lossless(int subscribers = 1) {
 }
 
 }  // namespace
+}  // namespace shmtest
+using namespace shmtest;
 
 TEST_CASE("shm: frames and records arrive in order, frames borrowed from the segment, then the end") {
   const std::string name = fresh_name();

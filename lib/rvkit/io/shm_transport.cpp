@@ -69,6 +69,9 @@
 #include "rvkit/records/error.hpp"
 
 namespace rvkit {
+// A named namespace around the file's own: in a unity build (RVKIT_UNITY_BUILD) this file shares a
+// translation unit with zmq_transport.cpp, whose anonymous namespace has constants of the same names.
+namespace shmio {
 namespace {
 
 constexpr uint32_t kInline = UINT32_MAX;     // the slot of a message whose payload is in its packet
@@ -884,14 +887,15 @@ class ShmInput final : public Input {
 };
 
 }  // namespace
+}  // namespace shmio
 
 bool is_shm_spec(const std::string& spec) { return spec.rfind("shm://", 0) == 0; }
 
 std::unique_ptr<Input> open_shm_input(const std::string& spec, const InputOptions& opts) {
-  return std::make_unique<ShmInput>(spec, opts);
+  return std::make_unique<shmio::ShmInput>(spec, opts);
 }
 std::unique_ptr<Output> open_shm_output(const std::string& spec, const OutputOptions& opts) {
-  return std::make_unique<ShmOutput>(spec, opts);
+  return std::make_unique<shmio::ShmOutput>(spec, opts);
 }
 
 }  // namespace rvkit
