@@ -30,7 +30,7 @@ using calib_render::Renderer;
 
 namespace {
 
-double rel(double a, double b) { return std::abs(a - b) / std::abs(b); }
+double rel_error(double a, double b) { return std::abs(a - b) / std::abs(b); }
 
 }  // namespace
 
@@ -169,10 +169,10 @@ TEST_CASE("calibration ground truth: at most 30 views chosen of 150 renders reco
   // the solve's 0.074 px RMS alone gives 0.57 px), half of it a shift a camera rotation absorbs
   // (0.45 px after the best-fit rotation), worst at the image corners outside the views' coverage.
   // The bound below is what holds today.
-  CHECK(rel(c.fx(), truth.fx()) < 0.003);
-  CHECK(rel(c.fy(), truth.fy()) < 0.003);
-  CHECK(rel(c.cx(), truth.cx()) < 0.003);
-  CHECK(rel(c.cy(), truth.cy()) < 0.003);
+  CHECK(rel_error(c.fx(), truth.fx()) < 0.003);
+  CHECK(rel_error(c.fy(), truth.fy()) < 0.003);
+  CHECK(rel_error(c.cx(), truth.cx()) < 0.003);
+  CHECK(rel_error(c.cy(), truth.cy()) < 0.003);
   CHECK(max_reprojection_difference_px(truth, c) < 1.2);
   REQUIRE(s.std_intrinsics.size() >= 4);
 

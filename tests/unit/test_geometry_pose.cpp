@@ -56,7 +56,7 @@ void check_close(double a, double b, const char* what, double tol = 1e-6) {
   CHECK(std::fabs(a - b) < tol);
 }
 
-std::string error_of(const Json& j) {
+std::string field_pose_error(const Json& j) {
   try {
     pose_from_json(j, "field_pose.camera");
   } catch (const Error& e) {
@@ -192,23 +192,23 @@ TEST_CASE("geometry pose: JSON errors name the key") {
   CHECK(pose_from_json(good, "p").t.y == 2);
   Json j = good;
   j["rotation"]["quaternion"].erase("W");
-  CHECK(error_of(j) == "field_pose.camera.rotation.quaternion: missing \"W\"");
+  CHECK(field_pose_error(j) == "field_pose.camera.rotation.quaternion: missing \"W\"");
   j = good;
   j["translation"]["y"] = "2";
-  CHECK(error_of(j) == "field_pose.camera.translation: \"y\" must be a number, got \"2\"");
+  CHECK(field_pose_error(j) == "field_pose.camera.translation: \"y\" must be a number, got \"2\"");
   j = good;
   j.erase("rotation");
-  CHECK(error_of(j) == "field_pose.camera: missing \"rotation\"");
+  CHECK(field_pose_error(j) == "field_pose.camera: missing \"rotation\"");
   j = good;
   j["rotation"] = Json::parse(R"({"roll":0,"pitch":0,"yaw":1})");  // not WPILib's JSON form
-  CHECK(error_of(j) == "field_pose.camera.rotation: missing \"quaternion\"");
+  CHECK(field_pose_error(j) == "field_pose.camera.rotation: missing \"quaternion\"");
   j = good;
   j["rotation"]["quaternion"] = Json::parse(R"({"w":1,"x":0,"y":0,"z":0})");  // the keys are upper case
-  CHECK(error_of(j) == "field_pose.camera.rotation.quaternion: missing \"W\"");
+  CHECK(field_pose_error(j) == "field_pose.camera.rotation.quaternion: missing \"W\"");
   j = good;
   j["rotation"]["quaternion"] = Json::parse(R"({"W":0,"X":0,"Y":0,"Z":0})");
-  CHECK(error_of(j) == "field_pose.camera.rotation.quaternion: the quaternion has zero length");
-  CHECK(error_of(Json::parse("[1,2,3,1,0,0,0]")) == "field_pose.camera: expected an object");
+  CHECK(field_pose_error(j) == "field_pose.camera.rotation.quaternion: the quaternion has zero length");
+  CHECK(field_pose_error(Json::parse("[1,2,3,1,0,0,0]")) == "field_pose.camera: expected an object");
 }
 
 TEST_CASE("geometry pose: round_to") {

@@ -29,7 +29,7 @@ struct TempDir {
   ~TempDir() { REQUIRE(system(("rm -rf " + path).c_str()) == 0); }
 };
 
-Message frame(const std::string& cam, int64_t seq, int w = 32, int h = 24) {
+Message session_frame(const std::string& cam, int64_t seq, int w = 32, int h = 24) {
   Message m;
   cv::Mat img(h, w, CV_8UC3, cv::Scalar(40, 80, 120));
   FrameInfo f;
@@ -136,7 +136,7 @@ TEST_CASE("overlay session: frames with their records, in order, and the run end
   TempDir dir;
   std::vector<Message> frames, records;
   for (int i = 0; i < 5; ++i) {
-    frames.push_back(frame("c", i));
+    frames.push_back(session_frame("c", i));
     records.push_back(record(Json{{"type", "detections"}, {"cam", "c"}, {"seq", i}, {"tags", Json::array()}}));
   }
   std::string f = stream_file(dir, "frames", frames), r = stream_file(dir, "records", records);
@@ -158,7 +158,7 @@ TEST_CASE("overlay session: frames with their records, in order, and the run end
 TEST_CASE("overlay session: at the end, frames do not wait out a long --max-wait") {
   TempDir dir;
   std::vector<Message> frames;
-  for (int i = 0; i < 3; ++i) frames.push_back(frame("c", i));
+  for (int i = 0; i < 3; ++i) frames.push_back(session_frame("c", i));
   std::string f = stream_file(dir, "frames", frames);
   Session s = session(std::nullopt, 30000000);  // 30 s
   Frames out;
@@ -172,7 +172,7 @@ TEST_CASE("overlay session: tiles when every camera has a new frame, and a last 
   TempDir dir;
   std::vector<Message> frames;
   for (auto [cam, seq] : std::vector<std::pair<const char*, int>>{{"a", 0}, {"b", 0}, {"a", 1}, {"b", 1}, {"a", 2}})
-    frames.push_back(frame(cam, seq));
+    frames.push_back(session_frame(cam, seq));
   std::string f = stream_file(dir, "frames", frames);
   Session s = session(Tiler({"a", "b"}, "both", cv::Size(64, 24)), 0);
   Frames out;
@@ -197,9 +197,9 @@ TEST_CASE("overlay session: malformed records and frames that do not decode are 
   std::vector<Message> msgs;
   msgs.push_back(record(Json{{"type", "detections"}, {"cam", "c"}, {"seq", 0},
                              {"tags", {{{"id", 1}, {"corners", {1, 2}}}}}}));
-  msgs.push_back(frame("c", 0));
+  msgs.push_back(session_frame("c", 0));
   msgs.push_back(std::move(bad));
-  msgs.push_back(frame("c", 2));
+  msgs.push_back(session_frame("c", 2));
   std::string f = stream_file(dir, "mixed", msgs);
   Session s = session(std::nullopt, 0);
   Frames out;
@@ -212,7 +212,7 @@ TEST_CASE("overlay session: malformed records and frames that do not decode are 
 TEST_CASE("overlay session: jpeg out, the reader going away, an input's error") {
   TempDir dir;
   std::vector<Message> frames;
-  for (int i = 0; i < 6; ++i) frames.push_back(frame("c", i));
+  for (int i = 0; i < 6; ++i) frames.push_back(session_frame("c", i));
   std::string f = stream_file(dir, "frames", frames);
 
   Session jpeg = session(std::nullopt, 0, PixelFormat::Jpeg);

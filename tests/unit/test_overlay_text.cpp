@@ -11,7 +11,7 @@ using namespace rvkit::overlay;
 namespace {
 
 // The rvkit::Error of parsing `text` as a --text template, "" if it parses.
-std::string error_of(const std::string& text) {
+std::string template_error(const std::string& text) {
   return testutil::error_of<Error>([&] { TextTemplate::parse(text); });
 }
 
@@ -105,22 +105,22 @@ TEST_CASE("overlay text: built-ins, literal braces") {
 }
 
 TEST_CASE("overlay text: bad templates are refused with the reason") {
-  CHECK(error_of("RPM {/x") == "--text 'RPM {/x': unclosed '{' at column 5 (write '{{' for a brace)");
-  CHECK(error_of("a } b") == "--text 'a } b': unmatched '}' at column 3 (write '}}' for a brace)");
-  CHECK(error_of("{}") == "--text '{}': empty field at column 1");
-  CHECK(error_of("{/x:%q}") == "--text '{/x:%q}': '%q' is not a printf format for one value (e.g. %.2f, %5.1f, %d, %s)");
-  CHECK(error_of("{/x:%n}").find("not a printf format") != std::string::npos);
-  CHECK(error_of("{/x:%.2f%d}").find("not a printf format") != std::string::npos);
-  CHECK(error_of("{/x:%ld}").find("not a printf format") != std::string::npos);
-  CHECK(error_of("{/x:%999d}").find("not a printf format") != std::string::npos);
-  CHECK(error_of("{/x:%*d}").find("not a printf format") != std::string::npos);
-  CHECK(error_of("{rpm}").find("unknown name 'rpm': use a built-in") != std::string::npos);
-  CHECK(error_of("{#fps}").find("unknown name '#fps'") != std::string::npos);
-  CHECK(error_of("{detections@/x}").find("no camera after '@'") != std::string::npos);
-  CHECK(error_of("{@cam/x}").find("no record type before '/'") != std::string::npos);
-  CHECK(error_of("{x/a~2}").find("is not a JSON Pointer") != std::string::npos);
-  CHECK(error_of("{a{b}").find("'{' inside the field") != std::string::npos);
-  CHECK(error_of("RPM {/SmartDashboard/Shooter/RPM:%.0f}") == "");
+  CHECK(template_error("RPM {/x") == "--text 'RPM {/x': unclosed '{' at column 5 (write '{{' for a brace)");
+  CHECK(template_error("a } b") == "--text 'a } b': unmatched '}' at column 3 (write '}}' for a brace)");
+  CHECK(template_error("{}") == "--text '{}': empty field at column 1");
+  CHECK(template_error("{/x:%q}") == "--text '{/x:%q}': '%q' is not a printf format for one value (e.g. %.2f, %5.1f, %d, %s)");
+  CHECK(template_error("{/x:%n}").find("not a printf format") != std::string::npos);
+  CHECK(template_error("{/x:%.2f%d}").find("not a printf format") != std::string::npos);
+  CHECK(template_error("{/x:%ld}").find("not a printf format") != std::string::npos);
+  CHECK(template_error("{/x:%999d}").find("not a printf format") != std::string::npos);
+  CHECK(template_error("{/x:%*d}").find("not a printf format") != std::string::npos);
+  CHECK(template_error("{rpm}").find("unknown name 'rpm': use a built-in") != std::string::npos);
+  CHECK(template_error("{#fps}").find("unknown name '#fps'") != std::string::npos);
+  CHECK(template_error("{detections@/x}").find("no camera after '@'") != std::string::npos);
+  CHECK(template_error("{@cam/x}").find("no record type before '/'") != std::string::npos);
+  CHECK(template_error("{x/a~2}").find("is not a JSON Pointer") != std::string::npos);
+  CHECK(template_error("{a{b}").find("'{' inside the field") != std::string::npos);
+  CHECK(template_error("RPM {/SmartDashboard/Shooter/RPM:%.0f}") == "");
 }
 
 TEST_CASE("overlay text: output is bounded") {

@@ -25,7 +25,7 @@ std::string record(const std::string& cam, int seq, const std::string& ids, cons
   return s + "}";
 }
 
-std::string pose(double x, double y, double w = 1, double z = 0) {
+std::string pose_json(double x, double y, double w = 1, double z = 0) {
   return "{\"translation\":{\"x\":" + std::to_string(x) + ",\"y\":" + std::to_string(y) +
          ",\"z\":0},\"rotation\":{\"quaternion\":{\"W\":" + std::to_string(w) + ",\"X\":0,\"Y\":0,\"Z\":" +
          std::to_string(z) + "}}}";
@@ -45,10 +45,10 @@ DetectionsDiff example(bool keep_frames) {
   o.keep_frames = keep_frames;
   DetectionsDiff d(o);
   add(d, 0, record("front", 0, "2"));
-  add(d, 0, record("front", 1, "13", pose(1, 2)));
-  add(d, 0, record("front", 2, "4", pose(0, 0)));
-  add(d, 1, record("front", 1, "1", pose(1, 2.3, kW10, kZ10)));
-  add(d, 1, record("front", 2, "4", pose(0.1, 0)));
+  add(d, 0, record("front", 1, "13", pose_json(1, 2)));
+  add(d, 0, record("front", 2, "4", pose_json(0, 0)));
+  add(d, 1, record("front", 1, "1", pose_json(1, 2.3, kW10, kZ10)));
+  add(d, 1, record("front", 2, "4", pose_json(0.1, 0)));
   add(d, 1, record("front", 3, "5"));
   return d;
 }
@@ -104,9 +104,9 @@ TEST_CASE("detections diff: the summary and the per-frame lines, exactly") {
 
 TEST_CASE("detections diff: poses within the tolerance, a pose on one side only, and records without seq") {
   DetectionsDiff d;
-  add(d, 0, record("front", -1, "7", pose(1, 1)));
-  add(d, 1, record("front", -1, "7", pose(1.005, 1)));  // 5 mm: within 0.01 m
-  add(d, 0, record("back", 4, "12", pose(2, 2)));
+  add(d, 0, record("front", -1, "7", pose_json(1, 1)));
+  add(d, 1, record("front", -1, "7", pose_json(1.005, 1)));  // 5 mm: within 0.01 m
+  add(d, 0, record("back", 4, "12", pose_json(2, 2)));
   add(d, 1, record("back", 4, "12"));                    // B has no field pose
   DiffReport r = d.report();
   CHECK(r.frames_both == 2);  // front by t_capture, back by seq: cameras are told apart

@@ -23,11 +23,11 @@ namespace rvkit {
 
 namespace {
 
-constexpr int kCodeModules = 10;  // apriltag_to_image() of 36h11: the 8-module black square + 1 white
-constexpr int kCardModules = 12;  // one more white module on every side
+constexpr int kSceneCodeModules = 10;  // apriltag_to_image() of 36h11: the 8-module black square + 1 white
+constexpr int kSceneCardModules = 12;  // one more white module on every side
 constexpr double kMaxCanvasPixels = 4e6;  // per tag: bounds memory for tags that fill the frame
 
-struct FamilyDeleter {
+struct SceneFamilyDeleter {
   void operator()(apriltag_family_t* f) const { tag36h11_destroy(f); }
 };
 
@@ -36,9 +36,9 @@ cv::Mat card(apriltag_family_t* fam, const SceneTag& tag) {
   if (tag.pose.id < 0 || uint32_t(tag.pose.id) >= fam->ncodes)
     throw Error(fmt::format("camera scene: tag id {} is not a tag36h11 id (0..{})", tag.pose.id, fam->ncodes - 1));
   image_u8_t* im = apriltag_to_image(fam, tag.pose.id);
-  cv::Mat out(kCardModules, kCardModules, CV_32FC1, cv::Scalar(tag.white));
-  for (int y = 0; y < kCodeModules; y++)
-    for (int x = 0; x < kCodeModules; x++)
+  cv::Mat out(kSceneCardModules, kSceneCardModules, CV_32FC1, cv::Scalar(tag.white));
+  for (int y = 0; y < kSceneCodeModules; y++)
+    for (int x = 0; x < kSceneCodeModules; x++)
       out.at<float>(y + 1, x + 1) = im->buf[y * im->stride + x] ? tag.white : tag.black;
   image_u8_destroy(im);
   return out;
@@ -62,7 +62,7 @@ void validate(const CameraOptics& o) {
 std::vector<TagTruth> composite_tags(cv::Mat& canvas, const cv::Matx33d& K, const std::vector<SceneTag>& tags,
                                      int supersample) {
   CV_Assert(canvas.depth() == CV_32F && (canvas.channels() == 1 || canvas.channels() == 3));
-  std::unique_ptr<apriltag_family_t, FamilyDeleter> fam(tag36h11_create());
+  std::unique_ptr<apriltag_family_t, SceneFamilyDeleter> fam(tag36h11_create());
   if (!fam) throw Error("cannot create the tag36h11 family");
   auto project = [&](const cv::Vec3d& p) {
     cv::Vec3d q = K * p;
@@ -76,12 +76,12 @@ std::vector<TagTruth> composite_tags(cv::Mat& canvas, const cv::Matx33d& K, cons
 
   std::vector<bool> drawn(tags.size(), false);
   std::vector<TagTruth> truth(tags.size());
-  cv::Mat hi, hi_alpha, lo, lo_alpha, ones(kCardModules, kCardModules, CV_32FC1, cv::Scalar(1));
+  cv::Mat hi, hi_alpha, lo, lo_alpha, ones(kSceneCardModules, kSceneCardModules, CV_32FC1, cv::Scalar(1));
   for (size_t i : order) {
     const SceneTag& tag = tags[i];
     const cv::Matx33d R = rotation(tag.pose);
     const cv::Vec3d t(tag.pose.t[0], tag.pose.t[1], tag.pose.t[2]);
-    const double m = tag.pose.size / 8, c = kCardModules / 2.0 * m, s = tag.pose.size / 2;
+    const double m = tag.pose.size / 8, c = kSceneCardModules / 2.0 * m, s = tag.pose.size / 2;
     const double sq[4][2] = {{-1, 1}, {1, 1}, {1, -1}, {-1, -1}};
     bool in_front = true;
     double x_min = 1e18, x_max = -1e18, y_min = 1e18, y_max = -1e18;

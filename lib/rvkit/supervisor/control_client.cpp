@@ -23,9 +23,9 @@ namespace {
 
 constexpr size_t kMaxReply = 64u << 20;  // a logs reply of many long lines still fits
 
-struct Fd {
+struct ClientSocket {
   int fd;
-  ~Fd() { ::close(fd); }
+  ~ClientSocket() { ::close(fd); }
 };
 
 }  // namespace
@@ -39,7 +39,7 @@ Json control_request(const std::string& given_path, const Json& request, double 
     return Error(fmt::format("no reply from the hub run on {} within {:g} s", path, timeout_s));
   };
 
-  Fd s{::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
+  ClientSocket s{::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
   if (s.fd < 0) throw Error(fmt::format("control socket {}: {}", path, std::strerror(errno)));
   while (::connect(s.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
     if (errno == EINTR) continue;
