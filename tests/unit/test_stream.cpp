@@ -346,10 +346,15 @@ TEST_CASE("Camera: push() never blocks on a slow encoder and recycles messages")
   Camera cam("c", 80, 4, inbox.fn());
   cam.subscribe(VariantKey{});
   int recycled = 0;  // messages handed back with a frame's buffer, ready for the next read
-  for (int i = 0; i < 200; ++i) {
-    auto back = cam.push(test_frame(640, 480, PixelFormat::Bgr8, i));
-    REQUIRE(back != nullptr);
-    recycled += back->payload.size() == size_t(640 * 480 * 3);
+  {
+    // The encoder's first delivery waits for this lock while all 200 pushes happen, so pushes are
+    // faster than encodings however fast the machine (an idle one once encoded every frame).
+    std::unique_lock<std::mutex> hold(inbox.mu);
+    for (int i = 0; i < 200; ++i) {
+      auto back = cam.push(test_frame(640, 480, PixelFormat::Bgr8, i));
+      REQUIRE(back != nullptr);
+      recycled += back->payload.size() == size_t(640 * 480 * 3);
+    }
   }
   // Each push faster than an encoding replaces the unencoded newest frame and hands it back.
   CHECK(recycled >= 100);
