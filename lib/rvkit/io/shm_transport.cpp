@@ -64,6 +64,7 @@
 #include "rvkit/core/log.hpp"
 #include "rvkit/core/signals.hpp"
 #include "rvkit/io/transport.hpp"
+#include "rvkit/io/wire/end_of_stream.hpp"
 #include "rvkit/io/wire/header_line.hpp"
 #include "rvkit/records/eos.hpp"
 #include "rvkit/records/error.hpp"
@@ -192,7 +193,6 @@ struct Reader {
   uint32_t known_gen = 0;  // the newest segment it was sent (0: none)
   std::deque<std::shared_ptr<Item>> queue;
   std::unordered_map<uint64_t, std::shared_ptr<Item>> held;  // slot messages sent, not yet released
-  uint64_t skipped = 0;    // live frames replaced by a newer one, or evicted for a slot
 };
 
 class ShmOutput final : public Output {
@@ -239,7 +239,7 @@ class ShmOutput final : public Output {
 
   using Output::write;
   bool write(const Json& header, const uint8_t* payload, size_t n) override {
-    note_cam(header);
+    cams_.note(header);
     std::unique_lock<std::mutex> lk(mu_);
     bool reserved = reserved_slot_ != kInline && payload == reserved_ptr_ && n <= seg_->slot_bytes;
     if (!reserved && reserved_slot_ != kInline) unreserve_locked();
@@ -256,11 +256,8 @@ class ShmOutput final : public Output {
     if (n > kInlineMax || reserved) {
       uint32_t slot = reserved ? reserved_slot_ : take_slot(lk, n);
       reserved_slot_ = kInline;
-      if (slot == kInline) {
-        if (lossless_) return false;  // a stop request ended the wait for a slot
-        ++dropped_;  // live, and every slot is held by readers: this frame is lost
-        return true;
-      }
+      if (slot == kInline) return !lossless_;  // live: readers hold every slot, this frame is lost;
+                                               // lossless: a stop request ended the wait for one
       std::shared_ptr<Segment> seg = seg_;
       uint8_t* dst = seg->slot(slot);
       lk.unlock();
@@ -273,10 +270,7 @@ class ShmOutput final : public Output {
     } else if (n) {
       item->inline_payload.assign(payload, payload + n);
     }
-    if (lossless_ && !wait_for_queue_room(lk)) {
-      if (item->seg) item->seg = nullptr;  // never enqueued: the slot's refs are untouched
-      return false;
-    }
+    if (lossless_ && !wait_for_queue_room(lk)) return false;  // never enqueued: the slot stays free
     for (Reader& r : readers_) enqueue(r, item);
     lk.unlock();
     say_alive();
@@ -332,7 +326,6 @@ class ShmOutput final : public Output {
         if ((*it)->seg == seg_) {
           unref(**it);
           r.queue.erase(it);
-          ++r.skipped;
           return true;
         }
     return false;
@@ -382,7 +375,6 @@ class ShmOutput final : public Output {
           if ((*it)->frame && (*it)->cam == item->cam) {
             unref(**it);
             it = r.queue.erase(it);
-            ++r.skipped;
           } else {
             ++it;
           }
@@ -391,7 +383,6 @@ class ShmOutput final : public Output {
       if (r.queue.size() >= kLiveQueue) {  // a reader that stopped asking: its oldest message goes
         unref(*r.queue.front());
         r.queue.pop_front();
-        ++r.skipped;
       }
     }
     if (item->seg) ++item->seg->refs[item->slot];
@@ -580,21 +571,9 @@ class ShmOutput final : public Output {
 
   // --- the end
 
-  void note_cam(const Json& header) {
-    auto cam = header.find("cam");
-    if (cam == header.end() || !cam->is_string()) return;
-    const std::string& c = cam->get_ref<const std::string&>();
-    if (std::find(cams_.begin(), cams_.end(), c) == cams_.end()) cams_.push_back(c);
-  }
-
   void write_end_of_stream() {
-    std::vector<std::string> cams = cams_;
-    for (const std::string& cam : cams) {
-      records::Eos e;
-      e.cam = cam;
-      if (!write(Json(e), nullptr, 0)) return;
-    }
-    write(Json(records::Eos{}), nullptr, 0);
+    for (const Json& eos : wire::eos_records(cams_.cams()))
+      if (!write(eos, nullptr, 0)) return;
   }
 
   // Until every reader has been sent everything, or it has closed (at most kLiveEndUs, or
@@ -631,9 +610,9 @@ class ShmOutput final : public Output {
   uint32_t gen_ = 0, next_slot_ = 0;
   uint32_t reserved_slot_ = kInline;
   uint8_t* reserved_ptr_ = nullptr;
-  uint64_t sent_ = 0, dropped_ = 0;
+  uint64_t sent_ = 0;
   bool ending_ = false, quit_ = false, said_waiting_ = false;
-  std::vector<std::string> cams_;
+  wire::CamList cams_;
   bool notify_ = false, said_ready_ = false;
   int64_t said_at_ = 0;
   std::thread service_;
@@ -652,7 +631,7 @@ struct Connection {
 struct Mapping {
   uint8_t* base = nullptr;
   size_t bytes = 0, stride = 0, slot_bytes = 0;
-  uint32_t gen = 0, slots = 0;
+  uint32_t slots = 0;
   Mapping() = default;
   Mapping(const Mapping&) = delete;
   Mapping& operator=(const Mapping&) = delete;
@@ -864,7 +843,6 @@ class ShmInput final : public Input {
     map->bytes = bytes;
     map->stride = p.stride;
     map->slot_bytes = p.slot_bytes;
-    map->gen = p.gen;
     map->slots = p.slots;
     // Older segments are not sent messages any more; their borrowed slots keep their own mapping.
     maps_.erase(maps_.begin(), maps_.lower_bound(p.gen));

@@ -110,23 +110,4 @@ int poll_items(std::vector<zmq::pollitem_t>& items, int timeout_ms) {
   }
 }
 
-std::vector<Json> eos_records(const std::vector<std::string>& cams) {
-  std::vector<Json> out;
-  for (const std::string& cam : cams) {
-    records::Eos e;
-    e.cam = cam;
-    out.push_back(e);
-  }
-  out.push_back(records::Eos{});
-  return out;
-}
-
-void CamList::note(const Json& header) {
-  auto cam = header.find("cam");
-  if (cam == header.end() || !cam->is_string() || cam->get_ref<const std::string&>().empty()) return;
-  if (header.value("type", std::string()) == records::Eos::kType) return;
-  const std::string& name = cam->get_ref<const std::string&>();
-  if (std::find(cams_.begin(), cams_.end(), name) == cams_.end()) cams_.push_back(name);
-}
-
 }  // namespace rvkit::zmqio

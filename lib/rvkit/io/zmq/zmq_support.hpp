@@ -2,9 +2,8 @@
 //
 // The process's one ZeroMQ context, endpoint specs ("@tcp://*:5555?topic=frame/"), binding or
 // connecting as a spec says, socket monitors (connection events read from an inproc PAIR),
-// heartbeats (a peer that stops answering is disconnected), sends that wait stop-aware, and the
-// end-of-stream records an output sends (docs/records.md `eos`). Not for tools: they open
-// endpoints through rvkit/io/transport.hpp.
+// heartbeats (a peer that stops answering is disconnected) and sends that wait stop-aware. Not for
+// tools: they open endpoints through rvkit/io/transport.hpp.
 //
 // Threading: a ZeroMQ socket belongs to one thread at a time, and so do the objects here that hold
 // one (SocketMonitor). context() is thread-safe.
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "rvkit/core/json.hpp"
+#include "rvkit/io/wire/end_of_stream.hpp"
 
 namespace rvkit::zmqio {
 
@@ -68,17 +68,8 @@ class SocketMonitor {
 // Polls `items` for up to timeout_ms; a signal (EINTR) counts as nothing ready.
 int poll_items(std::vector<zmq::pollitem_t>& items, int timeout_ms);
 
-// The end of a stream: one eos per cam, in the order given, then the plain eos (docs/records.md).
-std::vector<Json> eos_records(const std::vector<std::string>& cams);
-
-// The cams an output has published, in the order first seen (for its per-cam eos).
-class CamList {
- public:
-  void note(const Json& header);
-  const std::vector<std::string>& cams() const { return cams_; }
-
- private:
-  std::vector<std::string> cams_;
-};
+// The end of a stream and the cams it names: one definition for every output (io/wire/end_of_stream.hpp).
+using wire::CamList;
+using wire::eos_records;
 
 }  // namespace rvkit::zmqio
