@@ -54,6 +54,16 @@ bool all_bytes(const Message& m, uint8_t v) {
   return true;
 }
 
+// A live writer's first frame to a reader: frame `seq` is written until the reader is connected and
+// asking (earlier ones go to nobody), then read into m.
+void read_first(Output& out, Input& in, int64_t seq, Message& m) {
+  REQUIRE(eventually([&] {
+    write_frame(out, seq);
+    return in.wait_readable(20);
+  }));
+  REQUIRE(in.read(m));
+}
+
 OutputOptions lossless(int subscribers = 1) {
   OutputOptions o;
   o.lossless = true;
@@ -110,11 +120,7 @@ TEST_CASE("shm: a live reader gets the newest frame when it asks (not the queued
   auto in = open_input(name);
   Message m;
   // Connected and asking: the first frame goes at once.
-  REQUIRE(eventually([&] {
-    write_frame(*out, 0);
-    return in->wait_readable(20);
-  }));
-  REQUIRE(in->read(m));
+  read_first(*out, *in, 0, m);
   int64_t first = frame_info(m.header).seq;
   for (int64_t i = 1; i <= 30; ++i) write_frame(*out, i);  // the reader is busy meanwhile
   REQUIRE(in->read(m));
@@ -131,11 +137,7 @@ TEST_CASE("shm: a reader that wants every live frame (rec) gets the queued ones 
   every.newest_frames = false;
   auto in = open_input(name, every);
   Message m;
-  REQUIRE(eventually([&] {
-    write_frame(*out, 0);
-    return in->wait_readable(20);
-  }));
-  REQUIRE(in->read(m));
+  read_first(*out, *in, 0, m);
   for (int64_t i = 1; i <= 5; ++i) write_frame(*out, i);  // 5 frames queue up (8 slots)
   std::vector<int64_t> seqs;
   for (int k = 0; k < 5; ++k) {
@@ -151,11 +153,7 @@ TEST_CASE("shm: a frame a reader holds is never overwritten (and a live writer n
   auto out = open_output(name + "?slots=3");
   auto in = open_input(name);
   Message held;
-  REQUIRE(eventually([&] {
-    write_frame(*out, 1);
-    return in->wait_readable(20);
-  }));
-  REQUIRE(in->read(held));
+  read_first(*out, *in, 1, held);
   const uint8_t v = uint8_t(frame_info(held.header).seq * 7 + 1);
   // Far more frames than slots, while `held` keeps its slot: each finds another slot (or is dropped).
   for (int64_t i = 2; i < 200; ++i) REQUIRE(write_frame(*out, i));
