@@ -3,10 +3,12 @@
 // stuck in a device read, and a source's error reaches the caller.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -285,4 +287,72 @@ TEST_CASE("capture pump: a capture thread stuck in a device read is not waited f
   REQUIRE(stuck_at != 0);  // the pump gave up on the thread
   CHECK(stuck_at - t0 < 3000000);
   CHECK(w.closed);
+}
+
+namespace {
+
+// An output with one "slot" of its own, as shm:// has (rvkit/io/transport.hpp reserve_payload): it
+// notes whether each frame was built there (no copy in write()) and what its bytes were.
+struct SlotWrites {
+  std::vector<bool> in_slot;
+  std::vector<std::vector<uint8_t>> payloads;
+  int reserves = 0;
+};
+class SlotOutput final : public Output {
+ public:
+  explicit SlotOutput(SlotWrites& w) : w_(w) { name_ = "slot"; }
+  uint8_t* reserve_payload(size_t n) override {
+    ++w_.reserves;
+    slot_.assign(n, 0xee);  // a slot holds whatever its last frame left
+    return slot_.data();
+  }
+  bool write(const Json&, const uint8_t* payload, size_t n) override {
+    w_.in_slot.push_back(!slot_.empty() && payload == slot_.data() && n == slot_.size());
+    w_.payloads.emplace_back(payload, payload + n);
+    slot_.assign(1, 0xdd);  // written: the writer must not point into it any more
+    return true;
+  }
+
+ private:
+  SlotWrites& w_;
+  std::vector<uint8_t> slot_;
+};
+
+}  // namespace
+
+TEST_CASE("capture pump: frames are built in the output's reserved memory, raw and JPEG, and records are not") {
+  for (std::optional<PixelFormat> format : {std::optional<PixelFormat>(), std::optional(PixelFormat::Bgr8),
+                                            std::optional(PixelFormat::Jpeg)}) {
+    CAPTURE(format ? int(*format) : -1);
+    FakeSource src;
+    src.frames = 6;
+    src.record_every = 3;  // items 3, 6, ... are records (no payload)
+    SlotWrites w;
+    CaptureEncoderOptions eo = encoder_options();
+    eo.format = format;
+    CaptureEncoder enc(eo);
+    Stats stats("", false);
+    PumpCounts n = pump(src, std::make_unique<SlotOutput>(w), enc, stats);
+    REQUIRE(n.frames == 6);
+    REQUIRE(w.payloads.size() == 8);  // 6 frames and 2 records, the 3rd and 6th items
+    CHECK(w.reserves == 6);
+    int frame = 0;
+    for (size_t i = 0; i < w.payloads.size(); ++i) {
+      if ((i + 1) % 3 == 0) {
+        CHECK(w.payloads[i].empty());
+        continue;
+      }
+      CHECK(w.in_slot[i]);
+      const std::vector<uint8_t>& p = w.payloads[i];
+      if (format == PixelFormat::Jpeg) {
+        REQUIRE(p.size() > 2);
+        CHECK((p[0] == 0xff && p[1] == 0xd8));
+      } else {
+        size_t channels = format == PixelFormat::Bgr8 ? 3 : 1;
+        REQUIRE(p.size() == 64 * channels);
+        CHECK(std::count(p.begin(), p.end(), uint8_t(frame)) == long(p.size()));  // frame k is grey k
+      }
+      ++frame;
+    }
+  }
 }

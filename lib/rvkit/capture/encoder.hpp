@@ -14,6 +14,7 @@
 #include "rvkit/capture/source.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/core/message.hpp"
+#include "rvkit/image/frame.hpp"
 
 namespace rvkit {
 
@@ -36,8 +37,10 @@ class CaptureEncoder {
   explicit CaptureEncoder(CaptureEncoderOptions o) : o_(std::move(o)) {}
   // Fills `out` from `f`, the `seq`-th frame of the source (ignored for recorded messages, which
   // keep theirs). Takes the buffers of `f` where it can (its message, its JPEG stays). Throws
-  // BadCameraFrame when a camera's JPEG does not decode.
-  void encode(CapturedFrame& f, int64_t seq, Message& out);
+  // BadCameraFrame when a camera's JPEG does not decode. A frame made here (converted, encoded or
+  // a camera's JPEG) is built in `memory` when given (rvkit/image/frame.hpp: cap passes its output's
+  // reserve_payload(), so a shm:// slot); a recorded message passed through keeps its own buffer.
+  void encode(CapturedFrame& f, int64_t seq, Message& out, const PayloadMemory& memory = {});
 
  private:
   CaptureEncoderOptions o_;

@@ -33,17 +33,21 @@ class Pump {
   // Writes one captured item; false when the pump should end (reader gone, or `count` reached).
   bool emit(Captured& c) {
     try {
-      enc_.encode(c.f, c.seq, msg_);
+      // Built straight in the output's memory: a shm:// slot, so write() copies nothing.
+      enc_.encode(c.f, c.seq, msg_, [this](size_t n) { return out_->reserve_payload(n); });
     } catch (const BadCameraFrame& e) {  // one bad frame from the camera: skipped, the stream goes on
       ++counts_.bad;
       stats_.drop();
       bad_frames_.line(fmt::format("skipping a frame: {} ({} so far)", e.what(), counts_.bad));
       return true;
     }
-    if (!out_->write(msg_)) return false;
+    bool written = out_->write(msg_);
+    size_t n = msg_.payload.size();
+    if (msg_.payload.borrowed()) msg_.payload.clear();  // the reserved memory is the output's again
+    if (!written) return false;
     if (msg_.is_frame()) {
       ++counts_.frames;
-      stats_.add(msg_.payload.size() + 1);
+      stats_.add(n + 1);
     }
     stats_.report();
     return o_.count < 0 || counts_.frames < o_.count;

@@ -40,42 +40,62 @@ cv::Mat frame_to_mat(const Message& m, PixelFormat want, int min_w, int min_h) {
   return img;
 }
 
-void mat_to_frame(const cv::Mat& src, PixelFormat fmt, const FrameInfo& info, Message& out, int jpeg_quality) {
+namespace {
+
+// n bytes for out's payload: from `memory` when it gives some (out.payload borrows them), else
+// out.payload's own.
+uint8_t* payload_memory(Message& out, size_t n, const PayloadMemory& memory) {
+  out.payload.clear();  // a view of an earlier frame's memory is dropped, never copied
+  if (memory)
+    if (uint8_t* p = memory(n)) {
+      out.payload.borrow(p, n, nullptr);
+      return p;
+    }
+  out.payload.resize(n);
+  return out.payload.data();
+}
+
+}  // namespace
+
+void mat_to_frame(const cv::Mat& src, PixelFormat want, const FrameInfo& info, Message& out, int jpeg_quality,
+                  const PayloadMemory& memory) {
   FrameInfo f = info;
   f.w = src.cols;
   f.h = src.rows;
-  f.fmt = fmt;
-  cv::Mat img = src;
-  if (fmt == PixelFormat::Gray8 && img.channels() == 3) cv::cvtColor(src, img, cv::COLOR_BGR2GRAY);
-  if (fmt == PixelFormat::Bgr8 && img.channels() == 1) cv::cvtColor(src, img, cv::COLOR_GRAY2BGR);
-  if (fmt == PixelFormat::Jpeg) {
+  f.fmt = want;
+  if (src.type() != CV_8UC1 && src.type() != CV_8UC3)
+    throw Error(fmt::format("a frame of '{}' from an image of OpenCV type {}: only 8-bit grey or BGR images make frames",
+                            info.cam, src.type()));
+  if (want == PixelFormat::Jpeg) {
     thread_local std::vector<uint8_t> jpeg;
-    encode_jpeg(img, jpeg_quality, jpeg);
+    encode_jpeg(src, jpeg_quality, jpeg);
     f.stride = 0;
     f.bytes = jpeg.size();
-    out.payload.assign(jpeg.data(), jpeg.size());
+    std::memcpy(payload_memory(out, jpeg.size(), memory), jpeg.data(), jpeg.size());
   } else {
-    size_t row = size_t(img.cols) * img.elemSize();
+    int channels = want == PixelFormat::Gray8 ? 1 : 3;
+    size_t row = size_t(src.cols) * size_t(channels);
     f.stride = int64_t(row);
-    f.bytes = row * size_t(img.rows);
-    out.payload.resize(f.bytes);
-    if (img.isContinuous()) {
-      std::memcpy(out.payload.data(), img.data, f.bytes);
-    } else {
-      for (int y = 0; y < img.rows; ++y) std::memcpy(out.payload.data() + row * size_t(y), img.ptr(y), row);
-    }
+    f.bytes = row * size_t(src.rows);
+    cv::Mat dst(src.rows, src.cols, CV_8UC(channels), payload_memory(out, f.bytes, memory), row);
+    if (src.channels() == channels)
+      src.copyTo(dst);
+    else
+      cv::cvtColor(src, dst, channels == 1 ? cv::COLOR_BGR2GRAY : cv::COLOR_GRAY2BGR);
   }
   out.header = make_frame_header(f);
 }
 
-void jpeg_to_frame(const uint8_t* jpeg, size_t n, int w, int h, const FrameInfo& info, Message& out) {
+void jpeg_to_frame(const uint8_t* jpeg, size_t n, int w, int h, const FrameInfo& info, Message& out,
+                   const PayloadMemory& memory) {
   FrameInfo f = info;
   f.w = w;
   f.h = h;
   f.fmt = PixelFormat::Jpeg;
   f.stride = 0;
   f.bytes = n;
-  out.payload.assign(jpeg, n);
+  if (n) std::memcpy(payload_memory(out, n, memory), jpeg, n);
+  else out.payload.clear();
   out.header = make_frame_header(f);
 }
 
