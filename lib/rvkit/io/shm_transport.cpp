@@ -8,7 +8,7 @@
 // borrows it (core/message.hpp Buffer::borrow) until the message is reused or destroyed, when the
 // reader sends the slot back.
 //
-// Packets, writer to reader:
+// Packets (io/wire/shm_packets.hpp), writer to reader:
 //   S  a segment: its generation, slot count and sizes, with the memfd attached
 //   M  a message: generation and slot (or "inline"), the message number, the header line, and an
 //      inline payload (records, and payloads up to kInlineMax)
@@ -66,6 +66,7 @@
 #include "rvkit/io/transport.hpp"
 #include "rvkit/io/wire/end_of_stream.hpp"
 #include "rvkit/io/wire/header_line.hpp"
+#include "rvkit/io/wire/shm_packets.hpp"
 #include "rvkit/records/eos.hpp"
 #include "rvkit/records/error.hpp"
 
@@ -75,9 +76,8 @@ namespace rvkit {
 namespace shmio {
 namespace {
 
-constexpr uint32_t kInline = UINT32_MAX;     // the slot of a message whose payload is in its packet
-constexpr size_t kInlineMax = 32 * 1024;     // payloads up to this size travel in the packet
-constexpr size_t kSlotHeader = 64;           // a slot: the number of its message, then the payload
+using namespace wire::shm;
+
 constexpr int kDefaultSlots = 8;
 constexpr size_t kLiveQueue = 64;      // messages queued for one reader before a live writer drops the oldest
 constexpr size_t kLosslessQueue = 16;  // ...before a lossless writer waits
@@ -85,33 +85,6 @@ constexpr int kSliceMs = 100;          // every wait looks at the stop request t
 constexpr int64_t kLiveEndUs = 1000000;      // how long a live writer's end waits for its readers
 constexpr int64_t kLosslessEndUs = 5000000;  // ...and a lossless one's
 constexpr int64_t kStoppedEndUs = 500000;    // ...after a stop request
-constexpr size_t kMaxPacket = kMaxHeaderBytes + kInlineMax + 256;
-
-enum : uint8_t { kSegment = 'S', kMessage = 'M', kNext = 'N', kRelease = 'R', kBye = 'B', kAll = 'A' };
-
-struct SegmentPacket {
-  uint8_t kind = kSegment;
-  uint8_t pad[3] = {};
-  uint32_t gen = 0;
-  uint32_t slots = 0;
-  uint32_t pad2 = 0;
-  uint64_t stride = 0;      // bytes from one slot to the next
-  uint64_t slot_bytes = 0;  // the largest payload a slot holds
-};
-struct MessagePacket {
-  uint8_t kind = kMessage;
-  uint8_t pad[3] = {};
-  uint32_t gen = 0;
-  uint32_t slot = kInline;
-  uint32_t header_len = 0;
-  uint64_t msg_no = 0;
-  uint64_t payload_len = 0;
-};
-struct ReleasePacket {
-  uint8_t kind = kRelease;
-  uint8_t pad[7] = {};
-  uint64_t msg_no = 0;
-};
 
 // "shm://NAME[?slots=N]"
 struct ShmSpec {
@@ -338,10 +311,14 @@ class ShmOutput final : public Output {
     s->slot_bytes = round_up(n + n / 4, 4096);
     s->stride = round_up(kSlotHeader + s->slot_bytes, 4096);
     s->map_bytes = s->stride * size_t(spec_.slots);
-    s->fd = memfd_create(fmt::format("rvkit-shm-{}", spec_.name).c_str(), MFD_CLOEXEC);
+    s->fd = memfd_create(fmt::format("rvkit-shm-{}", spec_.name).c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (s->fd < 0) throw Error(fmt::format("{}: memfd_create: {}", name_, std::strerror(errno)));
     if (ftruncate(s->fd, off_t(s->map_bytes)) != 0)
       throw Error(fmt::format("{}: cannot size the shared memory to {} bytes: {}", name_, s->map_bytes, std::strerror(errno)));
+    // Its size is fixed for good, so that no reader's mapping can ever reach past its end (readers
+    // refuse a segment without F_SEAL_SHRINK).
+    if (fcntl(s->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
+      throw Error(fmt::format("{}: cannot seal the shared memory: {}", name_, std::strerror(errno)));
     void* p = mmap(nullptr, s->map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
     if (p == MAP_FAILED) throw Error(fmt::format("{}: mmap of {} bytes: {}", name_, s->map_bytes, std::strerror(errno)));
     s->base = static_cast<uint8_t*>(p);
@@ -828,13 +805,24 @@ class ShmInput final : public Input {
       fail(fmt::format("a segment packet of {} bytes", n));
     }
     std::memcpy(&p, buf_.get(), sizeof p);
+    // Checked without overflow: whatever the numbers, every slot read later lies inside the memory.
     struct stat st;
-    size_t bytes = size_t(p.slots) * size_t(p.stride);
-    if (p.slots == 0 || p.slots > 64 || p.stride < kSlotHeader + p.slot_bytes || fstat(fd, &st) != 0 ||
-        uint64_t(st.st_size) < bytes) {
+    bool fits = p.slots >= 1 && p.slots <= kMaxSlots && p.stride >= kSlotHeader &&
+                p.slot_bytes <= p.stride - kSlotHeader && fstat(fd, &st) == 0 && st.st_size > 0 &&
+                p.stride <= uint64_t(st.st_size) / p.slots;
+    if (!fits) {
       close(fd);
-      fail(fmt::format("segment {}: {} slots of {} bytes do not fit its memory", p.gen, p.slots, p.stride));
+      fail(fmt::format("segment {}: {} slots of {} bytes ({} for a payload) do not fit its memory", p.gen, p.slots,
+                       p.stride, p.slot_bytes));
     }
+    // Sealed against shrinking: memory that could be cut short under the mapping would make a read
+    // of it a SIGBUS rather than an error.
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+      close(fd);
+      fail(fmt::format("segment {}: its memory is not sealed against shrinking", p.gen));
+    }
+    size_t bytes = size_t(p.slots) * size_t(p.stride);
     void* base = mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
     close(fd);
     if (base == MAP_FAILED) throw Error(fmt::format("{}: mmap of {} bytes: {}", name_, bytes, std::strerror(errno)));
