@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -28,7 +27,6 @@
 #include "rvkit/core/clock.hpp"
 #include "rvkit/supervisor/status.hpp"
 
-extern char** environ;
 
 namespace controltest {
 
@@ -134,22 +132,13 @@ struct Run {
 };
 
 // Runs a program (stdout and stderr into files) while this thread turns the server's loop, for at
-// most `seconds`; the server's clients (curl, the hub tool, a browser) are other processes.
+// most `seconds`; the server's clients (curl, the hub tool, a browser) are other processes, started
+// by testutil::spawn() so that none outlives a test binary that is killed.
 template <class Server>
 Run run_while_serving(Server& server, sv::Control& c, const std::vector<std::string>& args, double seconds = 30) {
   testutil::TempDir dir;
   const std::string out = dir.file("stdout");
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, dir.file("stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  REQUIRE_MESSAGE(rc == 0, "cannot run " << args[0] << ": " << std::strerror(rc));
+  const pid_t pid = testutil::spawn(args, {"", out, dir.file("stderr")});
   int status = 0;
   bool ended = turn_until(server, c, [&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, seconds);
   if (!ended) {

@@ -8,6 +8,7 @@
 
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -159,9 +160,12 @@ TEST_CASE("proc_stats: a child group busy on a core, holding 64 MiB, with a gran
   child.pid = ::fork();
   REQUIRE(child.pid >= 0);
   if (child.pid == 0) {
-    // Only async-signal-safe calls from here: the test binary may have had threads.
+    // Only async-signal-safe calls from here: the test binary may have had threads. Both die with
+    // their parent: a killed test binary runs no ~ChildGroup, and the child spins until killed.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::setpgid(0, 0);
     if (::fork() == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       for (;;) ::pause();  // the grandchild: idle, in the same group
     }
     void* mem = ::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -15,12 +16,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "rvkit/core/clock.hpp"
 #include "rvkit/supervisor/supervisor.hpp"
@@ -482,4 +486,50 @@ TEST_CASE("supervisor loop: hub restart gives a failed process a fresh start") {
   CHECK(error == "");
   CHECK(r.status == 0);  // it did not end failed
   CHECK(count(r.text, "rvkit: crash: started") == 3);
+}
+
+TEST_CASE("supervisor loop: an exit is seen though another thread of the process took the SIGCHLD") {
+  // A thread with the default signal mask, idle on a condition variable as a library's pool worker
+  // is (OpenCV's TBB workers, which the unit binary's earlier tests leave behind): the kernel gives
+  // it the process-directed SIGCHLD, whose default action discards it, so the signalfd never sees
+  // that exit. Blocking SIGCHLD in the thread that runs the supervisor cannot prevent this.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool quit = false;
+  std::thread idle([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return quit; });
+  });
+  // If an exit goes unseen for 3 s, a SIGCHLD sent to the supervisor's own thread (which blocks it,
+  // so only its signalfd takes it) gets the run unstuck: the test then fails instead of hanging.
+  struct Rescue : PollSource {
+    int64_t at = 0;
+    bool rescued = false;
+    void add_fds(std::vector<pollfd>&) override {}
+    int64_t wake_at_us() override { return rescued ? 0 : at; }
+    void on_poll(const pollfd*, size_t, Control&) override {
+      if (!rescued && rvkit::mono_us() >= at) {
+        rescued = true;
+        ::pthread_kill(::pthread_self(), SIGCHLD);
+      }
+    }
+  };
+  // The thread wins the race for the signal most of the time, not always: a few runs.
+  for (int i = 0; i < 5; ++i) {
+    CAPTURE(i);
+    Rescue rescue;
+    rescue.at = rvkit::mono_us() + 3'000'000;
+    Run r = run(launch({sh("brief", "echo done")}), {&rescue});
+    INFO(r.text);
+    CHECK_FALSE(rescue.rescued);
+    CHECK(r.status == 0);
+    position(r.text, "rvkit: brief: exited (exit 0)");
+    if (rescue.rescued) break;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    quit = true;
+  }
+  cv.notify_all();
+  idle.join();
 }

@@ -2,7 +2,8 @@
 // doctest). It holds what the tests of any module need, so that no test file writes it again:
 // a temporary folder removed with everything in it, reading and writing whole files, the paths of
 // the test data (../shared/testdata, failing clearly when that folder is missing), of tests/golden
-// and of the built tools, the message of a thrown error, and a bounded wait for a condition.
+// and of the built tools, the message of a thrown error, a bounded wait for a condition, and
+// starting a program that does not outlive the test binary.
 // Domain helpers build on it in their own files: synthetic_tags.hpp (images of AprilTags at
 // exactly known poses), overlay_scene.hpp (the overlay test scene, its records, golden images).
 // Call these from a test's own thread (they report through doctest); only the condition given to
@@ -10,11 +11,17 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>  // mkdtemp
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>  // access
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +30,9 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
+
+extern char** environ;
 
 namespace testutil {
 
@@ -122,6 +132,88 @@ inline bool eventually(const std::function<bool()>& cond, double seconds = 5.0) 
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return cond();
+}
+
+// Where a spawned program's standard streams go: a file opened for it, "" = this process's own.
+struct SpawnIo {
+  std::string in;        // opened read-only
+  std::string out, err;  // created or truncated
+};
+
+// Starts argv[0] (a path, or a name looked up in PATH) with `argv` and the environment `env` ("NAME=value"
+// strings; nullptr: this process's), and returns its pid for the caller to wait for or kill; fails
+// the test if it cannot be run. The child gets SIGKILL when this binary ends, however it ends
+// (PR_SET_PDEATHSIG): a SIGTERM, a SIGKILL from a timeout or a crash runs no destructor, and a tool
+// waiting for a peer in this process (cap for its hub) would otherwise run on as an orphan. The
+// signal follows the thread that forked, not the process: call this from the thread doctest runs
+// the cases in, which lives as long as the binary.
+inline pid_t spawn(const std::vector<std::string>& argv, const SpawnIo& io = {},
+                   const std::vector<std::string>* env = nullptr) {
+  REQUIRE(!argv.empty());
+  // Everything the child needs is made here: after a fork of a process that may have threads,
+  // only async-signal-safe calls (no allocation) until the exec.
+  std::string program = argv[0];
+  if (program.find('/') == std::string::npos) {
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/bin:/bin";
+    for (size_t b = 0, e; b <= dirs.size(); b = e + 1) {
+      e = dirs.find(':', b);
+      if (e == std::string::npos) e = dirs.size();
+      std::string candidate = (e > b ? dirs.substr(b, e - b) : std::string(".")) + "/" + argv[0];
+      if (::access(candidate.c_str(), X_OK) == 0) {
+        program = candidate;
+        break;
+      }
+    }
+  }
+  std::vector<char*> args, envp;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  if (env) {
+    for (const std::string& e : *env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+  }
+  char* const* child_env = env ? envp.data() : environ;
+  int report[2];  // the child's errno if it cannot get to the exec; closed by a successful exec
+  REQUIRE(::pipe2(report, O_CLOEXEC) == 0);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(report[0]);
+    auto fail = [&] {
+      int e = errno;
+      (void)!::write(report[1], &e, sizeof e);
+      ::_exit(127);
+    };
+    // Also when the parent ended between the fork and the prctl: nobody would send the signal.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail();
+    if (::getppid() != parent) ::_exit(127);
+    auto redirect = [&](const std::string& file, int fd, int flags) {
+      if (file.empty()) return;
+      int f = ::open(file.c_str(), flags, 0644);
+      if (f < 0 || (f != fd && ::dup2(f, fd) < 0)) fail();
+      if (f != fd) ::close(f);
+    };
+    redirect(io.in, STDIN_FILENO, O_RDONLY);
+    redirect(io.out, STDOUT_FILENO, O_WRONLY | O_CREAT | O_TRUNC);
+    redirect(io.err, STDERR_FILENO, O_WRONLY | O_CREAT | O_TRUNC);
+    ::execve(program.c_str(), args.data(), child_env);
+    fail();
+  }
+  ::close(report[1]);
+  if (pid < 0) ::close(report[0]);
+  REQUIRE_MESSAGE(pid > 0, "cannot fork to run " << argv[0] << ": " << std::strerror(errno));
+  int child_errno = 0;
+  ssize_t n;
+  while ((n = ::read(report[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR) {
+  }
+  ::close(report[0]);
+  if (n > 0) {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    FAIL("cannot run " << argv[0] << ": " << std::strerror(child_errno));
+  }
+  return pid;
 }
 
 }  // namespace testutil

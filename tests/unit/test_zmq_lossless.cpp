@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,7 +24,6 @@
 #include "rvkit/io/hub_address.hpp"
 #include "rvkit/io/transport.hpp"
 
-extern char** environ;
 
 using namespace rvkit;
 using testutil::eventually;
@@ -158,27 +156,16 @@ size_t lines_matching(const std::string& text, const std::string& what) {
   return n;
 }
 
-// A tool of this build, started with RVKIT_HUB set and stderr to a file; ends it however the test ends.
+// A tool of this build, started with RVKIT_HUB set and stderr to a file; ends it however the test ends
+// (the destructor; testutil::spawn()'s parent-death signal when the binary itself is killed, since a
+// cap without its hub waits for it for good).
 class Child {
  public:
   Child(const std::vector<std::string>& argv, const std::string& hub, const std::string& err) {
-    std::vector<std::string> env_strings{"RVKIT_HUB=" + hub};
+    std::vector<std::string> env{"RVKIT_HUB=" + hub};
     for (char** e = environ; *e; ++e)
-      if (std::string(*e).rfind("RVKIT_HUB=", 0) != 0) env_strings.push_back(*e);
-    std::vector<char*> env, args;
-    for (auto& s : env_strings) env.push_back(s.data());
-    env.push_back(nullptr);
-    std::vector<std::string> a = argv;
-    for (auto& s : a) args.push_back(s.data());
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int rc = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), env.data());
-    posix_spawn_file_actions_destroy(&fa);
-    REQUIRE_MESSAGE(rc == 0, "cannot start " << argv[0]);
+      if (std::string(*e).rfind("RVKIT_HUB=", 0) != 0) env.push_back(*e);
+    pid_ = testutil::spawn(argv, {"/dev/null", "/dev/null", err}, &env);
   }
   ~Child() {
     if (pid_ > 0) {

@@ -312,6 +312,12 @@ void Supervisor::poll_once(int64_t now) {
     }
   }
   if (signals) on_signals(now);
+  // Every round, not only after a SIGCHLD: the signal is process-directed, and the kernel may give
+  // it to any thread that does not block it, where its default action discards it. A process with
+  // a thread we did not create (a library's pool, as in the unit-test binary) would otherwise miss
+  // an exit for good and wait on a zombie. The SIGCHLD stays in the signalfd as the prompt wake-up;
+  // without it, the child's output pipe closing or the next timer (at most a second) wakes us.
+  reap(now);
   // The sources last: a status request then sees the exits just reaped.
   i = 0;
   for (const PollSlot& slot : slots_) {
@@ -322,13 +328,12 @@ void Supervisor::poll_once(int64_t now) {
 
 void Supervisor::on_signals(int64_t now) {
   signalfd_siginfo info;
-  bool child = false;
   for (;;) {
     ssize_t n = ::read(signal_fd_, &info, sizeof info);
     if (n != ssize_t(sizeof info)) break;  // EAGAIN: all read
     int sig = int(info.ssi_signo);
     if (sig == SIGCHLD) {
-      child = true;
+      // Only a wake-up: poll_once() reaps every round.
     } else if (!stopping_) {
       log_line(fmt::format("{}: stopping everything (again to kill at once)", signal_name(sig)));
       begin_shutdown(now);
@@ -341,7 +346,6 @@ void Supervisor::on_signals(int64_t now) {
       kill_everything();
     }
   }
-  if (child) reap(now);
 }
 
 void Supervisor::reap(int64_t now) {

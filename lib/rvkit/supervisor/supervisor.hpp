@@ -17,9 +17,11 @@
 // signalfd (SIGCHLD and the stop signals, blocked while run() runs), the children's output pipes,
 // the hub's report pipe, port probes, notify sockets and the PollSources added (the control
 // socket, the status page); timers are deadlines on the monotonic clock. The supervisor is
-// PR_SET_CHILD_SUBREAPER and reaps every process that ends under it (waitpid(-1)), grandchildren
-// included; OrphanGuard (orphan_guard.hpp) kills every process group it started if it is itself
-// killed.
+// PR_SET_CHILD_SUBREAPER and reaps every process that ends under it (waitpid(-1), every round of the
+// loop: the SIGCHLD is only the prompt wake-up, since in a process with threads of others, such as
+// the unit tests' or a library's pool, it may go to one of them and be lost; the stop signals then
+// reach the signalfd only if those threads block them too), grandchildren included; OrphanGuard
+// (orphan_guard.hpp) kills every process group it started if it is itself killed.
 //
 // It implements Control (status.hpp), the requests of the control socket and the status page,
 // which call it from within the loop (PollSource::on_poll).
