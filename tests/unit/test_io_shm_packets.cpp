@@ -62,21 +62,7 @@ class FakeWriter {
     REQUIRE(fd_ >= 0);
   }
   void send(const void* data, size_t n, int pass_fd = -1) {
-    iovec iov{const_cast<void*>(data), n};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr mh{};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    if (pass_fd >= 0) {
-      mh.msg_control = control;
-      mh.msg_controllen = sizeof control;
-      cmsghdr* c = CMSG_FIRSTHDR(&mh);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      std::memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-    }
-    REQUIRE(sendmsg(fd_, &mh, MSG_NOSIGNAL) == ssize_t(n));
+    REQUIRE(send_packet(fd_, data, n, pass_fd, MSG_NOSIGNAL) == ssize_t(n));
   }
   void send(const std::vector<uint8_t>& bytes, int pass_fd = -1) { send(bytes.data(), bytes.size(), pass_fd); }
 

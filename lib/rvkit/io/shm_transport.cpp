@@ -105,9 +105,10 @@ ShmSpec parse_shm_spec(const std::string& spec, bool output) {
       s.slots = std::stoi(opt.substr(6), &used);
       if (used != opt.size() - 6) throw std::invalid_argument("");
     } catch (const std::exception&) {
-      throw Error(fmt::format("{}: slots= takes a number of slots, 2 to 64", spec));
+      throw Error(fmt::format("{}: slots= takes a number of slots, 2 to {}", spec, kMaxSlots));
     }
-    if (s.slots < 2 || s.slots > 64) throw Error(fmt::format("{}: slots={}: 2 to 64 slots", spec, s.slots));
+    if (s.slots < 2 || s.slots > int(kMaxSlots))
+      throw Error(fmt::format("{}: slots={}: 2 to {} slots", spec, s.slots, kMaxSlots));
   }
   if (rest.empty() || rest.size() > 64 ||
       rest.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != std::string::npos)
@@ -402,19 +403,7 @@ class ShmOutput final : public Output {
     p.slots = uint32_t(s.refs.size());
     p.stride = s.stride;
     p.slot_bytes = s.slot_bytes;
-    iovec iov{&p, sizeof p};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr mh{};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &s.fd, sizeof(int));
-    if (sendmsg(r.fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+    if (send_packet(r.fd, &p, sizeof p, s.fd, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
       r.broken = true;
       return false;
     }

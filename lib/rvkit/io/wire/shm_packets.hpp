@@ -10,8 +10,11 @@
 // of message msg_no is free again), B (ended: send nothing more), A (send every live frame).
 // A slot holds, at its start, the number of the message in it (8 bytes), then at kSlotHeader the payload.
 #pragma once
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "rvkit/core/message.hpp"
 
@@ -49,5 +52,25 @@ struct ReleasePacket {
   uint8_t pad[7] = {};
   uint64_t msg_no = 0;
 };
+
+// Sends one packet of n bytes on `sock`, with the file descriptor `pass_fd` attached (SCM_RIGHTS)
+// unless it is negative: what sendmsg() returns.
+inline ssize_t send_packet(int sock, const void* packet, size_t n, int pass_fd, int flags) {
+  iovec iov{const_cast<void*>(packet), n};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr mh{};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  if (pass_fd >= 0) {
+    mh.msg_control = control;
+    mh.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+  }
+  return sendmsg(sock, &mh, flags);
+}
 
 }  // namespace rvkit::wire::shm
