@@ -170,13 +170,14 @@ bool findable(const TagTruth& t, int w, int h, double min_side = 14) {
 struct PoseResult {
   std::vector<double> multi_cm, single_pct;
   int expected = 0, found = 0, expected20 = 0, found20 = 0;
+  double detect_ms = 0;  // detection time of all scenes (refinement included)
 };
 
 void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout& field, int scenes,
                 const std::vector<double>& lens = {}) {
   std::printf("\n### Pose accuracy on field scenes (%s, %d scenes per size, hfov 70 degrees)\n\n", field.source.c_str(),
               scenes);
-  std::printf("| frame | method | multi-tag position error median / p95 (scenes) | single-tag error, median / p95 %% of distance (tags) | recall, tags >= 14 px | recall, tags >= 20 px |\n|---|---|---|---|---|---|\n");
+  std::printf("| frame | method | multi-tag position error median / p95 (scenes) | single-tag error, median / p95 %% of distance (tags) | recall, tags >= 14 px | recall, tags >= 20 px | detect ms/frame |\n|---|---|---|---|---|---|---|\n");
   for (auto [w, h] : {std::pair{640, 480}, std::pair{1280, 720}}) {
     std::vector<FieldScene> fss;
     cv::RNG rng(uint64_t(w) * 7919 + 1);
@@ -205,7 +206,9 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
       AprilTagDetector det(m.opt);
       PoseResult r;
       for (size_t s = 0; s < fss.size(); s++) {
+        const auto t0 = std::chrono::steady_clock::now();
         auto dets = det.detect(images[s]);
+        r.detect_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         std::map<int, const TagTruth*> by_id;
         for (const TagTruth& t : truths[s]) by_id[t.id] = &t;
         std::vector<TagDetection> known;
@@ -274,12 +277,16 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
         }
         r.multi_cm.push_back(100 * cv::norm(cam - to_cv(fss[s].field_to_camera.t)));
       }
-      std::printf("| %dx%d | %s | %.2f cm / %.1f cm (%zu) | %.2f %% / %.2f %% (%zu) | %.1f %% (%d of %d) | %.1f %% (%d of %d) |\n", w, h,
+      std::printf("| %dx%d | %s | %.2f cm / %.1f cm (%zu) | %.2f %% / %.2f %% (%zu) | %.1f %% (%d of %d) | %.1f %% (%d of %d) | %.1f |\n", w, h,
                   m.name.c_str(), quantile(r.multi_cm, 0.5), quantile(r.multi_cm, 0.95), r.multi_cm.size(),
                   quantile(r.single_pct, 0.5), quantile(r.single_pct, 0.95), r.single_pct.size(),
                   100.0 * r.found / std::max(1, r.expected), r.found, r.expected,
-                  100.0 * r.found20 / std::max(1, r.expected20), r.found20, r.expected20);
+                  100.0 * r.found20 / std::max(1, r.expected20), r.found20, r.expected20, r.detect_ms / double(fss.size()));
       std::fflush(stdout);
+      if (std::getenv("RVKIT_BENCH_DEBUG"))
+        std::fprintf(stderr, "%s %dx%d: fine pass %.1f regions/frame, %llu tags\n", m.name.c_str(), w, h,
+                     double(det.fine_pass_counts().regions) / double(fss.size()),
+                     (unsigned long long)det.fine_pass_counts().found);
     }
   }
 }
@@ -327,8 +334,11 @@ int main(int argc, char** argv) {
     AprilTagOptions detect_before = detect_default;
     detect_before.refine_sharp_template = true;
     AprilTagOptions no_refine;
+    AprilTagOptions no_fine = detect_default;  // before the full-resolution pass for small tags
+    no_fine.fine_pass = false;
     pose_table({{"libapriltag d1 + OpenCV SQPnP", plain, true},
                 {"detect defaults (--calib)", detect_default},
+                {"detect --no-fine-pass (before)", no_fine},
                 {"detect defaults before (sharp-template ECC)", detect_before},
                 {"detect --no-refine-corners", no_refine},
                 {"detect --decimate 1", matched}},

@@ -2,6 +2,7 @@
 // `apriltag` command-line tool on the same images.
 #include "test_util.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -132,19 +133,32 @@ TEST_CASE("apriltag CLI: the same tag ids on the same images") {
     testutil::TempDir dir;
     const std::string input = dir.file("image.pgm");
     REQUIRE(cv::imwrite(input, img));
+    std::multiset<int> cli_d1;
     for (double decimate : {1.0, 2.0}) {
       CAPTURE(decimate);
       std::multiset<int> want = cli_ids(input, im.family, 0, decimate);
+      if (decimate == 1) cli_d1 = want;
       AprilTagOptions o;
       o.family = im.family;
       o.decimate = decimate;
       o.min_margin = 0;  // the CLI does not filter on the decision margin
+      o.fine_pass = false;  // the CLI's search exactly; the fine pass is checked below
       AprilTagDetector det(o);
       std::multiset<int> got;
       for (const auto& d : det.detect(img)) got.insert(d.id);
       MESSAGE(im.path << " decimate " << decimate << ": " << got.size() << " tags (CLI " << want.size() << ")");
       CHECK(got == want);
       compared += want.size();
+      if (decimate == 2) {
+        // The fine pass only adds, and only tags the CLI finds at full resolution.
+        o.fine_pass = true;
+        AprilTagDetector fine(o);
+        std::multiset<int> more;
+        for (const auto& d : fine.detect(img)) more.insert(d.id);
+        MESSAGE("  with the fine pass: " << more.size() << " tags (CLI at decimate 1: " << cli_d1.size() << ")");
+        CHECK(std::includes(more.begin(), more.end(), want.begin(), want.end()));
+        CHECK(std::includes(cli_d1.begin(), cli_d1.end(), more.begin(), more.end()));
+      }
     }
   }
   // Not vacuous: the CLI did find tags (a broken CLI run would find none and agree with nothing).

@@ -41,6 +41,7 @@ TEST_CASE("tag tracker: a receding tag stays found at full resolution after the 
   AprilTagOptions d2;
   d2.threads = 1;
   d2.min_margin = 10;  // how far each search can see, not the margin filter's choice
+  d2.fine_pass = false;  // the tracker's own windows, not the single-frame fine pass (test_vision_small_tags.cpp)
   AprilTagOptions d1 = d2;
   d1.decimate = 1;
   AprilTagDetector plain(d2), full_res(d1), tracked_det(d2);
@@ -161,6 +162,7 @@ TEST_CASE("tag tracker: with a field layout, far tags the decimated search never
     DetectOptions o;
     o.apriltag.decimate = decimate;
     o.apriltag.threads = 1;
+    o.apriltag.fine_pass = false;  // what the layout's hints find, not the single-frame fine pass
     o.calib = synth::calibration_of(cam);
     o.field = layout;
     if (track) o.track = TrackOptions{};

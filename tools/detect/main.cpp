@@ -117,7 +117,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> colors;
   std::vector<int> ids, ignore_ids;
   std::vector<std::string> tag_sizes;
-  bool forward_frames = false, no_tags = false, refine_edges = true, refine_corners = false, no_refine_corners = false;
+  bool forward_frames = false, no_tags = false, refine_edges = true, refine_corners = false, no_refine_corners = false,
+       no_fine_pass = false;
   return run_tool(
       "detect", argc, argv,
       "Find AprilTags and colour targets in frames and estimate the camera's and robot's pose on the field.\n"
@@ -157,6 +158,10 @@ int main(int argc, char** argv) {
                        ->group(g);
         app.add_flag("--no-refine-corners", no_refine_corners, "Keep libapriltag's corners (faster poses, less accurate)")
             ->excludes(rc)
+            ->group(g);
+        app.add_flag("--no-fine-pass", no_fine_pass,
+                     "With --decimate 1.5 or more: skip the full-resolution search where the decimated image shows "
+                     "small tags it did not decode (decimate-1 recall for far tags at little more cost)")
             ->group(g);
         app.add_option("--max-hamming", opt.apriltag.max_hamming, "Most corrected bit errors accepted (0..3)")
             ->capture_default_str()->group(g);
@@ -221,6 +226,7 @@ int main(int argc, char** argv) {
           if (workers > 1 && threads_opt->count() == 0) opt.apriltag.threads = 1;
           opt.tags = !no_tags;
           opt.apriltag.refine_edges = refine_edges;
+          opt.apriltag.fine_pass = !no_fine_pass;
           // Corner refinement serves the poses, which need a calibration: on with --calib unless asked otherwise.
           opt.apriltag.refine_corners = refine_corners || (!calib_path.empty() && !no_refine_corners);
           opt.apriltag.ids.insert(ids.begin(), ids.end());

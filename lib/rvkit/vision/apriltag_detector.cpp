@@ -16,6 +16,7 @@
 
 #include "rvkit/core/option_error.hpp"
 #include "rvkit/core/error.hpp"
+#include "rvkit/vision/small_tag_regions.hpp"
 
 namespace rvkit::vision {
 
@@ -77,10 +78,36 @@ AprilTagDetector::~AprilTagDetector() = default;
 std::string AprilTagDetector::family_name() const { return "tag" + opt_.family; }
 
 std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray) {
-  return detect(gray, opt_.decimate, cv::Rect(0, 0, gray.cols, gray.rows));
+  std::vector<TagDetection> out = detect(gray, opt_.decimate, cv::Rect(0, 0, gray.cols, gray.rows));
+  if (!opt_.fine_pass || opt_.decimate < 1.5) return out;
+  const size_t first = out.size();
+  for (const cv::Rect& r : small_tag_regions(gray, opt_.decimate, out)) {
+    ++fine_counts_.regions;
+    // A region may hold part of a tag found already: only new ones are refined (the costly part).
+    for (TagDetection& t : detect_unrefined(gray, 1.0, r)) {
+      const double side = mean_side(t.corners);
+      const bool known = std::any_of(out.begin(), out.end(), [&](const TagDetection& o) {
+        return o.id == t.id && cv::norm(o.center - t.center) < side;
+      });
+      if (known) continue;
+      if (opt_.refine_corners) refine_corners(gray, t);
+      out.push_back(t);
+    }
+  }
+  fine_counts_.found += out.size() - first;
+  if (out.size() > first) sort_detections(out);
+  return out;
 }
 
 std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray, double decimate, cv::Rect roi) {
+  std::vector<TagDetection> out = detect_unrefined(gray, decimate, roi);
+  if (opt_.refine_corners)
+    for (auto& t : out) refine_corners(gray, t);
+  sort_detections(out);
+  return out;
+}
+
+std::vector<TagDetection> AprilTagDetector::detect_unrefined(const cv::Mat& gray, double decimate, cv::Rect roi) {
   CV_Assert(gray.type() == CV_8UC1);
   std::vector<TagDetection> out;
   roi &= cv::Rect(0, 0, gray.cols, gray.rows);
@@ -109,9 +136,6 @@ std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray, double d
     out.push_back(t);
   }
   apriltag_detections_destroy(dets);
-  if (opt_.refine_corners)
-    for (auto& t : out) refine_corners(gray, t);
-  sort_detections(out);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // rvkit vision: AprilTag detection with libapriltag (the detector WPILib and PhotonVision use).
 #pragma once
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <set>
 #include <string>
@@ -16,6 +17,8 @@ struct AprilTagOptions {
   double blur = 0.0;             // quad_sigma: Gaussian blur sigma in pixels (negative sharpens)
   int threads = 0;               // worker threads, 0 = all cores
   bool refine_edges = true;      // snap quad edges to the full-resolution image gradients
+  bool fine_pass = true;         // after a decimated search, search at full resolution where the
+                                 // decimated image shows small tags it missed (small_tag_regions.hpp)
   bool refine_corners = false;   // then align the whole tag pattern to the image (ECC, see below)
   bool refine_sharp_template = false;  // benchmarks only: the old refinement (a sharp template, biased
                                        // inwards on camera images), for comparison
@@ -52,7 +55,9 @@ class AprilTagDetector {
   AprilTagDetector& operator=(const AprilTagDetector&) = delete;
 
   // Detects tags in an 8-bit grey image (any stride; not copied). Results are sorted by id,
-  // then by position, and already filtered by max_hamming, min_margin and ids.
+  // then by position, and already filtered by max_hamming, min_margin and ids. With decimate 1.5 or
+  // more and fine_pass, the decimated search is followed by a decimate-1 search in the regions
+  // small_tag_regions() names; a tag found there is added unless already found.
   std::vector<TagDetection> detect(const cv::Mat& gray);
   // The same within `roi` of the image only (clipped to it; an empty result when nothing is left),
   // with quad_decimate `decimate` instead of the option's: the tracker's full-resolution passes near
@@ -61,6 +66,11 @@ class AprilTagDetector {
   std::vector<TagDetection> detect(const cv::Mat& gray, double decimate, cv::Rect roi);
 
   const AprilTagOptions& options() const { return opt_; }
+  // What the fine passes of detect(gray) did so far: regions searched, tags found only there.
+  struct FinePassCounts {
+    uint64_t regions = 0, found = 0;
+  };
+  const FinePassCounts& fine_pass_counts() const { return fine_counts_; }
   // libapriltag's family name ("tag36h11").
   std::string family_name() const;
 
@@ -71,9 +81,13 @@ class AprilTagDetector {
   bool refine_corners(const cv::Mat& gray, TagDetection& d);
 
  private:
+  // libapriltag's detections in `roi`, filtered, in whole-image coordinates; not refined or sorted.
+  std::vector<TagDetection> detect_unrefined(const cv::Mat& gray, double decimate, cv::Rect roi);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
   AprilTagOptions opt_;
+  FinePassCounts fine_counts_;
 };
 
 // Normalises a family name ("36h11", "tag36h11" -> "36h11"); throws rvkit::OptionError (--family) if unknown.

@@ -1,0 +1,100 @@
+#include "rvkit/vision/small_tag_regions.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+namespace rvkit::vision {
+
+namespace {
+
+struct Candidate {
+  cv::Rect region;
+  double score;
+};
+
+// True if `p` lies in the box of a found tag's corners grown by a quarter of its side.
+bool inside_found(cv::Point2d p, const std::vector<TagDetection>& found) {
+  for (const auto& t : found) {
+    double x0 = t.corners[0].x, x1 = x0, y0 = t.corners[0].y, y1 = y0;
+    for (const auto& c : t.corners) x0 = std::min(x0, c.x), x1 = std::max(x1, c.x), y0 = std::min(y0, c.y), y1 = std::max(y1, c.y);
+    const double grow = mean_side(t.corners) / 4;
+    if (p.x >= x0 - grow && p.x <= x1 + grow && p.y >= y0 - grow && p.y <= y1 + grow) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<cv::Rect> small_tag_regions(const cv::Mat& gray, double decimate, const std::vector<TagDetection>& found,
+                                        const SmallTagRegionOptions& opt) {
+  CV_Assert(gray.type() == CV_8UC1);
+  std::vector<cv::Rect> out;
+  if (decimate < 1.5 || gray.cols < 16 || gray.rows < 16) return out;
+  const double d = decimate;
+  cv::Mat small;
+  cv::resize(gray, small, cv::Size(), 1 / d, 1 / d, cv::INTER_AREA);
+  // Dark against the local mean over about twice the largest square looked for.
+  const int block = std::max(7, int(std::lround(opt.max_side / d * 1.5)) | 1);
+  cv::Mat dark;
+  cv::adaptiveThreshold(small, dark, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, block, 10);
+  std::vector<std::vector<cv::Point>> contours;
+  cv::findContours(dark, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+
+  const cv::Rect image(0, 0, gray.cols, gray.rows);
+  std::vector<Candidate> cands;
+  for (const auto& c : contours) {
+    const cv::Rect b = cv::boundingRect(c);
+    const double w = b.width * d, h = b.height * d, side = std::max(w, h);
+    if (side < opt.min_side * 0.7 || side > opt.max_side * 1.2) continue;
+    if (side > 4 * std::min(w, h)) continue;  // a tag seen 75 degrees off its axis is still 1:4
+    const double fill = cv::contourArea(c) / std::max(1.0, double(b.width) * b.height);
+    if (b.width >= 4 && b.height >= 4 && fill < 0.1) continue;  // a thin curve or an outline, not a square
+    const cv::Point2d centre((b.x + b.width / 2.0) * d, (b.y + b.height / 2.0) * d);
+    if (inside_found(centre, found)) continue;
+    // The square, its white border and the context libapriltag's thresholding needs (it compares each
+    // 4-px tile with its neighbours: with less than about 16 px around the tag, small tags were lost).
+    const double half = side / 2 + std::max(16.0, side * 0.5);
+    cv::Rect r(int(std::floor(centre.x - half)), int(std::floor(centre.y - half)), int(std::ceil(2 * half)),
+               int(std::ceil(2 * half)));
+    // On libapriltag's 4-px threshold tiles of the whole image, so that the search in the region
+    // thresholds the tag as a whole-image search would.
+    const int x1 = r.x + r.width, y1 = r.y + r.height;
+    r.x = r.x / 4 * 4, r.y = r.y / 4 * 4;
+    r.width = (x1 - r.x + 3) / 4 * 4, r.height = (y1 - r.y + 3) / 4 * 4;
+    r &= image;
+    if (r.width < 16 || r.height < 16) continue;
+    // A tag's square holds its bits: not uniform inside, unlike a dark blob of paint or shadow. Half
+    // of them are white, so their spread is about as large as the square's contrast with its
+    // surround (a third of it or more after blur, with the surround's clutter); a uniform blob's is the
+    // noise's.
+    const cv::Rect inner = cv::Rect(int(centre.x - w / 4), int(centre.y - h / 4), std::max(3, int(w / 2)),
+                                    std::max(3, int(h / 2))) & image;
+    if (inner.area() < 9) continue;
+    cv::Scalar mean, sd;
+    cv::meanStdDev(gray(inner), mean, sd);
+    const double contrast = cv::mean(gray(r))[0] - mean[0];
+    if (sd[0] < 6 || sd[0] < 0.3 * contrast) continue;
+    cands.push_back({r, fill});
+  }
+  std::stable_sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+
+  // The best first, within the count and area bounds. A region mostly inside one kept already is
+  // searched with it; others stay separate even when they overlap (the union of two boxes can be
+  // much larger than both, and a tag found twice is reported once).
+  const double budget = opt.max_area_share * image.area();
+  double area = 0;
+  for (const auto& c : cands) {
+    if (int(out.size()) >= opt.max_regions) break;
+    const double own = c.region.area();
+    if (std::any_of(out.begin(), out.end(), [&](const cv::Rect& o) { return (o & c.region).area() > 0.6 * own; }))
+      continue;
+    if (area + own > budget) continue;
+    area += own;
+    out.push_back(c.region);
+  }
+  return out;
+}
+
+}  // namespace rvkit::vision
