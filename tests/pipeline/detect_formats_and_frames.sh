@@ -19,7 +19,7 @@ apriltag -q -v -x 2 -m 0 -t 1 "$TMP/ref.pgm" 2>/dev/null |
   printf '{"type":"note","cam":"cam0","text":"passes through"}\n'
 } >"$TMP/frames"
 
-"$DETECT" --decimate 2 --threads 1 --min-margin 0 <"$TMP/frames" >"$TMP/records"
+"$DETECT" --decimate 2 --no-fine-pass --threads 1 --min-margin 0 <"$TMP/frames" >"$TMP/records"
 [ "$(wc -l <"$TMP/records")" -eq 4 ] || fail "expected 3 records and 1 passed-through record"
 jq -e -s '.[3] == {"type":"note","cam":"cam0","text":"passes through"}' "$TMP/records" >/dev/null ||
   fail "a non-frame record was not passed through unchanged"
@@ -30,6 +30,18 @@ for i in 0 1; do
   cmp -s "$TMP/ids$i" "$TMP/cli_ids" || fail "frame $i: ids $(tr '\n' ' ' <"$TMP/ids$i") differ from the CLI's $(tr '\n' ' ' <"$TMP/cli_ids")"
 done
 ok "gray8 and bgr8 frames: the same $(wc -l <"$TMP/cli_ids") ids as the apriltag CLI"
+# detect's default fine pass adds small tags the decimated search missed: all of the CLI's at
+# decimate 2, and none that the CLI at decimate 1 does not find.
+apriltag -q -v -x 1 -m 0 -t 1 "$TMP/ref.pgm" 2>/dev/null |
+  awk '$2 == "-" && $5 != "-" {print $5}' | sort -n >"$TMP/cli_ids_d1"
+raw_frame "$TMP/ref.pgm" 0 gray8 | "$DETECT" -v --threads 1 --min-margin 0 2>"$TMP/fine.err" | jq -r '.tags[].id' | sort -n >"$TMP/ids_fine"
+[ "$(comm -23 "$TMP/cli_ids" "$TMP/ids_fine" | wc -l)" -eq 0 ] || fail "the fine pass lost tags: $(tr '\n' ' ' <"$TMP/ids_fine")"
+[ "$(comm -13 "$TMP/cli_ids_d1" "$TMP/ids_fine" | wc -l)" -eq 0 ] ||
+  fail "the fine pass found tags the CLI at decimate 1 does not: $(tr '\n' ' ' <"$TMP/ids_fine")"
+(( $(wc -l <"$TMP/ids_fine") > $(wc -l <"$TMP/cli_ids") )) || fail "the fine pass found no more tags than decimate 2"
+grep -Eq "^detect: fine pass: [0-9]+ regions searched at full resolution, [1-9][0-9]* tags found only there$" "$TMP/fine.err" ||
+  fail "-v does not report the fine pass: $(cat "$TMP/fine.err")"
+ok "the fine pass (default): $(wc -l <"$TMP/ids_fine") tags, between the CLI's $(wc -l <"$TMP/cli_ids") at decimate 2 and $(wc -l <"$TMP/cli_ids_d1") at decimate 1; -v reports it"
 # The JPEG decoded by OpenCV instead of ffmpeg: the same tags, corners within half a pixel.
 jq -e -s '[.[0].tags[].id] == [.[2].tags[].id] and
           ([range(0; .[0].tags|length) as $i | range(0; 4) as $k |

@@ -38,6 +38,13 @@ std::string track_summary(const DetectPipeline& p) {
                      c.full, c.tracked, c.lost, c.kept, c.hinted);
 }
 
+// -v's last line on the fine pass (apriltag_detector.hpp), when it ran.
+std::string fine_pass_summary(const DetectPipeline& p) {
+  const auto c = p.fine_pass_counts();
+  if (!c.regions) return "";
+  return fmt::format("fine pass: {} regions searched at full resolution, {} tags found only there", c.regions, c.found);
+}
+
 // --workers N > 1: the same loop with DetectWorkers (detect_workers.hpp); the records are written on
 // the pool's output thread, in frame order, as soon as each and those before it are done.
 int run_workers(int workers, const DetectOptions& opt, const CommonOptions& common, const std::string& robot_in,
@@ -309,6 +316,7 @@ int main(int argc, char** argv) {
           }
           if (robot && common.verbose) log_line(fmt::format("{} heading samples read from --robot-in", robot->samples()));
           if (opt.track && common.verbose) log_line(track_summary(pipeline).substr(2));  // "tracking: ..."
+          if (common.verbose && !fine_pass_summary(pipeline).empty()) log_line(fine_pass_summary(pipeline));
           if (bad_frames) log_line(fmt::format("skipped {} unusable frame(s)", bad_frames));
           return 0;
         };

@@ -90,6 +90,10 @@ TrackCounts DetectPipeline::track_counts() const {
   return sum;
 }
 
+AprilTagDetector::FinePassCounts DetectPipeline::fine_pass_counts() const {
+  return detector_ ? detector_->fine_pass_counts() : AprilTagDetector::FinePassCounts{};
+}
+
 void DetectPipeline::set_robot_to_camera(const geometry::Pose3& robot_to_camera) {
   if (!opt_.field) throw OptionError("a robot-to-camera transform needs --field");
   opt_.robot_to_camera = robot_to_camera;

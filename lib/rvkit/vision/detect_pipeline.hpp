@@ -63,6 +63,8 @@ class DetectPipeline {
   const DetectOptions& options() const { return opt_; }
   // With --track: the trackers' counts, summed over the cameras.
   TrackCounts track_counts() const;
+  // The detector's fine passes (apriltag_detector.hpp): regions searched, tags found only there.
+  AprilTagDetector::FinePassCounts fine_pass_counts() const;
   // Only these ids from now on, beside --ids (robot code's fiducial_id_filters_set, as a Limelight
   // reads it); nullopt or an empty set: no such filter. Same thread as process().
   void set_id_filter(std::optional<std::set<int>> ids) { id_filter_ = std::move(ids); }
