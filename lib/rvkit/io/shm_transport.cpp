@@ -214,6 +214,13 @@ class ShmOutput final : public Output {
   using Output::write;
   bool write(const Json& header, const uint8_t* payload, size_t n) override {
     cams_.note(header);
+    // The item is built before the lock is taken: the service thread sending to readers waits on it.
+    auto item = std::make_shared<Item>();
+    item->header = encode_header(header);
+    item->payload_len = n;
+    auto type = header.find("type");
+    item->frame = type != header.end() && type->is_string() && type->get_ref<const std::string&>() == "frame";
+    if (item->frame) item->cam = header.value("cam", std::string());
     std::unique_lock<std::mutex> lk(mu_);
     bool reserved = reserved_slot_ != kInline && payload == reserved_ptr_ && n <= seg_->slot_bytes;
     if (!reserved && reserved_slot_ != kInline) unreserve_locked();
@@ -221,12 +228,7 @@ class ShmOutput final : public Output {
       if (reserved) unreserve_locked();
       return false;
     }
-    auto item = std::make_shared<Item>();
-    item->header = encode_header(header);
     item->msg_no = ++sent_;
-    item->payload_len = n;
-    item->frame = header.value("type", std::string()) == "frame";
-    if (item->frame) item->cam = header.value("cam", std::string());
     if (n > kInlineMax || reserved) {
       uint32_t slot = reserved ? reserved_slot_ : take_slot(lk, n);
       reserved_slot_ = kInline;

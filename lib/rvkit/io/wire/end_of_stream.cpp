@@ -20,7 +20,8 @@ std::vector<Json> eos_records(const std::vector<std::string>& cams) {
 void CamList::note(const Json& header) {
   auto cam = header.find("cam");
   if (cam == header.end() || !cam->is_string() || cam->get_ref<const std::string&>().empty()) return;
-  if (header.value("type", std::string()) == records::Eos::kType) return;
+  auto type = header.find("type");  // no copies: this runs for every message written
+  if (type != header.end() && type->is_string() && type->get_ref<const std::string&>() == records::Eos::kType) return;
   const std::string& name = cam->get_ref<const std::string&>();
   if (std::find(cams_.begin(), cams_.end(), name) == cams_.end()) cams_.push_back(name);
 }
