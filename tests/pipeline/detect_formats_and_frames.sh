@@ -41,7 +41,11 @@ raw_frame "$TMP/ref.pgm" 0 gray8 | "$DETECT" -v --threads 1 --min-margin 0 2>"$T
 (( $(wc -l <"$TMP/ids_fine") > $(wc -l <"$TMP/cli_ids") )) || fail "the fine pass found no more tags than decimate 2"
 grep -Eq "^detect: fine pass: [0-9]+ regions searched at full resolution, [1-9][0-9]* tags found only there$" "$TMP/fine.err" ||
   fail "-v does not report the fine pass: $(cat "$TMP/fine.err")"
-ok "the fine pass (default): $(wc -l <"$TMP/ids_fine") tags, between the CLI's $(wc -l <"$TMP/cli_ids") at decimate 2 and $(wc -l <"$TMP/cli_ids_d1") at decimate 1; -v reports it"
+raw_frame "$TMP/ref.pgm" 0 gray8 | "$DETECT" -v --workers 2 --threads 1 --min-margin 0 2>"$TMP/fine2.err" | jq -r '.tags[].id' | sort -n >"$TMP/ids_fine2"
+cmp -s "$TMP/ids_fine" "$TMP/ids_fine2" || fail "--workers 2 found other tags: $(tr '\n' ' ' <"$TMP/ids_fine2")"
+[ "$(grep '^detect: fine pass:' "$TMP/fine2.err")" = "$(grep '^detect: fine pass:' "$TMP/fine.err")" ] ||
+  fail "--workers 2 -v reports the fine pass otherwise: $(cat "$TMP/fine2.err")"
+ok "the fine pass (default): $(wc -l <"$TMP/ids_fine") tags, between the CLI's $(wc -l <"$TMP/cli_ids") at decimate 2 and $(wc -l <"$TMP/cli_ids_d1") at decimate 1; -v reports it, with --workers too"
 # The JPEG decoded by OpenCV instead of ffmpeg: the same tags, corners within half a pixel.
 jq -e -s '[.[0].tags[].id] == [.[2].tags[].id] and
           ([range(0; .[0].tags|length) as $i | range(0; 4) as $k |

@@ -39,8 +39,7 @@ std::string track_summary(const DetectPipeline& p) {
 }
 
 // -v's last line on the fine pass (apriltag_detector.hpp), when it ran.
-std::string fine_pass_summary(const DetectPipeline& p) {
-  const auto c = p.fine_pass_counts();
+std::string fine_pass_summary(const AprilTagDetector::FinePassCounts& c) {
   if (!c.regions) return "";
   return fmt::format("fine pass: {} regions searched at full resolution, {} tags found only there", c.regions, c.found);
 }
@@ -106,6 +105,7 @@ int run_workers(int workers, const DetectOptions& opt, const CommonOptions& comm
     log_line(fmt::format("{} records from {} workers, busy {:.2f} of {} on average", stats.total(), pool.size(),
                          double(pool.busy_us()) / double(now_us() - t_start), pool.size()));
   if (robot && common.verbose) log_line(fmt::format("{} heading samples read from --robot-in", robot->samples()));
+  if (common.verbose && pool.fine_pass_counts().regions) log_line(fine_pass_summary(pool.fine_pass_counts()));
   if (bad_frames) log_line(fmt::format("skipped {} unusable frame(s)", bad_frames));
   return 0;
 }
@@ -316,7 +316,8 @@ int main(int argc, char** argv) {
           }
           if (robot && common.verbose) log_line(fmt::format("{} heading samples read from --robot-in", robot->samples()));
           if (opt.track && common.verbose) log_line(track_summary(pipeline).substr(2));  // "tracking: ..."
-          if (common.verbose && !fine_pass_summary(pipeline).empty()) log_line(fine_pass_summary(pipeline));
+          if (common.verbose && pipeline.fine_pass_counts().regions)
+            log_line(fine_pass_summary(pipeline.fine_pass_counts()));
           if (bad_frames) log_line(fmt::format("skipped {} unusable frame(s)", bad_frames));
           return 0;
         };

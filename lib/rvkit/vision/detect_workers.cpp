@@ -20,6 +20,15 @@ DetectWorkers::DetectWorkers(int n, const DetectOptions& opt, Emit emit, BeforeP
 
 DetectWorkers::~DetectWorkers() { join(); }
 
+AprilTagDetector::FinePassCounts DetectWorkers::fine_pass_counts() const {
+  AprilTagDetector::FinePassCounts sum;
+  for (const auto& p : pipelines_) {
+    const auto c = p->fine_pass_counts();
+    sum.regions += c.regions, sum.found += c.found;
+  }
+  return sum;
+}
+
 void DetectWorkers::update(const RobotSetting& s) {
   if (s.kind == RobotSetting::Kind::none) return;
   auto next = std::make_shared<RobotSettingsState>(settings_ ? *settings_ : RobotSettingsState{});

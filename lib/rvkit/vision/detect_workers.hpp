@@ -71,6 +71,8 @@ class DetectWorkers {
   void finish();
 
   int size() const { return int(pipelines_.size()); }
+  // The workers' detectors' fine passes, summed; read after finish().
+  AprilTagDetector::FinePassCounts fine_pass_counts() const;
   int busy() const { return busy_.load(); }              // workers processing a frame now
   int64_t busy_us() const { return busy_us_.load(); }    // processing time summed over the workers
 
