@@ -8,15 +8,8 @@
 // borrows it (core/message.hpp Buffer::borrow) until the message is reused or destroyed, when the
 // reader sends the slot back.
 //
-// Packets (io/wire/shm_packets.hpp), writer to reader:
-//   S  a segment: its generation, slot count and sizes, with the memfd attached
-//   M  a message: generation and slot (or "inline"), the message number, the header line, and an
-//      inline payload (records, and payloads up to kInlineMax)
-// and reader to writer:
-//   N  "send me the next message" (one message is in flight per reader at a time)
-//   R  "slot of message K is free again"
-//   B  "I have ended (at an eos): send me nothing more" (slots it still borrows come back by R)
-//   A  "send me every live frame you can" (InputOptions::newest_frames false: rec), once, at connect
+// The packets (a segment with its memfd; a message; a reader's "next", "slot free", "bye" and "all
+// frames") are defined, with their checks, in one place: io/wire/shm_packets.hpp.
 //
 // Pull, not push: the writer keeps a queue per reader and sends its head when the reader asks. For a
 // live stream, a frame that arrives while an older frame of the same camera still waits in a
