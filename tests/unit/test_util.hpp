@@ -80,8 +80,13 @@ inline std::string TempDir::write(const std::string& name, const std::string& by
 }
 
 // ../shared/testdata: the repository's sibling folder of real data others published (field
-// layouts, reference detections, photos, calibrations; its README.md says what and whence).
-inline std::string testdata_dir() { return std::filesystem::path(RVKIT_TESTDATA_DIR).lexically_normal().string(); }
+// layouts, reference detections, photos, calibrations; its README.md says what and whence). The
+// environment's RVKIT_TESTDATA (as the pipeline tests read it) comes first, then the build's
+// RVKIT_TESTDATA_DIR (tests/CMakeLists.txt).
+inline std::string testdata_dir() {
+  const char* env = std::getenv("RVKIT_TESTDATA");
+  return std::filesystem::path(env && *env ? env : RVKIT_TESTDATA_DIR).lexically_normal().string();
+}
 
 // A file or folder under ../shared/testdata. Missing, it fails the test, saying what is missing:
 // a test that needs the data never passes (nor is skipped) without it.
