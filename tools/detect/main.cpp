@@ -105,7 +105,7 @@ int run_workers(int workers, const DetectOptions& opt, const CommonOptions& comm
     log_line(fmt::format("{} records from {} workers, busy {:.2f} of {} on average", stats.total(), pool.size(),
                          double(pool.busy_us()) / double(now_us() - t_start), pool.size()));
   if (robot && common.verbose) log_line(fmt::format("{} heading samples read from --robot-in", robot->samples()));
-  if (common.verbose && pool.fine_pass_counts().regions) log_line(fine_pass_summary(pool.fine_pass_counts()));
+  if (std::string s = fine_pass_summary(pool.fine_pass_counts()); common.verbose && !s.empty()) log_line(s);
   if (bad_frames) log_line(fmt::format("skipped {} unusable frame(s)", bad_frames));
   return 0;
 }
@@ -316,8 +316,7 @@ int main(int argc, char** argv) {
           }
           if (robot && common.verbose) log_line(fmt::format("{} heading samples read from --robot-in", robot->samples()));
           if (opt.track && common.verbose) log_line(track_summary(pipeline).substr(2));  // "tracking: ..."
-          if (common.verbose && pipeline.fine_pass_counts().regions)
-            log_line(fine_pass_summary(pipeline.fine_pass_counts()));
+          if (std::string s = fine_pass_summary(pipeline.fine_pass_counts()); common.verbose && !s.empty()) log_line(s);
           if (bad_frames) log_line(fmt::format("skipped {} unusable frame(s)", bad_frames));
           return 0;
         };

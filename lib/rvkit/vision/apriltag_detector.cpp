@@ -85,11 +85,7 @@ std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray) {
     ++fine_counts_.regions;
     // A region may hold part of a tag found already: only new ones are refined (the costly part).
     for (TagDetection& t : detect_unrefined(gray, 1.0, r)) {
-      const double side = mean_side(t.corners);
-      const bool known = std::any_of(out.begin(), out.end(), [&](const TagDetection& o) {
-        return o.id == t.id && cv::norm(o.center - t.center) < side;
-      });
-      if (known) continue;
+      if (std::any_of(out.begin(), out.end(), [&](const TagDetection& o) { return same_tag(o, t); })) continue;
       if (opt_.refine_corners) refine_corners(gray, t);
       out.push_back(t);
     }
@@ -143,6 +139,16 @@ double mean_side(const std::array<cv::Point2d, 4>& corners) {
   double side = 0;
   for (size_t k = 0; k < 4; ++k) side += cv::norm(corners[k] - corners[(k + 1) % 4]) / 4;
   return side;
+}
+
+cv::Rect2d corner_box(const std::array<cv::Point2d, 4>& corners) {
+  double x0 = corners[0].x, x1 = x0, y0 = corners[0].y, y1 = y0;
+  for (const auto& c : corners) x0 = std::min(x0, c.x), x1 = std::max(x1, c.x), y0 = std::min(y0, c.y), y1 = std::max(y1, c.y);
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
+bool same_tag(const TagDetection& a, const TagDetection& b) {
+  return a.id == b.id && cv::norm(a.center - b.center) < 0.5 * std::max(mean_side(a.corners), mean_side(b.corners));
 }
 
 void sort_detections(std::vector<TagDetection>& dets) {

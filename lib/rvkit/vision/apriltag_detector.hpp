@@ -43,6 +43,11 @@ struct TagDetection {
 
 // The mean length of a quad's four sides, px (a tag's size in the image).
 double mean_side(const std::array<cv::Point2d, 4>& corners);
+// The smallest upright box holding a quad's four corners, px.
+cv::Rect2d corner_box(const std::array<cv::Point2d, 4>& corners);
+// The same tag found twice (by two searches): the same id, and centres within half a side (the
+// larger one's) of each other.
+bool same_tag(const TagDetection& a, const TagDetection& b);
 // The detector's order: by id, then by position (top to bottom, left to right).
 void sort_detections(std::vector<TagDetection>& dets);
 

@@ -17,10 +17,10 @@ struct Candidate {
 // True if `p` lies in the box of a found tag's corners grown by a quarter of its side.
 bool inside_found(cv::Point2d p, const std::vector<TagDetection>& found) {
   for (const auto& t : found) {
-    double x0 = t.corners[0].x, x1 = x0, y0 = t.corners[0].y, y1 = y0;
-    for (const auto& c : t.corners) x0 = std::min(x0, c.x), x1 = std::max(x1, c.x), y0 = std::min(y0, c.y), y1 = std::max(y1, c.y);
+    const cv::Rect2d b = corner_box(t.corners);
     const double grow = mean_side(t.corners) / 4;
-    if (p.x >= x0 - grow && p.x <= x1 + grow && p.y >= y0 - grow && p.y <= y1 + grow) return true;
+    if (p.x >= b.x - grow && p.x <= b.x + b.width + grow && p.y >= b.y - grow && p.y <= b.y + b.height + grow)
+      return true;
   }
   return false;
 }

@@ -20,11 +20,6 @@ bool within_reach(const TagDetection& d, int id, const cv::Point2d& expected, do
   return d.id == id && cv::norm(d.center - expected) < 2 * side + 16;
 }
 
-// The same tag: its id, and its centre within half a side of the other's.
-bool same_tag(const TagDetection& a, const TagDetection& b) {
-  return a.id == b.id && cv::norm(a.center - b.center) < 0.5 * std::max(side_of(a), side_of(b));
-}
-
 const TagDetection* find_same(const std::vector<TagDetection>& v, const TagDetection& t) {
   for (const auto& d : v)
     if (same_tag(d, t)) return &d;
@@ -49,17 +44,11 @@ void TagTracker::reset() {
 }
 
 cv::Rect TagTracker::window_of(const Followed& f, cv::Size image) const {
-  double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
-  for (const auto& c : f.last.corners) {
-    x0 = std::min(x0, c.x + f.motion.x);
-    y0 = std::min(y0, c.y + f.motion.y);
-    x1 = std::max(x1, c.x + f.motion.x);
-    y1 = std::max(y1, c.y + f.motion.y);
-  }
+  const cv::Rect2d box = corner_box(f.last.corners);  // moved by the tag's last motion below
   // Grown by `window` sides, and by the motion again (it may speed up), at least 16 px.
   const double grow = std::max(16.0, opt_.window * side_of(f.last) + cv::norm(f.motion));
-  cv::Rect r(int(std::floor(x0 - grow)), int(std::floor(y0 - grow)), int(std::ceil(x1 - x0 + 2 * grow)) + 1,
-             int(std::ceil(y1 - y0 + 2 * grow)) + 1);
+  cv::Rect r(int(std::floor(box.x + f.motion.x - grow)), int(std::floor(box.y + f.motion.y - grow)),
+             int(std::ceil(box.width + 2 * grow)) + 1, int(std::ceil(box.height + 2 * grow)) + 1);
   return r & cv::Rect(0, 0, image.width, image.height);
 }
 
