@@ -7,9 +7,12 @@ img="$TD/apriltag-reference/34085369442_304b6bafd9_c.jpg"
 # The same pixels for everyone: ffmpeg decodes the JPEG once to a PGM.
 ffmpeg -v error -i "$img" -pix_fmt gray "$TMP/ref.pgm"
 
-# The apriltag CLI's ids (decimate 2, max hamming 0, 1 thread; -v prints one line per tag).
-apriltag -q -v -x 2 -m 0 -t 1 "$TMP/ref.pgm" 2>/dev/null |
-  awk '$2 == "-" && $5 != "-" {print $5}' | sort -n >"$TMP/cli_ids"
+# The apriltag CLI's ids at decimate D (max hamming 0, 1 thread; -v prints one line per tag), sorted
+# as comm wants them.
+cli_ids() { apriltag -q -v -x "$1" -m 0 -t 1 "$TMP/ref.pgm" 2>/dev/null | awk '$2 == "-" && $5 != "-" {print $5}' | sort; }
+# detect's ids on the reference image with OPTIONS (and -v's lines in ERR-FILE), sorted likewise.
+detect_ids() { local err=$1; shift; raw_frame "$TMP/ref.pgm" 0 gray8 | "$DETECT" -v "$@" 2>"$err" | jq -r '.tags[].id' | sort; }
+cli_ids 2 >"$TMP/cli_ids"
 [ -s "$TMP/cli_ids" ] || fail "the apriltag CLI found nothing"
 
 {
@@ -26,22 +29,21 @@ jq -e -s '.[3] == {"type":"note","cam":"cam0","text":"passes through"}' "$TMP/re
 ok "other records pass through unchanged"
 
 for i in 0 1; do
-  jq -r -s ".[$i].tags[].id" "$TMP/records" | sort -n >"$TMP/ids$i"
+  jq -r -s ".[$i].tags[].id" "$TMP/records" | sort >"$TMP/ids$i"
   cmp -s "$TMP/ids$i" "$TMP/cli_ids" || fail "frame $i: ids $(tr '\n' ' ' <"$TMP/ids$i") differ from the CLI's $(tr '\n' ' ' <"$TMP/cli_ids")"
 done
 ok "gray8 and bgr8 frames: the same $(wc -l <"$TMP/cli_ids") ids as the apriltag CLI"
 # detect's default fine pass adds small tags the decimated search missed: all of the CLI's at
 # decimate 2, and none that the CLI at decimate 1 does not find.
-apriltag -q -v -x 1 -m 0 -t 1 "$TMP/ref.pgm" 2>/dev/null |
-  awk '$2 == "-" && $5 != "-" {print $5}' | sort -n >"$TMP/cli_ids_d1"
-raw_frame "$TMP/ref.pgm" 0 gray8 | "$DETECT" -v --threads 1 --min-margin 0 2>"$TMP/fine.err" | jq -r '.tags[].id' | sort -n >"$TMP/ids_fine"
+cli_ids 1 >"$TMP/cli_ids_d1"
+detect_ids "$TMP/fine.err" --threads 1 --min-margin 0 >"$TMP/ids_fine"
 [ "$(comm -23 "$TMP/cli_ids" "$TMP/ids_fine" | wc -l)" -eq 0 ] || fail "the fine pass lost tags: $(tr '\n' ' ' <"$TMP/ids_fine")"
 [ "$(comm -13 "$TMP/cli_ids_d1" "$TMP/ids_fine" | wc -l)" -eq 0 ] ||
   fail "the fine pass found tags the CLI at decimate 1 does not: $(tr '\n' ' ' <"$TMP/ids_fine")"
 (( $(wc -l <"$TMP/ids_fine") > $(wc -l <"$TMP/cli_ids") )) || fail "the fine pass found no more tags than decimate 2"
 grep -Eq "^detect: fine pass: [0-9]+ regions searched at full resolution, [1-9][0-9]* tags found only there$" "$TMP/fine.err" ||
   fail "-v does not report the fine pass: $(cat "$TMP/fine.err")"
-raw_frame "$TMP/ref.pgm" 0 gray8 | "$DETECT" -v --workers 2 --threads 1 --min-margin 0 2>"$TMP/fine2.err" | jq -r '.tags[].id' | sort -n >"$TMP/ids_fine2"
+detect_ids "$TMP/fine2.err" --workers 2 --threads 1 --min-margin 0 >"$TMP/ids_fine2"
 cmp -s "$TMP/ids_fine" "$TMP/ids_fine2" || fail "--workers 2 found other tags: $(tr '\n' ' ' <"$TMP/ids_fine2")"
 [ "$(grep '^detect: fine pass:' "$TMP/fine2.err")" = "$(grep '^detect: fine pass:' "$TMP/fine.err")" ] ||
   fail "--workers 2 -v reports the fine pass otherwise: $(cat "$TMP/fine2.err")"
