@@ -169,7 +169,7 @@ bool findable(const TagTruth& t, int w, int h, double min_side = 14) {
 
 struct PoseResult {
   std::vector<double> multi_cm, single_pct;
-  int expected = 0, found = 0, expected20 = 0, found20 = 0;
+  int expected = 0, found = 0, expected20 = 0, found20 = 0, wrong = 0;
   double detect_ms = 0;  // detection time of all scenes (refinement included)
 };
 
@@ -177,7 +177,7 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
                 const std::vector<double>& lens = {}) {
   std::printf("\n### Pose accuracy on field scenes (%s, %d scenes per size, hfov 70 degrees)\n\n", field.source.c_str(),
               scenes);
-  std::printf("| frame | method | multi-tag position error median / p95 (scenes) | single-tag error, median / p95 %% of distance (tags) | recall, tags >= 14 px | recall, tags >= 20 px | detect ms/frame |\n|---|---|---|---|---|---|---|\n");
+  std::printf("| frame | method | multi-tag position error median / p95 (scenes) | single-tag error, median / p95 %% of distance (tags) | recall, tags >= 14 px | recall, tags >= 20 px | false detections | detect ms/frame |\n|---|---|---|---|---|---|---|---|\n");
   for (auto [w, h] : {std::pair{640, 480}, std::pair{1280, 720}}) {
     std::vector<FieldScene> fss;
     cv::RNG rng(uint64_t(w) * 7919 + 1);
@@ -227,8 +227,22 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
                            t.corners[0][0], t.corners[0][1]);
             }
           }
-        for (const auto& d : dets)
+        for (const auto& d : dets) {
+          // A false detection: an id not in view, or a tag's id half a side or more from it.
+          bool real = by_id.count(d.id) > 0;
+          if (real) {
+            double cx = 0, cy = 0;
+            for (auto& c : by_id[d.id]->corners) cx += (c[0] - 0.5) / 4, cy += (c[1] - 0.5) / 4;
+            real = std::hypot(cx - d.center.x, cy - d.center.y) < 0.5 * mean_side(d.corners);
+          }
+          if (!real) {
+            ++r.wrong;
+            if (std::getenv("RVKIT_BENCH_DEBUG"))
+              std::fprintf(stderr, "false: %s %dx%d scene %zu id %d side %.1f at (%.0f, %.0f) margin %.0f\n", m.name.c_str(), w, h, s,
+                           d.id, mean_side(d.corners), d.center.x, d.center.y, d.margin);
+          }
           if (field.find(d.id) && by_id.count(d.id)) known.push_back(d);
+        }
         // Single tags: the camera-to-tag translation against the truth.
         for (const auto& d : known) {
           const TagTruth& t = *by_id[d.id];
@@ -248,6 +262,11 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
             est = cv_from_camera() * to_cv(p.solutions[0].camera_to_tag.t);
           }
           r.single_pct.push_back(100 * cv::norm(est - truth_t) / cv::norm(truth_t));
+          if (std::getenv("RVKIT_BENCH_DEBUG")) {
+            double ce = 0;
+            for (size_t k = 0; k < 4; k++) ce += std::hypot(d.corners[k].x - (t.corners[k][0] - 0.5), d.corners[k].y - (t.corners[k][1] - 0.5)) / 4;
+            std::fprintf(stderr, "single %s %dx%d scene %zu tag %d side %.1f dist %.1f m err %.2f %% corner err %.3f px\n", m.name.c_str(), w, h, s, d.id, mean_side(d.corners), cv::norm(truth_t), r.single_pct.back(), ce);
+          }
         }
         if (known.size() < 2) continue;
         cv::Vec3d cam;
@@ -276,12 +295,13 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
           cam = to_cv(fp->camera.t);
         }
         r.multi_cm.push_back(100 * cv::norm(cam - to_cv(fss[s].field_to_camera.t)));
+        if (std::getenv("RVKIT_BENCH_DEBUG")) std::fprintf(stderr, "multi %s %dx%d scene %zu tags %zu err %.2f cm\n", m.name.c_str(), w, h, s, known.size(), r.multi_cm.back());
       }
-      std::printf("| %dx%d | %s | %.2f cm / %.1f cm (%zu) | %.2f %% / %.2f %% (%zu) | %.1f %% (%d of %d) | %.1f %% (%d of %d) | %.1f |\n", w, h,
+      std::printf("| %dx%d | %s | %.2f cm / %.1f cm (%zu) | %.2f %% / %.2f %% (%zu) | %.1f %% (%d of %d) | %.1f %% (%d of %d) | %d | %.1f |\n", w, h,
                   m.name.c_str(), quantile(r.multi_cm, 0.5), quantile(r.multi_cm, 0.95), r.multi_cm.size(),
                   quantile(r.single_pct, 0.5), quantile(r.single_pct, 0.95), r.single_pct.size(),
                   100.0 * r.found / std::max(1, r.expected), r.found, r.expected,
-                  100.0 * r.found20 / std::max(1, r.expected20), r.found20, r.expected20, r.detect_ms / double(fss.size()));
+                  100.0 * r.found20 / std::max(1, r.expected20), r.found20, r.expected20, r.wrong, r.detect_ms / double(fss.size()));
       std::fflush(stdout);
       if (std::getenv("RVKIT_BENCH_DEBUG"))
         std::fprintf(stderr, "%s %dx%d: fine pass %.1f regions/frame, %llu tags\n", m.name.c_str(), w, h,
@@ -336,9 +356,12 @@ int main(int argc, char** argv) {
     AprilTagOptions no_refine;
     AprilTagOptions no_fine = detect_default;  // before the full-resolution pass for small tags
     no_fine.fine_pass = false;
+    AprilTagOptions fine1 = detect_default;  // the fine pass without sharpening its regions
+    fine1.fine_sharpen = 0;
     pose_table({{"libapriltag d1 + OpenCV SQPnP", plain, true},
                 {"detect defaults (--calib)", detect_default},
-                {"detect --no-fine-pass (before)", no_fine},
+                {"detect, fine pass unsharpened (before)", fine1},
+                {"detect --no-fine-pass", no_fine},
                 {"detect defaults before (sharp-template ECC)", detect_before},
                 {"detect --no-refine-corners", no_refine},
                 {"detect --decimate 1", matched}},

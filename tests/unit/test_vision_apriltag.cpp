@@ -150,14 +150,17 @@ TEST_CASE("apriltag CLI: the same tag ids on the same images") {
       CHECK(got == want);
       compared += want.size();
       if (decimate == 2) {
-        // The fine pass only adds, and only tags the CLI finds at full resolution.
+        // The fine pass only adds, and only ids the CLI finds at full resolution. It may find more
+        // tags of those ids than the CLI: its regions are sharpened, and on the reference photo
+        // 34085369442 (every tag id 0) it finds two tags on cubes at the back that the CLI misses.
         o.fine_pass = true;
         AprilTagDetector fine(o);
         std::multiset<int> more;
         for (const auto& d : fine.detect(img)) more.insert(d.id);
         MESSAGE("  with the fine pass: " << more.size() << " tags (CLI at decimate 1: " << cli_d1.size() << ")");
         CHECK(std::includes(more.begin(), more.end(), want.begin(), want.end()));
-        CHECK(std::includes(cli_d1.begin(), cli_d1.end(), more.begin(), more.end()));
+        const std::set<int> more_ids(more.begin(), more.end()), cli_d1_ids(cli_d1.begin(), cli_d1.end());
+        CHECK(std::includes(cli_d1_ids.begin(), cli_d1_ids.end(), more_ids.begin(), more_ids.end()));
       }
     }
   }

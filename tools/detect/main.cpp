@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
             ->group(g);
         app.add_flag("--no-fine-pass", no_fine_pass,
                      "With --decimate 1.5 or more: skip the full-resolution search where the decimated image shows "
-                     "small tags it did not decode (decimate-1 recall for far tags at little more cost)")
+                     "small tags it did not decode (more far tags than decimate 1 finds, at little more cost)")
             ->group(g);
         app.add_option("--max-hamming", opt.apriltag.max_hamming, "Most corrected bit errors accepted (0..3)")
             ->capture_default_str()->group(g);

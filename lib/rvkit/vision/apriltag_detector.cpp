@@ -55,6 +55,8 @@ AprilTagDetector::AprilTagDetector(const AprilTagOptions& opt) : impl_(std::make
   if (opt_.max_hamming < 0 || opt_.max_hamming > 3)
     throw OptionError(fmt::format("--max-hamming must be 0..3, got {}", opt_.max_hamming));
   if (opt_.threads < 0 || opt_.threads > 256) throw OptionError(fmt::format("--threads must be 0..256, got {}", opt_.threads));
+  if (!(opt_.fine_sharpen >= 0 && opt_.fine_sharpen <= 4))
+    throw OptionError(fmt::format("the fine pass's sharpening must be 0..4, got {}", opt_.fine_sharpen));
   if (opt_.threads == 0) opt_.threads = int(std::max(1u, std::thread::hardware_concurrency()));
 
   if (opt_.family == "36h11") {
@@ -84,7 +86,7 @@ std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray) {
   for (const cv::Rect& r : small_tag_regions(gray, opt_.decimate, out)) {
     ++fine_counts_.regions;
     // A region may hold part of a tag found already: only new ones are refined (the costly part).
-    for (TagDetection& t : detect_unrefined(gray, 1.0, r)) {
+    for (TagDetection& t : detect_small_region(gray, r)) {
       if (std::any_of(out.begin(), out.end(), [&](const TagDetection& o) { return same_tag(o, t); })) continue;
       if (opt_.refine_corners) refine_corners(gray, t);
       out.push_back(t);
@@ -103,7 +105,24 @@ std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray, double d
   return out;
 }
 
-std::vector<TagDetection> AprilTagDetector::detect_unrefined(const cv::Mat& gray, double decimate, cv::Rect roi) {
+std::vector<TagDetection> AprilTagDetector::detect_small_region(const cv::Mat& gray, cv::Rect region) {
+  region &= cv::Rect(0, 0, gray.cols, gray.rows);
+  if (opt_.fine_sharpen <= 0 || region.empty()) return detect_unrefined(gray, 1.0, region, 1);
+  // Unsharp mask: the region plus `fine_sharpen` times its difference from a 1-px Gaussian blur.
+  cv::Mat blurred, sharp;
+  cv::GaussianBlur(gray(region), blurred, cv::Size(0, 0), 1.0);
+  cv::addWeighted(gray(region), 1 + opt_.fine_sharpen, blurred, -opt_.fine_sharpen, 0, sharp);
+  std::vector<TagDetection> out = detect_unrefined(sharp, 1.0, cv::Rect(0, 0, sharp.cols, sharp.rows), 1);
+  const cv::Point2d offset(region.x, region.y);
+  for (TagDetection& t : out) {
+    for (auto& c : t.corners) c += offset;
+    t.center += offset;
+  }
+  return out;
+}
+
+std::vector<TagDetection> AprilTagDetector::detect_unrefined(const cv::Mat& gray, double decimate, cv::Rect roi,
+                                                             int threads) {
   CV_Assert(gray.type() == CV_8UC1);
   std::vector<TagDetection> out;
   roi &= cv::Rect(0, 0, gray.cols, gray.rows);
@@ -112,8 +131,10 @@ std::vector<TagDetection> AprilTagDetector::detect_unrefined(const cv::Mat& gray
   const cv::Mat part = gray(roi);  // a view: libapriltag takes the stride
   image_u8_t im{part.cols, part.rows, int(part.step[0]), part.data};
   impl_->td->quad_decimate = float(std::clamp(decimate, 1.0, 16.0));
+  if (threads > 0) impl_->td->nthreads = threads;
   zarray_t* dets = apriltag_detector_detect(impl_->td, &im);
   impl_->td->quad_decimate = float(opt_.decimate);
+  impl_->td->nthreads = opt_.threads;
   if (!dets) return out;
   for (int i = 0; i < zarray_size(dets); ++i) {
     apriltag_detection_t* d;
@@ -168,6 +189,10 @@ namespace {
 // Candidate blurs of the image (Gaussian sigma in image pixels, optics and pixel area together).
 constexpr double kBlurCandidates[] = {0.25, 0.4, 0.55, 0.7, 0.85, 1.0, 1.2, 1.45, 1.75, 2.1, 2.5};
 constexpr double kFirstBlur = 0.8;
+// Least tag size refined, image px per cell (12 px for 36h11's 8 cells): below 2 px a cell the
+// alignment still halves libapriltag's corner error (0.2-0.35 px on 14-16 px tags of the camera-like
+// renders; docs/benchmarks.md).
+constexpr double kMinRefineCellPx = 1.5;
 
 }  // namespace
 
@@ -175,7 +200,7 @@ bool AprilTagDetector::refine_corners(const cv::Mat& gray, TagDetection& d) {
   const apriltag_family_t* fam = impl_->family;
   const double side = mean_side(d.corners);
   const int cells = int(fam->width_at_border);
-  if (side < 2.0 * cells) return false;  // under two pixels a cell: nothing to gain
+  if (side < kMinRefineCellPx * cells) return false;
   // One template pixel per image pixel, roughly (2..12 per cell).
   const int scale = std::clamp(int(std::lround(side / cells)), 2, 12);
   cv::Mat sharp;

@@ -19,6 +19,10 @@ struct AprilTagOptions {
   bool refine_edges = true;      // snap quad edges to the full-resolution image gradients
   bool fine_pass = true;         // after a decimated search, search at full resolution where the
                                  // decimated image shows small tags it missed (small_tag_regions.hpp)
+  double fine_sharpen = 2.0;     // the fine pass searches its regions sharpened (an unsharp mask of this
+                                 // amount, sigma 1 px; 0 = as they are): the optics' blur merges a small
+                                 // tag's one-cell white border with its surround, and libapriltag then
+                                 // finds no quad
   bool refine_corners = false;   // then align the whole tag pattern to the image (ECC, see below)
   bool refine_sharp_template = false;  // benchmarks only: the old refinement (a sharp template, biased
                                        // inwards on camera images), for comparison
@@ -62,7 +66,8 @@ class AprilTagDetector {
   // Detects tags in an 8-bit grey image (any stride; not copied). Results are sorted by id,
   // then by position, and already filtered by max_hamming, min_margin and ids. With decimate 1.5 or
   // more and fine_pass, the decimated search is followed by a decimate-1 search in the regions
-  // small_tag_regions() names; a tag found there is added unless already found.
+  // small_tag_regions() names, each sharpened by fine_sharpen; a tag found there is added unless
+  // already found.
   std::vector<TagDetection> detect(const cv::Mat& gray);
   // The same within `roi` of the image only (clipped to it; an empty result when nothing is left),
   // with quad_decimate `decimate` instead of the option's: the tracker's full-resolution passes near
@@ -87,7 +92,11 @@ class AprilTagDetector {
 
  private:
   // libapriltag's detections in `roi`, filtered, in whole-image coordinates; not refined or sorted.
-  std::vector<TagDetection> detect_unrefined(const cv::Mat& gray, double decimate, cv::Rect roi);
+  // `threads`: libapriltag's worker threads for this search (0: the option's).
+  std::vector<TagDetection> detect_unrefined(const cv::Mat& gray, double decimate, cv::Rect roi, int threads = 0);
+  // The fine pass's search of one region: at decimate 1, sharpened by fine_sharpen, on one thread
+  // (for a window of a few thousand pixels libapriltag's worker pool costs more than it saves).
+  std::vector<TagDetection> detect_small_region(const cv::Mat& gray, cv::Rect region);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
