@@ -260,3 +260,70 @@ TEST_CASE("detect workers: a bad frame keeps its place, a closed output stops, -
   CHECK_THROWS_AS(DetectWorkers(0, plain(), [](DetectWorkers::Item&) { return true; }), OptionError);
   CHECK_NOTHROW(DetectWorkers(1, track, [](DetectWorkers::Item&) { return true; }));
 }
+
+TEST_CASE("detect workers: a lone frame gets the lone threads, a frame beside a busy worker one, with the same records") {
+  cv::Mat img = tags_image();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool started1 = false;
+  size_t emitted = 0;
+  Latch both(2);  // frames 1 and 2 are held until both are in work
+  std::vector<DetectWorkers::Item> items;
+  auto emit = [&](DetectWorkers::Item& it) {
+    std::lock_guard<std::mutex> lock(mu);
+    items.push_back(std::move(it));
+    ++emitted;
+    cv.notify_all();
+    return true;
+  };
+  auto before = [&](int, const Message& m) {
+    const int64_t seq = m.header["seq"].get<int64_t>();
+    if (seq == 1) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        started1 = true;
+      }
+      cv.notify_all();
+    }
+    if (seq == 1 || seq == 2) both.arrive();
+  };
+  auto wait_for = [&](auto pred) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(20), pred);
+  };
+  DetectWorkers pool(2, plain(), emit, before, 3);
+  // Frame 0 alone: the lone threads.
+  REQUIRE(pool.submit(frame(img, 0)));
+  REQUIRE(wait_for([&] { return emitted == 1; }));
+  // Frame 1 alone, frame 2 while frame 1 is in work: 3 threads, then 1.
+  REQUIRE(pool.submit(frame(img, 1)));
+  REQUIRE(wait_for([&] { return started1; }));
+  REQUIRE(pool.submit(frame(img, 2)));
+  REQUIRE(wait_for([&] { return emitted == 3; }));
+  // Frame 3 alone again, after both: the lone threads again (the worker that had one switches back).
+  REQUIRE(pool.submit(frame(img, 3)));
+  pool.finish();
+  CHECK_FALSE(both.timed_out());
+  REQUIRE(items.size() == 4);
+  CHECK(items[0].threads == 3);
+  CHECK(items[1].threads == 3);
+  CHECK(items[2].threads == 1);
+  CHECK(items[3].threads == 3);
+  // The thread count changes nothing in the records.
+  for (const auto& it : items) {
+    REQUIRE(it.rec);
+    REQUIRE(it.rec->tags);
+    CHECK(it.rec->tags->size() == 2);
+  }
+  CHECK(Json(*items[0].rec)["tags"] == Json(*items[2].rec)["tags"]);
+  // Without lone threads every frame has the options' count; a count out of range is refused.
+  {
+    Collected got;
+    DetectWorkers fixed(2, plain(), got.emit());
+    REQUIRE(fixed.submit(frame(img, 0)));
+    fixed.finish();
+    REQUIRE(got.items.size() == 1);
+    CHECK(got.items[0].threads == 1);
+  }
+  CHECK_THROWS_AS(DetectWorkers(2, plain(), [](DetectWorkers::Item&) { return true; }, nullptr, 300), OptionError);
+}

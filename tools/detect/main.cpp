@@ -1,10 +1,12 @@
 // detect: AprilTags, colour targets and the robot's pose on the field, one record per frame.
 //
 //   cap --cam 0 | detect --calib cam.yaml --field 2026-rebuilt-welded | ntpub --team 1234
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -48,7 +50,7 @@ std::string fine_pass_summary(const AprilTagDetector::FinePassCounts& c) {
 // the pool's output thread, in frame order, as soon as each and those before it are done.
 int run_workers(int workers, const DetectOptions& opt, const CommonOptions& common, const std::string& robot_in,
                 const std::string& heading_topic, CameraPoseAxes axes, std::shared_ptr<HeadingHistory> headings,
-                int heading_wait_ms, bool forward_frames) {
+                int heading_wait_ms, bool forward_frames, int lone_threads) {
   std::unique_ptr<Output> out;
   Stats stats("", common.verbose > 0);
   uint64_t tags_seen = 0, bad_frames = 0;  // these, and below: the output thread's, until finish()
@@ -84,7 +86,7 @@ int run_workers(int workers, const DetectOptions& opt, const CommonOptions& comm
     }
     return true;
   };
-  DetectWorkers pool(workers, opt, emit);
+  DetectWorkers pool(workers, opt, emit, nullptr, lone_threads);
   self = &pool;
   std::unique_ptr<detect_tool::RobotInput> robot;
   if (headings)
@@ -145,7 +147,8 @@ int main(int argc, char** argv) {
         app.add_option("--blur", opt.apriltag.blur, "Gaussian blur sigma in pixels before finding quads (negative sharpens)")
             ->capture_default_str()->group(g);
         auto* threads_opt = app.add_option("--threads", opt.apriltag.threads,
-                                           "Detector threads (0: all cores; default with --workers above 1: 1 per worker)")
+                                           "Detector threads (0: all cores; default with --workers above 1: 1 per worker, all cores for "
+                                           "a frame that comes while the other workers are idle)")
                                 ->capture_default_str()->group(g);
         app.add_flag("--track", track, "Video: follow tags from frame to frame (full resolution near each, a coarse "
                                       "search for new ones, a full search every --track-every frames)")
@@ -230,7 +233,13 @@ int main(int argc, char** argv) {
         return [&, threads_opt]() -> int {
           if (track && workers > 1)
             throw OptionError("--track follows each camera's frames in order: it cannot be used with --workers above 1");
-          if (workers > 1 && threads_opt->count() == 0) opt.apriltag.threads = 1;
+          // --workers without --threads: one thread a worker while they all work, all cores for a lone frame.
+          int lone_threads = 0;
+          if (workers > 1 && threads_opt->count() == 0) {
+            opt.apriltag.threads = 1;
+            lone_threads = int(std::max(1u, std::thread::hardware_concurrency()));
+            if (lone_threads == 1) lone_threads = 0;
+          }
           opt.tags = !no_tags;
           opt.apriltag.refine_edges = refine_edges;
           opt.apriltag.fine_pass = !no_fine_pass;
@@ -277,7 +286,7 @@ int main(int argc, char** argv) {
             opt.headings = headings;
           }
           if (workers > 1) return run_workers(workers, opt, common, robot_in, heading_topic, axes, headings,
-                                              heading_wait_ms, forward_frames);
+                                              heading_wait_ms, forward_frames, lone_threads);
           DetectPipeline pipeline(opt);
           std::unique_ptr<detect_tool::RobotInput> robot;
           if (headings)

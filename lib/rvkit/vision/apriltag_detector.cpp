@@ -77,6 +77,12 @@ AprilTagDetector::AprilTagDetector(const AprilTagOptions& opt) : impl_(std::make
 
 AprilTagDetector::~AprilTagDetector() = default;
 
+void AprilTagDetector::set_threads(int threads) {
+  if (threads < 1 || threads > 256) throw OptionError(fmt::format("--threads must be 1..256, got {}", threads));
+  opt_.threads = threads;
+  impl_->td->nthreads = threads;
+}
+
 std::string AprilTagDetector::family_name() const { return "tag" + opt_.family; }
 
 std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray) {

@@ -76,6 +76,9 @@ class AprilTagDetector {
   std::vector<TagDetection> detect(const cv::Mat& gray, double decimate, cv::Rect roi);
 
   const AprilTagOptions& options() const { return opt_; }
+  // libapriltag's worker threads from the next detection on (1..256; the fine pass's small regions
+  // always use one): `detect --workers` gives a frame all cores when the other workers are idle.
+  void set_threads(int threads);
   // What the fine passes of detect(gray) did so far: regions searched, tags found only there.
   struct FinePassCounts {
     uint64_t regions = 0, found = 0;

@@ -65,6 +65,11 @@ class DetectPipeline {
   TrackCounts track_counts() const;
   // The detector's fine passes (apriltag_detector.hpp): regions searched, tags found only there.
   AprilTagDetector::FinePassCounts fine_pass_counts() const;
+  // The AprilTag detector's threads from the next frame on (AprilTagDetector::set_threads); nothing
+  // without tag detection. Same thread as process().
+  void set_detector_threads(int threads) {
+    if (detector_) detector_->set_threads(threads);
+  }
   // Only these ids from now on, beside --ids (robot code's fiducial_id_filters_set, as a Limelight
   // reads it); nullopt or an empty set: no such filter. Same thread as process().
   void set_id_filter(std::optional<std::set<int>> ids) { id_filter_ = std::move(ids); }

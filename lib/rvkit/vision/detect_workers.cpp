@@ -1,5 +1,6 @@
 #include "rvkit/vision/detect_workers.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -8,12 +9,16 @@
 
 namespace rvkit::vision {
 
-DetectWorkers::DetectWorkers(int n, const DetectOptions& opt, Emit emit, BeforeProcess before)
-    : emit_(std::move(emit)), before_(std::move(before)) {
+DetectWorkers::DetectWorkers(int n, const DetectOptions& opt, Emit emit, BeforeProcess before, int lone_threads)
+    : emit_(std::move(emit)), before_(std::move(before)), lone_threads_(lone_threads) {
   if (n < 1) throw OptionError(fmt::format("--workers must be at least 1, got {}", n));
+  if (lone_threads < 0 || lone_threads > 256)
+    throw OptionError(fmt::format("threads for a lone frame must be 0..256, got {}", lone_threads));
   if (opt.track && n > 1)
     throw OptionError("--track follows each camera's frames in order: it cannot be used with --workers above 1");
   for (int i = 0; i < n; ++i) pipelines_.push_back(std::make_unique<DetectPipeline>(opt));
+  // The detector's own count (0 there means all cores).
+  threads_each_ = opt.apriltag.threads > 0 ? opt.apriltag.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   out_thread_ = std::thread([this] { output(); });
   for (int i = 0; i < n; ++i) threads_.emplace_back([this, i] { work(i); });
 }
@@ -65,8 +70,10 @@ bool DetectWorkers::submit(Message m) {
 void DetectWorkers::work(int w) {
   DetectPipeline& pipeline = *pipelines_[size_t(w)];
   std::shared_ptr<const RobotSettingsState> applied;  // held, so a new state never shares its address
+  int threads_now = threads_each_;
   for (;;) {
     std::shared_ptr<Slot> slot;
+    int threads = threads_each_;
     {
       std::unique_lock<std::mutex> lock(mu_);
       work_cv_.wait(lock, [&] { return !jobs_.empty() || closing_; });
@@ -78,10 +85,13 @@ void DetectWorkers::work(int w) {
         out_cv_.notify_one();
         continue;
       }
+      if (lone_threads_ > 0 && busy_.load() == 0 && jobs_.empty()) threads = lone_threads_;
       ++busy_;
     }
     auto t0 = std::chrono::steady_clock::now();
     try {
+      if (threads != threads_now) pipeline.set_detector_threads(threads), threads_now = threads;
+      slot->item.threads = threads;
       if (slot->settings != applied) {
         if (slot->settings) slot->settings->apply_to(pipeline);
         applied = slot->settings;

@@ -20,6 +20,11 @@
 //    frame carries the settings current when it was submitted, and the worker applies them to its
 //    own pipeline before processing it, so every worker sees every setting, from the same frame on
 //    as a single pipeline would (drain the robot input, then submit).
+//  - Threads: each worker's detector runs with opt.apriltag.threads; with `lone_threads` > 0, a frame
+//    that a worker takes while no other worker is busy and no other frame waits runs with
+//    lone_threads instead (Item::threads says which). A live source at a rate the workers keep up
+//    with then gets one detector's latency with all cores, and a recorded one, which keeps every
+//    worker busy, one thread a worker (no contention between libapriltag's pools).
 //  - Not for --track: a tracker follows one camera's frames in order, which N workers do not see
 //    (the tool refuses --track with --workers > 1).
 //  - submit(), update(), finish() and the destructor: one thread (the tool's main loop). The
@@ -52,14 +57,15 @@ class DetectWorkers {
     std::optional<records::Detections> rec;  // a frame's record (t_done not set); nullopt otherwise
     std::string bad_frame;                   // a frame the pipeline could not use: BadFrameError's message
     int worker = -1;                         // the worker that processed the frame; -1 for other records
+    int threads = 0;                         // libapriltag threads the frame was detected with; 0 for other records
   };
   using Emit = std::function<bool(Item&)>;
   // Called by worker `worker` just before its pipeline processes `frame` (tests: delays).
   using BeforeProcess = std::function<void(int worker, const Message& frame)>;
 
-  // n >= 1 pipelines built from opt (throws OptionError as DetectPipeline does, or for n < 1 or
-  // opt.track with n > 1).
-  DetectWorkers(int n, const DetectOptions& opt, Emit emit, BeforeProcess before = nullptr);
+  // n >= 1 pipelines built from opt (throws OptionError as DetectPipeline does, or for n < 1,
+  // opt.track with n > 1, or lone_threads outside 0..256).
+  DetectWorkers(int n, const DetectOptions& opt, Emit emit, BeforeProcess before = nullptr, int lone_threads = 0);
   ~DetectWorkers();  // finishes the submitted work, swallowing a worker's error
   DetectWorkers(const DetectWorkers&) = delete;
   DetectWorkers& operator=(const DetectWorkers&) = delete;
@@ -91,6 +97,7 @@ class DetectWorkers {
   std::vector<std::unique_ptr<DetectPipeline>> pipelines_;
   Emit emit_;
   BeforeProcess before_;
+  int threads_each_ = 1, lone_threads_ = 0;
   std::shared_ptr<const RobotSettingsState> settings_;  // caller's thread only
 
   std::mutex mu_;
