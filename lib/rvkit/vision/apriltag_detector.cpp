@@ -26,24 +26,68 @@ std::string normalize_family(const std::string& name) {
   throw OptionError("--family", name, "unknown tag family (known: 36h11, 16h5)");
 }
 
-struct AprilTagDetector::Impl {
+namespace {
+
+// One libapriltag detector with its own family object (the family holds the detector's decoding
+// table, so two detectors cannot share one). Its thread count is fixed for its life: libapriltag
+// rebuilds its worker pool when nthreads changes, and changing it from detection to detection
+// crashed (`detect --workers 2 --threads 2`, a worker thread in freed memory; PhotonVision saw the
+// same, its issue 510).
+struct LibDetector {
   apriltag_family_t* family = nullptr;
   apriltag_detector_t* td = nullptr;
   void (*destroy_family)(apriltag_family_t*) = nullptr;
+
+  LibDetector(const AprilTagOptions& opt, int threads) {
+    if (opt.family == "36h11") {
+      family = tag36h11_create();
+      destroy_family = tag36h11_destroy;
+    } else {
+      family = tag16h5_create();
+      destroy_family = tag16h5_destroy;
+    }
+    td = apriltag_detector_create();
+    if (!family || !td) {
+      release();
+      throw Error("cannot create the AprilTag detector (out of memory?)");
+    }
+    apriltag_detector_add_family_bits(td, family, opt.max_hamming);
+    td->quad_decimate = float(opt.decimate);
+    td->quad_sigma = float(opt.blur);
+    td->nthreads = threads;
+    td->refine_edges = opt.refine_edges;
+  }
+  LibDetector(const LibDetector&) = delete;
+  LibDetector& operator=(const LibDetector&) = delete;
+  ~LibDetector() { release(); }
+  void release() {
+    if (td) apriltag_detector_destroy(td);
+    if (family) destroy_family(family);
+    td = nullptr, family = nullptr;
+  }
+};
+
+}  // namespace
+
+struct AprilTagDetector::Impl {
+  std::unique_ptr<LibDetector> main;    // opt.threads threads
+  std::unique_ptr<LibDetector> single;  // one thread, made when first needed (main when opt.threads is 1)
+  bool whole_on_one = false;            // use_one_thread()
   std::map<int, cv::Mat> bitmaps;  // id -> the tag's image, one pixel per cell
   cv::Mat template_, scratch_;
 
+  LibDetector& one_thread(const AprilTagOptions& opt) {
+    if (opt.threads == 1) return *main;
+    if (!single) single = std::make_unique<LibDetector>(opt, 1);
+    return *single;
+  }
   const cv::Mat& bitmap(int id) {
     auto it = bitmaps.find(id);
     if (it != bitmaps.end()) return it->second;
-    image_u8_t* im = apriltag_to_image(family, id);
+    image_u8_t* im = apriltag_to_image(main->family, id);
     cv::Mat m = cv::Mat(im->height, im->width, CV_8UC1, im->buf, size_t(im->stride)).clone();
     image_u8_destroy(im);
     return bitmaps.emplace(id, m).first->second;
-  }
-  ~Impl() {
-    if (td) apriltag_detector_destroy(td);
-    if (family) destroy_family(family);
   }
 };
 
@@ -58,30 +102,12 @@ AprilTagDetector::AprilTagDetector(const AprilTagOptions& opt) : impl_(std::make
   if (!(opt_.fine_sharpen >= 0 && opt_.fine_sharpen <= 4))
     throw OptionError(fmt::format("the fine pass's sharpening must be 0..4, got {}", opt_.fine_sharpen));
   if (opt_.threads == 0) opt_.threads = int(std::max(1u, std::thread::hardware_concurrency()));
-
-  if (opt_.family == "36h11") {
-    impl_->family = tag36h11_create();
-    impl_->destroy_family = tag36h11_destroy;
-  } else {
-    impl_->family = tag16h5_create();
-    impl_->destroy_family = tag16h5_destroy;
-  }
-  impl_->td = apriltag_detector_create();
-  if (!impl_->family || !impl_->td) throw Error("cannot create the AprilTag detector (out of memory?)");
-  apriltag_detector_add_family_bits(impl_->td, impl_->family, opt_.max_hamming);
-  impl_->td->quad_decimate = float(opt_.decimate);
-  impl_->td->quad_sigma = float(opt_.blur);
-  impl_->td->nthreads = opt_.threads;
-  impl_->td->refine_edges = opt_.refine_edges;
+  impl_->main = std::make_unique<LibDetector>(opt_, opt_.threads);
 }
 
 AprilTagDetector::~AprilTagDetector() = default;
 
-void AprilTagDetector::set_threads(int threads) {
-  if (threads < 1 || threads > 256) throw OptionError(fmt::format("--threads must be 1..256, got {}", threads));
-  opt_.threads = threads;
-  impl_->td->nthreads = threads;
-}
+void AprilTagDetector::use_one_thread(bool on) { impl_->whole_on_one = on; }
 
 std::string AprilTagDetector::family_name() const { return "tag" + opt_.family; }
 
@@ -113,12 +139,12 @@ std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray, double d
 
 std::vector<TagDetection> AprilTagDetector::detect_small_region(const cv::Mat& gray, cv::Rect region) {
   region &= cv::Rect(0, 0, gray.cols, gray.rows);
-  if (opt_.fine_sharpen <= 0 || region.empty()) return detect_unrefined(gray, 1.0, region, 1);
+  if (opt_.fine_sharpen <= 0 || region.empty()) return detect_unrefined(gray, 1.0, region, true);
   // Unsharp mask: the region plus `fine_sharpen` times its difference from a 1-px Gaussian blur.
   cv::Mat blurred, sharp;
   cv::GaussianBlur(gray(region), blurred, cv::Size(0, 0), 1.0);
   cv::addWeighted(gray(region), 1 + opt_.fine_sharpen, blurred, -opt_.fine_sharpen, 0, sharp);
-  std::vector<TagDetection> out = detect_unrefined(sharp, 1.0, cv::Rect(0, 0, sharp.cols, sharp.rows), 1);
+  std::vector<TagDetection> out = detect_unrefined(sharp, 1.0, cv::Rect(0, 0, sharp.cols, sharp.rows), true);
   const cv::Point2d offset(region.x, region.y);
   for (TagDetection& t : out) {
     for (auto& c : t.corners) c += offset;
@@ -128,7 +154,7 @@ std::vector<TagDetection> AprilTagDetector::detect_small_region(const cv::Mat& g
 }
 
 std::vector<TagDetection> AprilTagDetector::detect_unrefined(const cv::Mat& gray, double decimate, cv::Rect roi,
-                                                             int threads) {
+                                                             bool one_thread) {
   CV_Assert(gray.type() == CV_8UC1);
   std::vector<TagDetection> out;
   roi &= cv::Rect(0, 0, gray.cols, gray.rows);
@@ -136,18 +162,17 @@ std::vector<TagDetection> AprilTagDetector::detect_unrefined(const cv::Mat& gray
   if (roi.width < 16 || roi.height < 16) return out;
   const cv::Mat part = gray(roi);  // a view: libapriltag takes the stride
   image_u8_t im{part.cols, part.rows, int(part.step[0]), part.data};
-  impl_->td->quad_decimate = float(std::clamp(decimate, 1.0, 16.0));
-  if (threads > 0) impl_->td->nthreads = threads;
-  zarray_t* dets = apriltag_detector_detect(impl_->td, &im);
-  impl_->td->quad_decimate = float(opt_.decimate);
-  impl_->td->nthreads = opt_.threads;
+  LibDetector& lib = one_thread || impl_->whole_on_one ? impl_->one_thread(opt_) : *impl_->main;
+  lib.td->quad_decimate = float(std::clamp(decimate, 1.0, 16.0));
+  zarray_t* dets = apriltag_detector_detect(lib.td, &im);
+  lib.td->quad_decimate = float(opt_.decimate);
   if (!dets) return out;
   for (int i = 0; i < zarray_size(dets); ++i) {
     apriltag_detection_t* d;
     zarray_get(dets, i, &d);
     if (d->hamming > opt_.max_hamming || d->decision_margin < opt_.min_margin) continue;
     if (!opt_.ids.empty() && !opt_.ids.count(d->id)) continue;
-    if (d->id < 0 || uint32_t(d->id) >= impl_->family->ncodes) continue;
+    if (d->id < 0 || uint32_t(d->id) >= lib.family->ncodes) continue;
     TagDetection t;
     t.id = d->id;
     t.hamming = d->hamming;
@@ -203,7 +228,7 @@ constexpr double kMinRefineCellPx = 1.5;
 }  // namespace
 
 bool AprilTagDetector::refine_corners(const cv::Mat& gray, TagDetection& d) {
-  const apriltag_family_t* fam = impl_->family;
+  const apriltag_family_t* fam = impl_->main->family;
   const double side = mean_side(d.corners);
   const int cells = int(fam->width_at_border);
   if (side < kMinRefineCellPx * cells) return false;

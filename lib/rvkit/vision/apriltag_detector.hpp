@@ -76,9 +76,11 @@ class AprilTagDetector {
   std::vector<TagDetection> detect(const cv::Mat& gray, double decimate, cv::Rect roi);
 
   const AprilTagOptions& options() const { return opt_; }
-  // libapriltag's worker threads from the next detection on (1..256; the fine pass's small regions
-  // always use one): `detect --workers` gives a frame all cores when the other workers are idle.
-  void set_threads(int threads);
+  // From the next detection on, search on one thread (on) or on the option's threads (off, the
+  // default). The fine pass's small regions always use one. `detect --workers` uses it to give a frame
+  // all cores only while the other workers are idle. A second libapriltag detector, made when first
+  // needed, runs the one-thread searches: libapriltag cannot safely change a detector's threads.
+  void use_one_thread(bool on);
   // What the fine passes of detect(gray) did so far: regions searched, tags found only there.
   struct FinePassCounts {
     uint64_t regions = 0, found = 0;
@@ -95,8 +97,8 @@ class AprilTagDetector {
 
  private:
   // libapriltag's detections in `roi`, filtered, in whole-image coordinates; not refined or sorted.
-  // `threads`: libapriltag's worker threads for this search (0: the option's).
-  std::vector<TagDetection> detect_unrefined(const cv::Mat& gray, double decimate, cv::Rect roi, int threads = 0);
+  // `one_thread`: search on one thread whatever the option says.
+  std::vector<TagDetection> detect_unrefined(const cv::Mat& gray, double decimate, cv::Rect roi, bool one_thread = false);
   // The fine pass's search of one region: at decimate 1, sharpened by fine_sharpen, on one thread
   // (for a window of a few thousand pixels libapriltag's worker pool costs more than it saves).
   std::vector<TagDetection> detect_small_region(const cv::Mat& gray, cv::Rect region);

@@ -65,10 +65,10 @@ class DetectPipeline {
   TrackCounts track_counts() const;
   // The detector's fine passes (apriltag_detector.hpp): regions searched, tags found only there.
   AprilTagDetector::FinePassCounts fine_pass_counts() const;
-  // The AprilTag detector's threads from the next frame on (AprilTagDetector::set_threads); nothing
-  // without tag detection. Same thread as process().
-  void set_detector_threads(int threads) {
-    if (detector_) detector_->set_threads(threads);
+  // The AprilTag detector on one thread, or on its option's, from the next frame on
+  // (AprilTagDetector::use_one_thread); nothing without tag detection. Same thread as process().
+  void use_one_detector_thread(bool on) {
+    if (detector_) detector_->use_one_thread(on);
   }
   // Only these ids from now on, beside --ids (robot code's fiducial_id_filters_set, as a Limelight
   // reads it); nullopt or an empty set: no such filter. Same thread as process().

@@ -16,9 +16,15 @@ DetectWorkers::DetectWorkers(int n, const DetectOptions& opt, Emit emit, BeforeP
     throw OptionError(fmt::format("threads for a lone frame must be 0..256, got {}", lone_threads));
   if (opt.track && n > 1)
     throw OptionError("--track follows each camera's frames in order: it cannot be used with --workers above 1");
-  for (int i = 0; i < n; ++i) pipelines_.push_back(std::make_unique<DetectPipeline>(opt));
+  DetectOptions each = opt;
+  if (lone_threads > 0) each.apriltag.threads = lone_threads;  // and one thread unless a frame is alone
+  for (int i = 0; i < n; ++i) pipelines_.push_back(std::make_unique<DetectPipeline>(each));
   // The detector's own count (0 there means all cores).
-  threads_each_ = opt.apriltag.threads > 0 ? opt.apriltag.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  threads_each_ = lone_threads > 0         ? 1
+                  : opt.apriltag.threads > 0 ? opt.apriltag.threads
+                                             : int(std::max(1u, std::thread::hardware_concurrency()));
+  if (lone_threads > 0)
+    for (auto& p : pipelines_) p->use_one_detector_thread(true);
   out_thread_ = std::thread([this] { output(); });
   for (int i = 0; i < n; ++i) threads_.emplace_back([this, i] { work(i); });
 }
@@ -70,7 +76,7 @@ bool DetectWorkers::submit(Message m) {
 void DetectWorkers::work(int w) {
   DetectPipeline& pipeline = *pipelines_[size_t(w)];
   std::shared_ptr<const RobotSettingsState> applied;  // held, so a new state never shares its address
-  int threads_now = threads_each_;
+  bool alone_now = false;
   for (;;) {
     std::shared_ptr<Slot> slot;
     int threads = threads_each_;
@@ -90,7 +96,10 @@ void DetectWorkers::work(int w) {
     }
     auto t0 = std::chrono::steady_clock::now();
     try {
-      if (threads != threads_now) pipeline.set_detector_threads(threads), threads_now = threads;
+      if (lone_threads_ > 0 && (threads == lone_threads_) != alone_now) {
+        alone_now = threads == lone_threads_;
+        pipeline.use_one_detector_thread(!alone_now);
+      }
       slot->item.threads = threads;
       if (slot->settings != applied) {
         if (slot->settings) slot->settings->apply_to(pipeline);

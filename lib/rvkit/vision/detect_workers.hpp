@@ -20,9 +20,9 @@
 //    frame carries the settings current when it was submitted, and the worker applies them to its
 //    own pipeline before processing it, so every worker sees every setting, from the same frame on
 //    as a single pipeline would (drain the robot input, then submit).
-//  - Threads: each worker's detector runs with opt.apriltag.threads; with `lone_threads` > 0, a frame
-//    that a worker takes while no other worker is busy and no other frame waits runs with
-//    lone_threads instead (Item::threads says which). A live source at a rate the workers keep up
+//  - Threads: each worker's detector runs with opt.apriltag.threads. With `lone_threads` > 0 (which
+//    then replaces opt.apriltag.threads), a frame that a worker takes while no other worker is busy
+//    and no other frame waits runs on lone_threads, any other on one (Item::threads says which). A live source at a rate the workers keep up
 //    with then gets one detector's latency with all cores, and a recorded one, which keeps every
 //    worker busy, one thread a worker (no contention between libapriltag's pools).
 //  - Not for --track: a tracker follows one camera's frames in order, which N workers do not see
@@ -97,7 +97,7 @@ class DetectWorkers {
   std::vector<std::unique_ptr<DetectPipeline>> pipelines_;
   Emit emit_;
   BeforeProcess before_;
-  int threads_each_ = 1, lone_threads_ = 0;
+  int threads_each_ = 1, lone_threads_ = 0;  // a frame's threads: threads_each_, or lone_threads_ when alone
   std::shared_ptr<const RobotSettingsState> settings_;  // caller's thread only
 
   std::mutex mu_;
