@@ -72,12 +72,13 @@ class AprilTagDetector {
   // The same within `roi` of the image only (clipped to it; an empty result when nothing is left),
   // with quad_decimate `decimate` instead of the option's: the tracker's full-resolution passes near
   // known tags and its coarse search for new ones (tag_tracker.hpp). Corners are in the whole
-  // image's coordinates; refinement, filters and order as detect().
+  // image's coordinates; refinement, filters and order as detect(). A region of up to 160x160 px is
+  // searched on one thread, which is faster there than libapriltag's worker pool.
   std::vector<TagDetection> detect(const cv::Mat& gray, double decimate, cv::Rect roi);
 
   const AprilTagOptions& options() const { return opt_; }
   // From the next detection on, search on one thread (on) or on the option's threads (off, the
-  // default). The fine pass's small regions always use one. `detect --workers` uses it to give a frame
+  // default). Regions of up to 160x160 px (the fine pass's, the tracker's windows) always use one. `detect --workers` uses it to give a frame
   // all cores only while the other workers are idle. A second libapriltag detector, made when first
   // needed, runs the one-thread searches: libapriltag cannot safely change a detector's threads.
   void use_one_thread(bool on);
