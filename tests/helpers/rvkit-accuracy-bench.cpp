@@ -214,6 +214,13 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
         r.detect_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         std::map<int, const TagTruth*> by_id;
         for (const TagTruth& t : truths[s]) by_id[t.id] = &t;
+        std::map<int, TagDetection> truth_tags;  // the truth as detections, in OpenCV's pixel centres
+        for (const auto& [id, corners] : truth_map(truths[s])) {
+          TagDetection& t = truth_tags[id];
+          t.id = id;
+          t.corners = corners;
+          for (const auto& c : corners) t.center += c / 4;
+        }
         std::vector<TagDetection> known;
         for (const TagTruth& t : truths[s])
           if (findable(t, w, h)) {
@@ -231,14 +238,8 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
             }
           }
         for (const auto& d : dets) {
-          // A false detection: an id not in view, or a tag's id half a side or more from it.
-          bool real = by_id.count(d.id) > 0;
-          if (real) {
-            double cx = 0, cy = 0;
-            for (auto& c : by_id[d.id]->corners) cx += (c[0] - 0.5) / 4, cy += (c[1] - 0.5) / 4;
-            real = std::hypot(cx - d.center.x, cy - d.center.y) < 0.5 * mean_side(d.corners);
-          }
-          if (!real) {
+          // A false detection: an id not in view, or not the same tag as the one of that id (same_tag).
+          if (!truth_tags.count(d.id) || !same_tag(truth_tags.at(d.id), d)) {
             ++r.wrong;
             if (std::getenv("RVKIT_BENCH_DEBUG"))
               std::fprintf(stderr, "false: %s %dx%d scene %zu id %d side %.1f at (%.0f, %.0f) margin %.0f\n", m.name.c_str(), w, h, s,

@@ -143,12 +143,12 @@ std::vector<TagDetection> AprilTagDetector::detect(const cv::Mat& gray, double d
 
 std::vector<TagDetection> AprilTagDetector::detect_small_region(const cv::Mat& gray, cv::Rect region) {
   region &= cv::Rect(0, 0, gray.cols, gray.rows);
-  if (opt_.fine_sharpen <= 0 || region.empty()) return detect_unrefined(gray, 1.0, region, true);
+  if (opt_.fine_sharpen <= 0 || region.empty()) return detect_unrefined(gray, 1.0, region);
   // Unsharp mask: the region plus `fine_sharpen` times its difference from a 1-px Gaussian blur.
   cv::Mat blurred, sharp;
   cv::GaussianBlur(gray(region), blurred, cv::Size(0, 0), 1.0);
   cv::addWeighted(gray(region), 1 + opt_.fine_sharpen, blurred, -opt_.fine_sharpen, 0, sharp);
-  std::vector<TagDetection> out = detect_unrefined(sharp, 1.0, cv::Rect(0, 0, sharp.cols, sharp.rows), true);
+  std::vector<TagDetection> out = detect_unrefined(sharp, 1.0, cv::Rect(0, 0, sharp.cols, sharp.rows));
   const cv::Point2d offset(region.x, region.y);
   for (TagDetection& t : out) {
     for (auto& c : t.corners) c += offset;
@@ -157,8 +157,7 @@ std::vector<TagDetection> AprilTagDetector::detect_small_region(const cv::Mat& g
   return out;
 }
 
-std::vector<TagDetection> AprilTagDetector::detect_unrefined(const cv::Mat& gray, double decimate, cv::Rect roi,
-                                                             bool one_thread) {
+std::vector<TagDetection> AprilTagDetector::detect_unrefined(const cv::Mat& gray, double decimate, cv::Rect roi) {
   CV_Assert(gray.type() == CV_8UC1);
   std::vector<TagDetection> out;
   roi &= cv::Rect(0, 0, gray.cols, gray.rows);
@@ -166,9 +165,9 @@ std::vector<TagDetection> AprilTagDetector::detect_unrefined(const cv::Mat& gray
   if (roi.width < 16 || roi.height < 16) return out;
   const cv::Mat part = gray(roi);  // a view: libapriltag takes the stride
   image_u8_t im{part.cols, part.rows, int(part.step[0]), part.data};
-  // A small region (the tracker's windows) is searched faster on one thread than with the pool.
+  // A small region (the fine pass's, the tracker's windows) is searched faster on one thread.
   const bool small = roi.area() <= kOneThreadMaxArea;
-  LibDetector& lib = one_thread || small || impl_->whole_on_one ? impl_->one_thread(opt_) : *impl_->main;
+  LibDetector& lib = small || impl_->whole_on_one ? impl_->one_thread(opt_) : *impl_->main;
   lib.td->quad_decimate = float(std::clamp(decimate, 1.0, 16.0));
   zarray_t* dets = apriltag_detector_detect(lib.td, &im);
   lib.td->quad_decimate = float(opt_.decimate);

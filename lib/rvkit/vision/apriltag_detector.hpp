@@ -78,9 +78,10 @@ class AprilTagDetector {
 
   const AprilTagOptions& options() const { return opt_; }
   // From the next detection on, search on one thread (on) or on the option's threads (off, the
-  // default). Regions of up to 160x160 px (the fine pass's, the tracker's windows) always use one. `detect --workers` uses it to give a frame
-  // all cores only while the other workers are idle. A second libapriltag detector, made when first
-  // needed, runs the one-thread searches: libapriltag cannot safely change a detector's threads.
+  // default). Regions of up to 160x160 px (the fine pass's, the tracker's windows) always use one.
+  // `detect --workers` uses it to give a frame all cores only while the other workers are idle. A
+  // second libapriltag detector, made when first needed, runs the one-thread searches: libapriltag
+  // cannot safely change a detector's threads.
   void use_one_thread(bool on);
   // What the fine passes of detect(gray) did so far: regions searched, tags found only there.
   struct FinePassCounts {
@@ -98,10 +99,10 @@ class AprilTagDetector {
 
  private:
   // libapriltag's detections in `roi`, filtered, in whole-image coordinates; not refined or sorted.
-  // `one_thread`: search on one thread whatever the option says.
-  std::vector<TagDetection> detect_unrefined(const cv::Mat& gray, double decimate, cv::Rect roi, bool one_thread = false);
-  // The fine pass's search of one region: at decimate 1, sharpened by fine_sharpen, on one thread
-  // (for a window of a few thousand pixels libapriltag's worker pool costs more than it saves).
+  // Regions of up to 160x160 px, and all with use_one_thread(true), are searched on one thread.
+  std::vector<TagDetection> detect_unrefined(const cv::Mat& gray, double decimate, cv::Rect roi);
+  // The fine pass's search of one region: at decimate 1, sharpened by fine_sharpen (on one thread,
+  // as every region that small).
   std::vector<TagDetection> detect_small_region(const cv::Mat& gray, cv::Rect region);
 
   struct Impl;

@@ -76,10 +76,10 @@ bool DetectWorkers::submit(Message m) {
 void DetectWorkers::work(int w) {
   DetectPipeline& pipeline = *pipelines_[size_t(w)];
   std::shared_ptr<const RobotSettingsState> applied;  // held, so a new state never shares its address
-  bool alone_now = false;
+  bool alone_before = false;  // the last frame ran on lone_threads_
   for (;;) {
     std::shared_ptr<Slot> slot;
-    int threads = threads_each_;
+    bool alone = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
       work_cv_.wait(lock, [&] { return !jobs_.empty() || closing_; });
@@ -91,16 +91,13 @@ void DetectWorkers::work(int w) {
         out_cv_.notify_one();
         continue;
       }
-      if (lone_threads_ > 0 && busy_.load() == 0 && jobs_.empty()) threads = lone_threads_;
+      alone = lone_threads_ > 0 && busy_.load() == 0 && jobs_.empty();
       ++busy_;
     }
     auto t0 = std::chrono::steady_clock::now();
     try {
-      if (lone_threads_ > 0 && (threads == lone_threads_) != alone_now) {
-        alone_now = threads == lone_threads_;
-        pipeline.use_one_detector_thread(!alone_now);
-      }
-      slot->item.threads = threads;
+      if (alone != alone_before) pipeline.use_one_detector_thread(!alone), alone_before = alone;
+      slot->item.threads = alone ? lone_threads_ : threads_each_;
       if (slot->settings != applied) {
         if (slot->settings) slot->settings->apply_to(pipeline);
         applied = slot->settings;

@@ -22,9 +22,10 @@
 //    as a single pipeline would (drain the robot input, then submit).
 //  - Threads: each worker's detector runs with opt.apriltag.threads. With `lone_threads` > 0 (which
 //    then replaces opt.apriltag.threads), a frame that a worker takes while no other worker is busy
-//    and no other frame waits runs on lone_threads, any other on one (Item::threads says which). A live source at a rate the workers keep up
-//    with then gets one detector's latency with all cores, and a recorded one, which keeps every
-//    worker busy, one thread a worker (no contention between libapriltag's pools).
+//    and no other frame waits runs on lone_threads, any other on one (Item::threads says which). A
+//    live source at a rate the workers keep up with then gets one detector's latency with all cores,
+//    and a recorded one, which keeps every worker busy, one thread a worker (no contention between
+//    libapriltag's pools).
 //  - Not for --track: a tracker follows one camera's frames in order, which N workers do not see
 //    (the tool refuses --track with --workers > 1).
 //  - submit(), update(), finish() and the destructor: one thread (the tool's main loop). The
