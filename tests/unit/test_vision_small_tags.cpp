@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "rvkit/capture/test_pattern_camera.hpp"
+#include "rvkit/core/option_error.hpp"
 #include "rvkit/vision/apriltag_detector.hpp"
 #include "rvkit/vision/small_tag_regions.hpp"
 
@@ -135,4 +136,28 @@ TEST_CASE("small_tag_regions: on clutter the regions are bounded in number and a
   CHECK(area <= 0.1 * img.cols * img.rows);
   // A tiny image: nothing, and no crash.
   CHECK(small_tag_regions(cv::Mat(8, 8, CV_8UC1, cv::Scalar(0)), 2, {}).empty());
+}
+
+TEST_CASE("corner refinement aligns tags from 12 px (1.5 px a cell), and the fine pass's sharpening is bounded") {
+  AprilTagOptions o;  // the fine pass finds such tags (decimate 1 alone finds few of them)
+  o.threads = 1;
+  AprilTagDetector det(o);
+  int refined = 0, tried = 0;
+  for (int s = 0; s < 6; s++) {
+    CameraScene sc = random_tag_scene(640, 480, 70, 6, 13, 16, uint64_t(900 + s));
+    cv::Mat img = render_camera_scene(sc, CameraOptics{});
+    for (TagDetection d : det.detect(img)) {
+      if (mean_side(d.corners) >= 16) continue;  // below 16 px was never refined before
+      ++tried;
+      refined += det.refine_corners(img, d);
+    }
+  }
+  MESSAGE(refined << " of " << tried << " tags of 12-16 px refined");
+  REQUIRE(tried >= 3);
+  CHECK(refined >= tried - 1);
+  for (double bad : {-0.5, 4.5}) {
+    AprilTagOptions b;
+    b.fine_sharpen = bad;
+    CHECK_THROWS_AS(AprilTagDetector{b}, OptionError);
+  }
 }
