@@ -40,7 +40,7 @@ struct Renderer {
   double px_per_m = 2500;
   double noise_sigma = 2.0;  // grey levels
   double blur_sigma = 0.6;   // px, optics
-  cv::Mat texture;  // CV_8UC1, texel (u, v) is the plane's point (u / px_per_m, v / px_per_m, 0)
+  cv::Mat texture;  // CV_8UC1, texel (u, v) is the plane's square [u, u + 1) x [v, v + 1) / px_per_m
   cv::Mat rays;     // CV_64FC2, 2x supersampled: the normalised ray of each subpixel
 
   // A board drawn at px_per_m.
@@ -68,7 +68,10 @@ struct Renderer {
   // (cv::theRNG), seeded by `seed`.
   cv::Mat render(const cv::Matx33d& R, const cv::Vec3d& t, uint64_t seed = 1) const {
     cv::Matx33d H(R(0, 0), R(0, 1), t[0], R(1, 0), R(1, 1), t[1], R(2, 0), R(2, 1), t[2]);
-    cv::Matx33d S(px_per_m, 0, 0, 0, px_per_m, 0, 0, 0, 1);
+    // Texel i covers the plane's [i, i + 1) / px_per_m: its centre, at integer coordinate i for
+    // remap, is the plane's point (i + 0.5) / px_per_m, so that the texture's edges and the board's
+    // corners (which OpenCV draws on texel edges) fall where their object points say.
+    cv::Matx33d S(px_per_m, 0, -0.5, 0, px_per_m, -0.5, 0, 0, 1);
     cv::Matx33d M = S * H.inv();  // normalised ray -> texel
     cv::Mat map;
     cv::perspectiveTransform(rays, map, cv::Mat(M));

@@ -31,40 +31,47 @@ bool sample(const cv::Mat& g, double x, double y, double& out) {
   return true;
 }
 
+// The fit's Gaussian weight of grid offset (i, j) at radius r.
+double saddle_weight(int r, int i, int j) {
+  const double sigma = r >= 2 ? 1.5 : 1.0;
+  return std::exp(-(i * i + j * j) / (2 * sigma * sigma));
+}
+
+// The inverse of the fit's normal-equations matrix, which depends only on the grid.
+cv::Matx<double, 6, 6> saddle_inverse(int r) {
+  cv::Matx<double, 6, 6> m = cv::Matx<double, 6, 6>::zeros();
+  for (int j = -r; j <= r; ++j)
+    for (int i = -r; i <= r; ++i) {
+      cv::Vec<double, 6> a(i * i, i * j, j * j, i, j, 1);
+      m += saddle_weight(r, i, j) * a * a.t();
+    }
+  return m.inv(cv::DECOMP_SVD);
+}
+
 // The saddle point of a chessboard corner (an X junction): the stationary point of the quadratic
-// a x^2 + b xy + c y^2 + d x + e y + f fitted (least squares, Gaussian weights of sigma 1.5 px) to
-// the image sampled on a 5x5 grid of 1 px centred on the estimate, re-centred until it moves less
-// than 0.001 px. An X junction is point-symmetric about its corner whatever the angle between its
-// lines (perspective), and blur keeps that symmetry, so the intensity's saddle is the corner itself;
-// the small window stays in the white gap beside a ChArUco marker. On the calibration unit tests'
-// renders (blur 0.6-1.5 px, noise): median error 0.012-0.033 px against 0.05-0.7 px for
-// cv::cornerSubPix in the same gap-limited window. Returns false (and leaves `p`) when the fit is no
-// saddle, leaves the image or wanders more than 1 px from the start.
-bool refine_saddle(const cv::Mat& gray, cv::Point2f& p) {
-  constexpr int kR = 2;
-  constexpr double kSigma = 1.5;
-  // The normal equations' matrix depends only on the grid: one inverse for every corner.
-  static const cv::Matx<double, 6, 6> inv = [] {
-    cv::Matx<double, 6, 6> m = cv::Matx<double, 6, 6>::zeros();
-    for (int j = -kR; j <= kR; ++j)
-      for (int i = -kR; i <= kR; ++i) {
-        const double w = std::exp(-(i * i + j * j) / (2 * kSigma * kSigma));
-        cv::Vec<double, 6> a(i * i, i * j, j * j, i, j, 1);
-        m += w * a * a.t();
-      }
-    return m.inv(cv::DECOMP_SVD);
-  }();
+// a x^2 + b xy + c y^2 + d x + e y + f fitted (least squares, Gaussian weights) to the image sampled
+// on a (2r+1)^2 grid of 1 px centred on the estimate, re-centred until it moves less than 0.001 px.
+// An X junction is point-symmetric about its corner whatever the angle between its lines
+// (perspective), and blur keeps that symmetry, so the intensity's saddle is the corner itself; the
+// small window stays in the white gap beside a ChArUco marker. r = 2 (sigma 1.5 px) is the more
+// precise; r = 1 (sigma 1 px) fits where markers crowd a foreshortened corner. Returns false (and
+// leaves `p`) when the fit is no saddle, leaves the image or wanders more than 1 px from the start.
+bool refine_saddle(const cv::Mat& gray, cv::Point2f& p, int r) {
+  using Vec6 = cv::Vec<double, 6>;
+  static const cv::Matx<double, 6, 6> inv1 = saddle_inverse(1), inv2 = saddle_inverse(2);
+  const auto& inv = r >= 2 ? inv2 : inv1;
+  r = r >= 2 ? 2 : 1;
   double x = p.x, y = p.y;
   for (int it = 0; it < 20; ++it) {
-    cv::Vec<double, 6> rhs(0, 0, 0, 0, 0, 0);
-    for (int j = -kR; j <= kR; ++j)
-      for (int i = -kR; i <= kR; ++i) {
+    Vec6 rhs(0, 0, 0, 0, 0, 0);
+    for (int j = -r; j <= r; ++j)
+      for (int i = -r; i <= r; ++i) {
         double v;
         if (!sample(gray, x + i, y + j, v)) return false;
-        const double w = std::exp(-(i * i + j * j) / (2 * kSigma * kSigma)) * v;
-        rhs += cv::Vec<double, 6>(w * i * i, w * i * j, w * j * j, w * i, w * j, w);
+        const double w = saddle_weight(r, i, j) * v;
+        rhs += Vec6(w * i * i, w * i * j, w * j * j, w * i, w * j, w);
       }
-    const cv::Vec<double, 6> c = inv * rhs;
+    const Vec6 c = inv * rhs;
     const double h11 = 2 * c[0], h12 = c[1], h22 = 2 * c[2];
     const double det = h11 * h22 - h12 * h12;
     if (!(det < 0)) return false;  // not a saddle (or not finite)
@@ -247,9 +254,20 @@ BoardView Board::find(const cv::Mat& gray, int min_corners) const {
   int win = std::clamp(static_cast<int>(0.8 * gap_px), 2, 7);
   cv::cornerSubPix(gray, pts, cv::Size(win, win), cv::Size(-1, -1),
                    cv::TermCriteria(cv::TermCriteria::EPS | cv::TermCriteria::COUNT, 30, 0.001));
-  // Then each corner to its saddle point (far less error; see refine_saddle). A corner whose fit
-  // fails keeps cornerSubPix's position.
-  for (auto& p : pts) refine_saddle(gray, p);
+  // Then each corner to its saddle point (far less error; see refine_saddle), in the 5x5 window or
+  // else the 3x3 one. A corner with no saddle in either is left out: markers or another corner
+  // crowd its window, and cornerSubPix's position there was off by up to 3 px on the renders.
+  size_t kept = 0;
+  for (size_t i = 0; i < pts.size(); ++i)
+    if (refine_saddle(gray, pts[i], 2) || refine_saddle(gray, pts[i], 1)) {
+      pts[kept] = pts[i];
+      ids[kept] = ids[i];
+      ++kept;
+    }
+  pts.resize(kept);
+  ids.resize(kept);
+  if (static_cast<int>(ids.size()) < std::max(min_corners, 4)) return v;
+  if (cv::aruco::testCharucoCornersCollinear(impl_->charuco, ids)) return v;
   v.image_points = pts;
   v.ids = ids;
   for (int id : ids) v.object_points.push_back(corners_[id]);
