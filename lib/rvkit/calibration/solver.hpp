@@ -39,8 +39,9 @@ struct SolveOptions {
   // (per coordinate, times sqrt 2 for the 2-D error) is dropped and the solve repeated, as mrcal's
   // outlier rejection does (at most a tenth of the corners; every view keeps 6). 0: off. Negative:
   // 3 for ChArUco views (views with markers), 0 for chessboards. ChArUco corners are interpolated
-  // from the markers one by one and some are refined off the corner (on renders: 42 of 1271 corners
-  // left out, fx +0.22% with them, +0.05% without); a chessboard is found as one grid, and on real photos its
+  // from the markers one by one and some are refined off the corner (on renders, with cornerSubPix
+  // corners: 42 of 1271 corners left out, fx +0.22% with them, +0.05% without; with the saddle-point
+  // corners of today's Board::find, fx -0.04% and -0.004%); a chessboard is found as one grid, and on real photos its
   // large residuals are the lens model's misfit at the image edges, which dropping them turns into
   // a biased fit (PhotonVision's 640x480 photos: fx -1.4%, away from PhotonVision's and mrcal's).
   double corner_outlier_sigma = -1;
