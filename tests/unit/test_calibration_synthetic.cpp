@@ -158,7 +158,6 @@ TEST_CASE("calibration board: ChArUco corners at their true position to a few hu
       std::vector<cv::Point2f> truth;
       cv::projectPoints(v.object_points, rv, cv::Mat(t), cv::Mat(r.cam.K), cv::Mat(r.cam.dist), truth);
       for (size_t k = 0; k < truth.size(); ++k) err.push_back(cv::norm(v.image_points[k] - truth[k]));
-
     }
     REQUIRE(err.size() > 250);
     std::sort(err.begin(), err.end());

@@ -241,8 +241,13 @@ BoardView Board::find(const cv::Mat& gray, int min_corners) const {
   std::vector<cv::Point2f> pts;
   std::vector<int> ids;
   cv::aruco::interpolateCornersCharuco(marker_corners, marker_ids, gray, impl_->charuco, pts, ids);
-  if (static_cast<int>(ids.size()) < std::max(min_corners, 4)) return v;
-  if (cv::aruco::testCharucoCornersCollinear(impl_->charuco, ids)) return v;
+  // A view needs min_corners (at least 4) corners not all on one line; checked again after the
+  // saddle refinement, which can leave corners out.
+  auto usable = [&] {
+    return static_cast<int>(ids.size()) >= std::max(min_corners, 4) &&
+           !cv::aruco::testCharucoCornersCollinear(impl_->charuco, ids);
+  };
+  if (!usable()) return v;
   // OpenCV 4.6 refines the interpolated corners with a window that can reach the markers' edges
   // (on renders with known corners: 0.45-0.5 px RMS off, against 0.14 px for a chessboard). Refine
   // again with a window that stays inside the white gap between a corner and the nearest marker
@@ -266,8 +271,7 @@ BoardView Board::find(const cv::Mat& gray, int min_corners) const {
     }
   pts.resize(kept);
   ids.resize(kept);
-  if (static_cast<int>(ids.size()) < std::max(min_corners, 4)) return v;
-  if (cv::aruco::testCharucoCornersCollinear(impl_->charuco, ids)) return v;
+  if (!usable()) return v;
   v.image_points = pts;
   v.ids = ids;
   for (int id : ids) v.object_points.push_back(corners_[id]);

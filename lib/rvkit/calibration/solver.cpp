@@ -305,13 +305,9 @@ double max_reprojection_difference_px(const vision::CameraCalibration& a, const 
 }
 
 double max_distortion_difference_px(const vision::CameraCalibration& a, const vision::CameraCalibration& b) {
-  auto px = image_grid(a.width, a.height);
-  vision::CameraCalibration mixed = a;
+  vision::CameraCalibration mixed = a;  // a's K, b's distortion
   mixed.dist = b.dist;
-  auto back = project(undistort(px, a, false), mixed, false);
-  double worst = 0;
-  for (size_t i = 0; i < px.size(); ++i) worst = std::max(worst, cv::norm(px[i] - back[i]));
-  return worst;
+  return max_reprojection_difference_px(a, mixed);
 }
 
 ProjectionUncertainty projection_uncertainty(const Solution& s, double distance_m, int samples) {
