@@ -3,6 +3,8 @@
 // docs/benchmarks.md. Not a tool: a benchmark program built with the tests.
 //
 //   rvkit-accuracy-bench FIELD_LAYOUT [SCENES]
+//   RVKIT_BENCH_DEBUG=1: each miss, false detection and pose error on stderr; RVKIT_BENCH_DUMP=DIR:
+//   the field scenes' renders written there as WxH-sceneN.png
 //
 // Corner table: SCENES random scenes of 12 tags (black squares 12..160 px) at 1280x720 per method,
 // at decimate 1 so only the corner method differs. Pose table: SCENES field scenes per frame size,
@@ -22,6 +24,7 @@
 
 #include <fmt/format.h>
 #include <opencv2/calib3d.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "rvkit/capture/test_pattern_camera.hpp"
 #include "rvkit/geometry/field_layout.hpp"
@@ -191,6 +194,8 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
       std::vector<TagTruth> truth;
       cv::Mat img = render_camera_scene(fs.scene, CameraOptics{}, &truth);
       if (std::none_of(truth.begin(), truth.end(), [&](const TagTruth& t) { return findable(t, w, h); })) continue;
+      if (const char* dir = std::getenv("RVKIT_BENCH_DUMP"))  // the renders, to look at misses
+        cv::imwrite(fmt::format("{}/{}x{}-scene{}.png", dir, w, h, s), img);
       fss.push_back(fs);
       images.push_back(img);
       truths.push_back(truth);
@@ -231,10 +236,11 @@ void pose_table(const std::vector<Method>& methods, const geometry::FieldLayout&
             if (!hit && std::getenv("RVKIT_BENCH_DEBUG")) {
               double side = std::hypot(t.corners[0][0] - t.corners[1][0], t.corners[0][1] - t.corners[1][1]);
               double dist = std::hypot(t.t[0], t.t[1], t.t[2]);
-              std::fprintf(stderr, "missed: %s scene %zu tag %d side %.1f px, %.2f m, facing %.0f deg, corner0 (%.0f, %.0f)\n",
-                           m.name.c_str(), s, t.id, side, dist,
+              std::fprintf(stderr, "missed: %s %dx%d scene %zu tag %d side %.1f px, %.2f m, facing %.0f deg, centre (%.0f, %.0f)\n",
+                           m.name.c_str(), w, h, s, t.id, side, dist,
                            std::acos((t.R[2] * t.t[0] + t.R[5] * t.t[1] + t.R[8] * t.t[2]) / dist) * 180 / CV_PI,
-                           t.corners[0][0], t.corners[0][1]);
+                           (t.corners[0][0] + t.corners[1][0] + t.corners[2][0] + t.corners[3][0]) / 4,
+                           (t.corners[0][1] + t.corners[1][1] + t.corners[2][1] + t.corners[3][1]) / 4);
             }
           }
         for (const auto& d : dets) {

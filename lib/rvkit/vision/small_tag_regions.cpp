@@ -10,7 +10,8 @@ namespace rvkit::vision {
 namespace {
 
 struct Candidate {
-  cv::Rect region;
+  cv::Rect region;  // what is searched
+  cv::Rect tag;     // the square and its white border: what a region must hold to stand for this one
   double score;
 };
 
@@ -37,21 +38,52 @@ std::vector<cv::Rect> small_tag_regions(const cv::Mat& gray, double decimate, co
   cv::resize(gray, small, cv::Size(), 1 / d, 1 / d, cv::INTER_AREA);
   // Dark against the local mean over about twice the largest square looked for.
   const int block = std::max(7, int(std::lround(opt.max_side / d * 1.5)) | 1);
-  cv::Mat dark;
-  cv::adaptiveThreshold(small, dark, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, block, 10);
-  std::vector<std::vector<cv::Point>> contours;
-  cv::findContours(dark, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+  // Three ways a tag's square shows: as a dark blob (the square darker than its surround); as a hole
+  // in a light ring (its white border, brighter than its surround); and as the light ring's outline
+  // (the square is 8 of its 10 cells). The second finds tags the first cannot on a mid-grey wall,
+  // where the blurred border breaks and the square's dark blob joins the wall's; the third on a dark
+  // wall, where the square is no darker than the mean around it and its white bits split the hole.
+  cv::Mat local_mean;  // one local mean for both (OpenCV's adaptiveThreshold would compute it twice)
+  cv::boxFilter(small, local_mean, CV_8U, cv::Size(block, block), cv::Point(-1, -1), true,
+                cv::BORDER_REPLICATE | cv::BORDER_ISOLATED);
+  cv::Mat dark = small <= local_mean - 10, light = small > local_mean + 10;
+  std::vector<std::vector<cv::Point>> dark_blobs, light_blobs;
+  std::vector<cv::Vec4i> light_tree;
+  cv::findContours(dark, dark_blobs, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+  cv::findContours(light, light_blobs, light_tree, cv::RETR_CCOMP, cv::CHAIN_APPROX_SIMPLE);
+  struct Square {
+    cv::Rect2d box;  // full-resolution px
+    double fill;     // the contour's share of its bounding box
+  };
+  std::vector<Square> squares;
+  auto add = [&](const std::vector<cv::Point>& c, double scale) {
+    const cv::Rect b = cv::boundingRect(c);
+    const double fill = std::abs(cv::contourArea(c)) / std::max(1.0, double(b.width) * b.height);
+    if (b.width >= 4 && b.height >= 4 && fill < 0.1) return;  // a thin curve or an outline, not a square
+    const double w = b.width * d * scale, h = b.height * d * scale;
+    const cv::Point2d centre((b.x + b.width / 2.0) * d, (b.y + b.height / 2.0) * d);
+    squares.push_back({cv::Rect2d(centre.x - w / 2, centre.y - h / 2, w, h), fill});
+  };
+  for (const auto& c : dark_blobs) add(c, 1.0);
+  // Only light rings as thin as a tag's border: a hole in a wide light area is a dark blob (above),
+  // and a light blob with no hole is no ring.
+  for (size_t i = 0; i < light_blobs.size(); i++) {
+    const int parent = light_tree[i][3];
+    if (parent >= 0) {
+      const cv::Rect hole = cv::boundingRect(light_blobs[i]), ring = cv::boundingRect(light_blobs[size_t(parent)]);
+      if (ring.width <= 1.6 * hole.width + 2 && ring.height <= 1.6 * hole.height + 2) add(light_blobs[i], 1.0);
+    } else if (light_tree[i][2] >= 0) {
+      add(light_blobs[i], 0.8);
+    }
+  }
 
   const cv::Rect image(0, 0, gray.cols, gray.rows);
   std::vector<Candidate> cands;
-  for (const auto& c : contours) {
-    const cv::Rect b = cv::boundingRect(c);
-    const double w = b.width * d, h = b.height * d, side = std::max(w, h);
+  for (const Square& sq : squares) {
+    const double w = sq.box.width, h = sq.box.height, side = std::max(w, h), fill = sq.fill;
     if (side < opt.min_side * 0.7 || side > opt.max_side * 1.2) continue;
     if (side > 4 * std::min(w, h)) continue;  // a tag seen 75 degrees off its axis is still 1:4
-    const double fill = cv::contourArea(c) / std::max(1.0, double(b.width) * b.height);
-    if (b.width >= 4 && b.height >= 4 && fill < 0.1) continue;  // a thin curve or an outline, not a square
-    const cv::Point2d centre((b.x + b.width / 2.0) * d, (b.y + b.height / 2.0) * d);
+    const cv::Point2d centre(sq.box.x + w / 2, sq.box.y + h / 2);
     if (inside_found(centre, found)) continue;
     // The square, its white border and the context libapriltag's thresholding needs (it compares each
     // 4-px tile with its neighbours: with less than about 16 px around the tag, small tags were lost).
@@ -76,19 +108,23 @@ std::vector<cv::Rect> small_tag_regions(const cv::Mat& gray, double decimate, co
     cv::meanStdDev(gray(inner), mean, sd);
     const double contrast = cv::mean(gray(r))[0] - mean[0];
     if (sd[0] < 6 || sd[0] < 0.3 * contrast) continue;
-    cands.push_back({r, fill});
+    const double border = std::max(3.0, side / 4);
+    const cv::Rect tag(int(std::floor(centre.x - w / 2 - border)), int(std::floor(centre.y - h / 2 - border)),
+                       int(std::ceil(w + 2 * border)), int(std::ceil(h + 2 * border)));
+    cands.push_back({r, tag & image, fill});
   }
   std::stable_sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
 
-  // The best first, within the count and area bounds. A region mostly inside one kept already is
-  // searched with it; others stay separate even when they overlap (the union of two boxes can be
-  // much larger than both, and a tag found twice is reported once).
+  // The best first, within the count and area bounds. A candidate whose tag lies inside a region
+  // kept already is searched with it; others stay separate even when they overlap (the union of two
+  // boxes can be much larger than both, and a tag found twice is reported once). The same tag often
+  // shows twice, as a dark blob and as a hole in its border.
   const double budget = opt.max_area_share * image.area();
   double area = 0;
   for (const auto& c : cands) {
     if (int(out.size()) >= opt.max_regions) break;
     const double own = c.region.area();
-    if (std::any_of(out.begin(), out.end(), [&](const cv::Rect& o) { return (o & c.region).area() > 0.6 * own; }))
+    if (std::any_of(out.begin(), out.end(), [&](const cv::Rect& o) { return (o & c.tag) == c.tag; }))
       continue;
     if (area + own > budget) continue;
     area += own;
