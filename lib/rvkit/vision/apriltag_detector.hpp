@@ -19,7 +19,7 @@ struct AprilTagOptions {
   bool refine_edges = true;      // snap quad edges to the full-resolution image gradients
   bool fine_pass = true;         // after a decimated search, search at full resolution where the
                                  // decimated image shows small tags it missed (small_tag_regions.hpp)
-  double fine_sharpen = 2.0;     // the fine pass searches its regions sharpened (an unsharp mask of this
+  double fine_sharpen = 3.5;     // the fine pass searches its regions sharpened (an unsharp mask of this
                                  // amount, sigma 1 px; 0 = as they are): the optics' blur merges a small
                                  // tag's one-cell white border with its surround, and libapriltag then
                                  // finds no quad
