@@ -56,24 +56,26 @@ std::vector<cv::Rect> small_tag_regions(const cv::Mat& gray, double decimate, co
     double fill;     // the contour's share of its bounding box
   };
   std::vector<Square> squares;
-  auto add = [&](const std::vector<cv::Point>& c, double scale) {
-    const cv::Rect b = cv::boundingRect(c);
+  auto add = [&](const std::vector<cv::Point>& c, const cv::Rect& b, double scale) {
     const double fill = std::abs(cv::contourArea(c)) / std::max(1.0, double(b.width) * b.height);
     if (b.width >= 4 && b.height >= 4 && fill < 0.1) return;  // a thin curve or an outline, not a square
     const double w = b.width * d * scale, h = b.height * d * scale;
     const cv::Point2d centre((b.x + b.width / 2.0) * d, (b.y + b.height / 2.0) * d);
     squares.push_back({cv::Rect2d(centre.x - w / 2, centre.y - h / 2, w, h), fill});
   };
-  for (const auto& c : dark_blobs) add(c, 1.0);
+  for (const auto& c : dark_blobs) add(c, cv::boundingRect(c), 1.0);
   // Only light rings as thin as a tag's border: a hole in a wide light area is a dark blob (above),
   // and a light blob with no hole is no ring.
+  // (Each box once: a wide light area's outline can be long and hold many holes.)
+  std::vector<cv::Rect> light_boxes(light_blobs.size());
+  for (size_t i = 0; i < light_blobs.size(); i++) light_boxes[i] = cv::boundingRect(light_blobs[i]);
   for (size_t i = 0; i < light_blobs.size(); i++) {
     const int parent = light_tree[i][3];
     if (parent >= 0) {
-      const cv::Rect hole = cv::boundingRect(light_blobs[i]), ring = cv::boundingRect(light_blobs[size_t(parent)]);
-      if (ring.width <= 1.6 * hole.width + 2 && ring.height <= 1.6 * hole.height + 2) add(light_blobs[i], 1.0);
+      const cv::Rect &hole = light_boxes[i], &ring = light_boxes[size_t(parent)];
+      if (ring.width <= 1.6 * hole.width + 2 && ring.height <= 1.6 * hole.height + 2) add(light_blobs[i], hole, 1.0);
     } else if (light_tree[i][2] >= 0) {
-      add(light_blobs[i], 0.8);
+      add(light_blobs[i], light_boxes[i], 0.8);
     }
   }
 
