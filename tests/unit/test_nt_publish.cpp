@@ -338,6 +338,22 @@ TEST_CASE("ntpub limelight schema: keys, types and LimelightHelpers' array layou
   CHECK(rec.last(T + "tl") == Value::float64(8.0));   // t_done - t_capture
   CHECK(rec.last(T + "cl") == Value::float64(22.0));  // the rest, to publishing: tl + cl = 30 ms
   CHECK(rec.last(T + "hb") == Value::float64(1));
+  {
+    // With detect's t_start, tl is detect's own work and cl all before and after it, as a Limelight
+    // splits them (cl: exposure to the pipeline's start); robot code's sum is the same.
+    Json started = sample_record(t);
+    started["t_start"] = t + 3000;
+    pub.handle(started, now);
+    CHECK(rec.last(T + "tl") == Value::float64(5.0));   // t_done - t_start
+    CHECK(rec.last(T + "cl") == Value::float64(25.0));  // 3 ms to detect, 22 after it
+    CHECK(rec.last(T + "hb") == Value::float64(2));
+    Json odd = sample_record(t);
+    odd["t_start"] = t + 9000;  // after t_done (hand-written): taken as t_done, tl 0, never negative
+    pub.handle(odd, now);
+    CHECK(rec.last(T + "tl") == Value::float64(0.0));
+    CHECK(rec.last(T + "cl") == Value::float64(30.0));
+    pub.handle(sample_record(t), now);  // the rest of this test reads the plain record's values
+  }
   // botpose_wpiblue: x y z roll pitch yaw(deg), latency, count, span, avg dist, avg area, 7 per tag.
   const auto& blue = rec.last(T + "botpose_wpiblue").get<std::vector<double>>();
   REQUIRE(blue.size() == 11 + 7 * 2);

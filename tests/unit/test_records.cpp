@@ -180,6 +180,12 @@ TEST_CASE("records: detections: absent and null stay apart") {
   CHECK_FALSE(back.field_pose);
   CHECK(back.tags->empty());
   CHECK(Json(back).dump() == text);
+  d.t_start = 2;  // detect's start on the frame: just before t_done, and read back
+  text = Json(d).dump();
+  CHECK(text == R"({"type":"detections","cam":"c","seq":0,"t_capture":1,"w":2,"h":2,"tags":[],"field_pose":null,"t_start":2,"t_done":3})");
+  back = Json::parse(text).get<Detections>();
+  CHECK(back.t_start == 2);
+  CHECK(Json(back).dump() == text);
   Detections none = Json::parse(R"({"type":"detections","t_capture":5})").get<Detections>();
   CHECK_FALSE(none.with_field);
   CHECK_FALSE(none.tags);
@@ -221,6 +227,7 @@ TEST_CASE("records: detections errors name the field") {
   CHECK(err(R"({"type":"detections","t_capture":1,"targets":[{"color":0,"bbox":[1,2,-3,4]}]})") ==
         "detections: targets[0].bbox: expected [x, y, w, h] in whole pixels");
   CHECK(err(R"({"type":"detections","t_capture":1,"t_done":"later"})") == "detections: t_done: not an integer");
+  CHECK(err(R"({"type":"detections","t_capture":1,"t_start":"soon"})") == "detections: t_start: not an integer");
 }
 
 TEST_CASE("records: detections read leniently: malformed elements are skipped and named") {

@@ -226,7 +226,8 @@ class StreamFileSource final : public Source {
       if (order_.size() > 1024) restamped_.erase(order_.front()), order_.pop_front();
     }
     h["t_capture"] = fresh;
-    if (h.contains("t_done") && h["t_done"].is_number_integer()) h["t_done"] = h["t_done"].get<int64_t>() + (fresh - old);
+    for (const char* k : {"t_start", "t_done"})  // a detections record's other times keep their distance
+      if (h.contains(k) && h[k].is_number_integer()) h[k] = h[k].get<int64_t>() + (fresh - old);
   }
 
   std::string path_;

@@ -462,8 +462,12 @@ size_t RecordPublisher::detections_limelight(const records::Detections& d, int64
   // (LimelightHelpers) takes timestamp - latency as the capture time.
   const int64_t t = now;
   double total_ms = double(now - d.t_capture) / 1000.0;
+  // tl: the pipeline's own work, cl: everything else from capture to now (a Limelight's capture
+  // latency, from exposure to the start of its pipeline). Robot code uses their sum. Without t_start
+  // (an older or hand-written record) tl is all up to t_done.
   int64_t t_done = d.t_done.value_or(0);
-  double tl = t_done > 0 ? double(t_done - d.t_capture) / 1000.0 : total_ms;
+  const int64_t t_start = d.t_start && t_done > 0 ? std::max(d.t_capture, std::min(*d.t_start, t_done)) : d.t_capture;
+  double tl = t_done > 0 ? double(t_done - t_start) / 1000.0 : total_ms;
   // A record finished "after now" (hand-written input, or clocks of two machines) must not
   // give a total latency below the pipeline's own share, nor a negative capture latency.
   total_ms = std::max(total_ms, tl);

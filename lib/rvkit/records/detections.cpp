@@ -315,7 +315,10 @@ Detections detections_from(const Json& j, const ReadOptions& o, bool parts) {
     }
   }
   if (const Json* t = f::member(j, "targets")) part(parts, o, [&] { d.targets = targets_from(*t, o); });
-  if (!parts) d.t_done = f::optional_integer(j, "t_done", "");
+  if (!parts) {
+    d.t_start = f::optional_integer(j, "t_start", "");
+    d.t_done = f::optional_integer(j, "t_done", "");
+  }
   return d;
 }
 
@@ -420,6 +423,7 @@ void to_json(Json& j, const Detections& d) {
     j["field_pose_constrained"] = d.field_pose_constrained ? Json(*d.field_pose_constrained) : Json(nullptr);
   if (d.constrained_reason) j["constrained_reason"] = *d.constrained_reason;
   if (d.targets) j["targets"] = *d.targets;
+  if (d.t_start) j["t_start"] = *d.t_start;
   if (d.t_done) j["t_done"] = *d.t_done;
 }
 

@@ -113,7 +113,10 @@ struct Detections {
   std::optional<FieldPose> field_pose_constrained;
   std::optional<std::string> constrained_reason;
   std::optional<std::vector<ColorTarget>> targets;  // with --color
-  std::optional<int64_t> t_done;      // µs since the Unix epoch; written last
+  // µs since the Unix epoch: when detect began work on the frame (t_start - t_capture: the frame's way
+  // to detect, waiting included; t_done - t_start: detect's own work), and when the record was done.
+  std::optional<int64_t> t_start;
+  std::optional<int64_t> t_done;  // written last
 };
 
 struct ReadOptions {

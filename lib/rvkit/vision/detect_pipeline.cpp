@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
+#include "rvkit/core/clock.hpp"
 #include "rvkit/core/option_error.hpp"
 #include "rvkit/core/error.hpp"
 #include "rvkit/geometry/tag_size.hpp"
@@ -120,6 +121,7 @@ const CameraCalibration* DetectPipeline::calibration_for(int w, int h) {
 records::Detections DetectPipeline::process(const Message& frame) {
   FrameInfo f = frame_info(frame.header);
   records::Detections rec;
+  rec.t_start = now_us();
   rec.cam = f.cam;
   rec.seq = f.seq;
   rec.t_capture = f.t_capture;
