@@ -32,6 +32,11 @@ start=$(date +%s%6N)
 cap --file "$TMP/rec.rvs" --now | probe >"$TMP/now.jsonl"
 expect_eq "$(jq -s "map(select(.type == \"frame\") | .t_capture >= $start - 1000000) | all" "$TMP/now.jsonl")" true "--now: t_capture re-stamped to the present"
 expect_eq "$(jq -s 'map(select(.type == "frame")) | group_by(.cam) | map(map(.t_capture) | . == sort) | all' "$TMP/now.jsonl")" true "in order"
+# A detections record's t_start and t_done move with its t_capture: detect's timings survive --now.
+echo '{"type":"detections","cam":"front","seq":0,"t_capture":1000,"w":2,"h":2,"tags":[],"field_pose":null,"t_start":1500,"t_done":4000}' >"$TMP/det.jsonl"
+rec --in "$TMP/det.jsonl" --out "$TMP/det.rvs" 2>"$TMP/det.err" || fail "rec of a detections record: $(cat "$TMP/det.err")"
+expect_eq "$(cap --file "$TMP/det.rvs" --now | probe | jq -c '[.t_capture > 1000, .t_start - .t_capture, .t_done - .t_capture]')" \
+  '[true,500,3000]' "--now: a detections record's t_start and t_done keep their distance from t_capture"
 
 expect_eq "$(cap --file "$TMP/rec.rvs" --loop --count 200 | probe -q --summary | jq -s 'map(select(.cam) | .messages) | add')" 200 "--loop --count 200"
 
